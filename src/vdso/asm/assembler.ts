@@ -205,9 +205,18 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
   let final = false;
   const evaluating = new Set<string>();
 
+  // Growth of the layout so far in this pass, relative to the previous pass. A label not yet
+  // reached in this pass is estimated at its previous address plus this stretch (what GNU as
+  // does), so that a forward jump is never widened because of a stale target address.
+  let stretch = 0n;
+  let offPrev: bigint[] = [];
   const lookup = (name: string): Val | undefined => {
     if (labelNames.has(name)) {
-      const off = labelsCur.get(name) ?? labelsPrev.get(name);
+      let off = labelsCur.get(name);
+      if (off === undefined) {
+        const prev = labelsPrev.get(name);
+        if (prev !== undefined) off = prev + stretch;
+      }
       if (off === undefined && final) return undefined;
       return { v: origin + (off ?? 0n), rel: 1, dep: true };
     }
@@ -235,12 +244,15 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
   const short: boolean[] = stmts.map(() => true);
 
   /** One pass over the statements; emits bytes when `out` is given. Returns whether a jump grew. */
-  const pass = (out: number[] | null): boolean => {
+  const pass = (out: number[] | null, relax: boolean): boolean => {
     let off = 0n;
     let grew = false;
+    const offCur: bigint[] = [];
     for (let si = 0; si < stmts.length; si++) {
       const s = stmts[si]!;
       const here = origin + off;
+      offCur[si] = off;
+      stretch = offPrev[si] !== undefined ? off - offPrev[si]! : 0n;
       try {
         const emit = (b: number[]): void => { if (out) out.push(...b); off += BigInt(b.length); };
         switch (s.k) {
@@ -249,7 +261,8 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
           case 'insn': {
             const env: EncodeEnv = { here, lookup, final, bits: s.bits, short: short[si]! };
             let r = encode(s.mn, s.ops, s.prefixes, env);
-            if (r.relaxable && r.overflow) {
+            // (the first pass does not relax: forward labels have no address yet)
+            if (r.relaxable && r.overflow && (relax || final)) {
               if (final) fail('internal error: jump relaxation did not converge');
               short[si] = false;
               grew = true;
@@ -261,7 +274,8 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
           case 'data': {
             const b: number[] = [];
             for (const e of s.exprs) {
-              const v = evaluate(e, { here, lookup, final });
+              // '.' is the address of the item being emitted, as in GNU as
+              const v = evaluate(e, { here: here + BigInt(b.length), lookup, final });
               const bitsW = BigInt(s.width * 8);
               if (final && !(v.v >= -(1n << (bitsW - 1n)) && v.v < 1n << bitsW)) {
                 fail(`value ${showValue(v.v)} does not fit in ${s.width} byte${s.width > 1 ? 's' : ''}`);
@@ -315,6 +329,7 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
         throw withLine(e, s.line);
       }
     }
+    offPrev = offCur;
     return grew;
   };
 
@@ -322,15 +337,15 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
     if (iter > 200) throw new AsmError('jump relaxation did not converge');
     labelsCur = new Map();
     equHere = [];
-    const grew = pass(null);
-    const stable = !grew && sameMap(labelsCur, labelsPrev);
+    const grew = pass(null, iter > 0);
+    const stable = iter > 0 && !grew && sameMap(labelsCur, labelsPrev);
     labelsPrev = labelsCur;
     if (stable) break;
   }
   final = true;
   const out: number[] = [];
   labelsCur = new Map();
-  pass(out);
+  pass(out, false);
   if (!sameMap(labelsCur, labelsPrev)) throw new AsmError('internal error: layout changed in the final pass');
   const labels = new Map<string, number>();
   for (const [k, v] of labelsCur) if (!k.includes('\u0002')) labels.set(k, Number(v));

@@ -45,8 +45,8 @@ function symbols(dir, file) {
   const out = run('nm', ['-n', file], dir);
   const map = new Map();
   for (const line of out.split('\n')) {
-    const m = /^([0-9a-f]+)\s+\S\s+(\S+)$/.exec(line.trim());
-    if (m) map.set(m[2], BigInt('0x' + m[1]));
+    const m = /^([0-9a-f]+)\s+(\S)\s+(\S+)$/.exec(line.trim());
+    if (m && (m[2] === 't' || m[2] === 'T')) map.set(m[3], BigInt('0x' + m[1]));
   }
   return map;
 }
