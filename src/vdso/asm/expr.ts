@@ -20,7 +20,11 @@ export type Expr =
  */
 export interface Val { v: bigint; rel: number; dep: boolean }
 
-const PREC: Record<string, number> = { '|': 1, '^': 2, '&': 3, '<<': 4, '>>': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
+/**
+ * Binary operator precedence as in GNU as (not C): * / % << >> bind tightest, then | & ^
+ * (all one level), then + and -. All are left-associative: 2 + 3 | 4 is 9, 1 << 4 + 1 is 17.
+ */
+const PREC: Record<string, number> = { '+': 1, '-': 1, '|': 2, '&': 2, '^': 2, '*': 3, '/': 3, '%': 3, '<<': 3, '>>': 3 };
 
 /** Recursive-descent parser over a token slice. */
 export class ExprParser {

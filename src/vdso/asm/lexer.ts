@@ -14,7 +14,7 @@ const TWO_CHAR = new Set(['<<', '>>']);
 const ONE_CHAR = new Set(['[', ']', '(', ')', '+', '-', '*', '/', '%', '&', '|', '^', '~', ',', ':', '=']);
 
 /**
- * Numbers follow GNU as: 0x1f, 0b101, 017 (octal), 42, and also 1fh (Intel hex suffix).
+ * Numbers follow GNU as: 0x1f, 0b101, 017 (octal), 42.
  * "1b"/"1f" are references to numeric local labels and come back as identifiers.
  */
 function parseNumber(text: string): Tok {
@@ -22,7 +22,6 @@ function parseNumber(text: string): Tok {
   let v: bigint | undefined;
   if (/^0x[0-9a-f]+$/i.test(text)) v = BigInt(text);
   else if (/^0b[01]+$/i.test(text)) v = BigInt(text);
-  else if (/^[0-9][0-9a-f]*h$/i.test(text)) v = BigInt('0x' + text.slice(0, -1));
   else if (/^0[0-7]+$/.test(text)) v = BigInt('0o' + text.slice(1));
   else if (/^[0-9]+$/.test(text)) v = BigInt(text);
   if (v === undefined) fail(`bad number '${text}'`);
