@@ -1,0 +1,254 @@
+import { PageFault } from '../mmu/page-fault.js';
+import { PAGE_SIZE } from '../mmu/physical-memory.js';
+import { Cpu, EXIT_BUDGET, EXIT_FATAL, EXIT_NONE } from './cpu.js';
+import { CpuException, MachineHalted, pushesErrorCode, VEC_PF } from './cpu-exception.js';
+import { decode, InstructionTooLong, UndefinedOpcode } from './decoder.js';
+import type { Insn } from './insn.js';
+import { deliverInterrupt } from './interrupts.js';
+import { ENDS_BLOCK } from './opcode-table.js';
+import type { OpcodeTable } from './opcode-table.js';
+import { VEC_GP, VEC_UD } from './cpu-exception.js';
+
+/** Internal exit reason: a write hit the running block's code; decode again from RIP. */
+export const EXIT_CODE_CHANGED = 100;
+
+/** Longest run of instructions decoded into one block. */
+const MAX_BLOCK_INSNS = 64;
+
+/** A straight-line run of decoded instructions, cached by the physical address of its start. */
+export class Block {
+  constructor(
+    readonly physical: number,
+    readonly insns: Insn[],
+    /** Frames (physical page bases) the block's bytes come from: one, or two for a straddler. */
+    readonly frames: number[],
+  ) {}
+}
+
+/** What the last exception was, for the kernel's report and the debugger. */
+export interface FaultRecord {
+  vector: number;
+  errorCode: number;
+  rip: number;
+  /** CR2 for #PF. */
+  address: number;
+  cpl: number;
+  detail: string;
+}
+
+/**
+ * The interpreter: decodes straight-line blocks once, caches them by physical address,
+ * and runs them. Writes into a frame holding cached code drop that frame's blocks
+ * (the MMU routes such writes to `onCodeWrite`), so self-modifying code and code
+ * written through another mapping behave as on hardware.
+ *
+ * Exceptions abort the current instruction (handlers throw the CPU's preallocated
+ * exception or the MMU's PageFault), RIP is rolled back to it, and the vector is
+ * delivered through the IDT like on the real machine.
+ */
+export class Interpreter {
+  readonly cpu: Cpu;
+  private readonly table: OpcodeTable;
+  private readonly blocks = new Map<number, Block>();
+  private readonly blocksInFrame = new Map<number, Block[]>();
+  private running: Block | null = null;
+  /** Instructions retired at CPL 3 (the rest ran in the kernel). */
+  userRetired = 0;
+  lastFault: FaultRecord | null = null;
+  /** Message of the condition that stopped the machine (EXIT_FATAL). */
+  fatalMessage = '';
+
+  constructor(cpu: Cpu, table: OpcodeTable) {
+    this.cpu = cpu;
+    this.table = table;
+    cpu.mem.onCodeWrite = (frame) => this.invalidateFrame(frame);
+  }
+
+  /**
+   * Runs until an exit request (hypercall, halt, stop) or `budget` instructions.
+   * Returns the EXIT_* reason.
+   */
+  run(budget: number): number {
+    const cpu = this.cpu;
+    const limit = cpu.retired + budget;
+    while (cpu.retired < limit) {
+      const start = cpu.rip;
+      let block: Block;
+      try {
+        block = this.blockAt(start);
+      } catch (e) {
+        const reason = this.deliver(e, start);
+        if (reason !== EXIT_NONE) return reason;
+        continue;
+      }
+      const insns = block.insns;
+      const n = insns.length;
+      const user = cpu.cpl === 3;
+      let k = 0;
+      this.running = block;
+      try {
+        while (k < n) {
+          const insn = insns[k];
+          cpu.rip = start + insn.nextOffset;
+          insn.exec(cpu, insn);
+          k++;
+          if (cpu.exitRequest !== EXIT_NONE) break;
+        }
+      } catch (e) {
+        cpu.retired += k;
+        if (user) this.userRetired += k;
+        this.running = null;
+        const reason = this.deliver(e, start + insns[k].offset);
+        if (reason !== EXIT_NONE) return reason;
+        continue;
+      }
+      this.running = null;
+      cpu.retired += k;
+      if (user) this.userRetired += k;
+      const reason = cpu.exitRequest;
+      if (reason !== EXIT_NONE) {
+        cpu.exitRequest = EXIT_NONE;
+        if (reason !== EXIT_CODE_CHANGED) return reason;
+      }
+    }
+    return EXIT_BUDGET;
+  }
+
+  /** Executes exactly one instruction (the debugger's stepi); returns an EXIT_* reason. */
+  step(): number {
+    const cpu = this.cpu;
+    const start = cpu.rip;
+    let insn: Insn;
+    try {
+      insn = this.decodeAt(start);
+    } catch (e) {
+      return this.deliver(e, start);
+    }
+    const user = cpu.cpl === 3;
+    try {
+      cpu.rip = start + insn.length;
+      insn.exec(cpu, insn);
+    } catch (e) {
+      return this.deliver(e, start);
+    }
+    cpu.retired++;
+    if (user) this.userRetired++;
+    const reason = cpu.exitRequest;
+    cpu.exitRequest = EXIT_NONE;
+    return reason === EXIT_CODE_CHANGED ? EXIT_NONE : reason;
+  }
+
+  /** Decodes the instruction at a virtual address without caching (debugger, disassembly). */
+  decodeAt(addr: number): Insn {
+    const mem = this.cpu.mem;
+    return decode(this.table, (offset) => mem.bytes[mem.translateExec(addr + offset)]);
+  }
+
+  private blockAt(rip: number): Block {
+    const physical = this.cpu.mem.translateExec(rip);
+    const cached = this.blocks.get(physical);
+    if (cached) return cached;
+    return this.buildBlock(rip, physical);
+  }
+
+  private buildBlock(rip: number, physical: number): Block {
+    const mem = this.cpu.mem;
+    const insns: Insn[] = [];
+    const firstFrame = physical - (physical % PAGE_SIZE);
+    const frames = [firstFrame];
+    let offset = 0;
+    const pageEnd = rip - (((rip % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE) + PAGE_SIZE;
+    while (insns.length < MAX_BLOCK_INSNS) {
+      const at = rip + offset;
+      let insn: Insn;
+      try {
+        insn = decode(this.table, (i) => mem.bytes[mem.translateExec(at + i)]);
+      } catch (e) {
+        if (insns.length === 0) throw e; // the instruction at RIP itself is bad
+        break; // stop before it; it raises when execution reaches it
+      }
+      insn.offset = offset;
+      offset += insn.length;
+      insn.nextOffset = offset;
+      insns.push(insn);
+      if (rip + offset > pageEnd) {
+        // Straddles into the next page: that frame's writes must drop this block too.
+        const second = mem.translateExec(pageEnd);
+        frames.push(second - (second % PAGE_SIZE));
+        break;
+      }
+      if (insn.def && insn.def.attrs & ENDS_BLOCK) break;
+      if (rip + offset === pageEnd) break;
+    }
+    const block = new Block(physical, insns, frames);
+    this.blocks.set(physical, block);
+    for (const frame of frames) {
+      mem.markCodeFrame(frame);
+      let list = this.blocksInFrame.get(frame);
+      if (!list) this.blocksInFrame.set(frame, (list = []));
+      list.push(block);
+    }
+    return block;
+  }
+
+  /** Drops every block built from a frame (a write landed in it). */
+  invalidateFrame(frame: number): void {
+    const list = this.blocksInFrame.get(frame);
+    if (!list) return;
+    this.blocksInFrame.delete(frame);
+    for (const block of list) {
+      if (this.blocks.get(block.physical) === block) this.blocks.delete(block.physical);
+      if (block === this.running) this.cpu.exitRequest = EXIT_CODE_CHANGED;
+    }
+  }
+
+  /** Forgets all cached code (e.g. after the kernel rewrites many pages). */
+  flushCodeCache(): void {
+    for (const frame of [...this.blocksInFrame.keys()]) this.invalidateFrame(frame);
+  }
+
+  /**
+   * Turns a thrown architectural event into an IDT delivery; returns EXIT_FATAL if the
+   * machine cannot continue, else EXIT_NONE.
+   */
+  private deliver(e: unknown, rip: number): number {
+    const cpu = this.cpu;
+    let vector: number;
+    let errorCode: number;
+    let detail = '';
+    let address = 0;
+    if (e instanceof PageFault) {
+      vector = VEC_PF;
+      errorCode = e.errorCode;
+      address = e.address;
+      cpu.cr2 = e.address;
+    } else if (e instanceof CpuException) {
+      vector = e.vector;
+      errorCode = e.errorCode;
+      detail = e.detail;
+    } else if (e instanceof UndefinedOpcode) {
+      vector = VEC_UD;
+      errorCode = 0;
+      detail = e.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    } else if (e instanceof InstructionTooLong) {
+      vector = VEC_GP;
+      errorCode = 0;
+      detail = 'instruction longer than 15 bytes';
+    } else if (e instanceof MachineHalted) {
+      this.fatalMessage = e.message;
+      return EXIT_FATAL;
+    } else {
+      throw e;
+    }
+    this.lastFault = { vector, errorCode, rip, address, cpl: cpu.cpl, detail };
+    cpu.rip = rip;
+    try {
+      deliverInterrupt(cpu, vector, pushesErrorCode(vector) ? errorCode : -1, rip, false);
+    } catch (nested) {
+      this.fatalMessage =
+        nested instanceof MachineHalted ? nested.message : `fault while delivering vector ${vector} at 0x${rip.toString(16)}`;
+      return EXIT_FATAL;
+    }
+    return EXIT_NONE;
+  }
+}

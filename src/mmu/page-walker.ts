@@ -1,0 +1,119 @@
+import { PF_I, PF_P, PF_U, PF_W, PTE_A, PTE_ADDR_MASK_LO, PTE_D, PTE_P, PTE_PS, PTE_RW, PTE_US, PTE_XD_HI } from './page-table-entry.js';
+
+/** Access kinds, also used as indices by the TLB. */
+export const ACCESS_READ = 0;
+export const ACCESS_WRITE = 1;
+export const ACCESS_EXEC = 2;
+
+const TWO_POW_48 = 2 ** 48;
+
+/** The 48-bit linear address behind a signed canonical address. */
+export function linear48(addr: number): number {
+  return addr < 0 ? addr + TWO_POW_48 : addr;
+}
+
+/** Result of a walk; one instance per walker, overwritten by each walk. */
+export class WalkResult {
+  ok = false;
+  /** Physical address of the byte, when ok. */
+  physical = 0;
+  /** Physical base of the 4 KiB frame that holds it, when ok. */
+  frame = 0;
+  /** #PF error code, when not ok. */
+  errorCode = 0;
+  writable = false;
+  user = false;
+  executable = false;
+  global = false;
+}
+
+/** One level of a walk, for the debugger's `pagewalk` view. */
+export interface WalkStep {
+  level: 'PML4' | 'PDPT' | 'PD' | 'PT';
+  index: number;
+  entryAddress: number;
+  lo: number;
+  hi: number;
+}
+
+const LEVEL_NAMES: WalkStep['level'][] = ['PML4', 'PDPT', 'PD', 'PT'];
+
+/**
+ * The 4-level page walk of Intel SDM Vol. 3A §4.5 over tables in guest physical memory.
+ * Checks P, R/W, U/S and XD (with EFER.NXE), honours CR0.WP for supervisor writes,
+ * supports 2 MiB and 1 GiB pages, and sets Accessed on every entry used and Dirty on the
+ * leaf for writes (§4.8). Permissions combine across levels (§4.6): a page is writable
+ * or user-accessible only if every level says so, and executable unless any level sets XD.
+ */
+export function walk(
+  view: DataView,
+  cr3: number,
+  addr: number,
+  access: number,
+  user: boolean,
+  nxe: boolean,
+  wp: boolean,
+  out: WalkResult,
+  steps?: WalkStep[],
+): WalkResult {
+  const la = linear48(addr);
+  let table = cr3 & PTE_ADDR_MASK_LO;
+  let writable = true;
+  let userOk = true;
+  let executable = true;
+  let leafLo = 0;
+  let leafLevel = 3;
+  let entryAddr = 0;
+  const entries: number[] = [];
+  out.ok = false;
+  for (let level = 0; level < 4; level++) {
+    const shift = 39 - 9 * level;
+    const index = Math.floor(la / 2 ** shift) & 511;
+    entryAddr = table + index * 8;
+    const lo = view.getInt32(entryAddr, true);
+    const hi = view.getInt32(entryAddr + 4, true);
+    steps?.push({ level: LEVEL_NAMES[level], index, entryAddress: entryAddr, lo, hi });
+    if (!(lo & PTE_P)) {
+      out.errorCode = faultBits(access, user, nxe);
+      return out;
+    }
+    entries.push(entryAddr);
+    writable &&= (lo & PTE_RW) !== 0;
+    userOk &&= (lo & PTE_US) !== 0;
+    if (nxe && hi & PTE_XD_HI) executable = false;
+    leafLo = lo;
+    leafLevel = level;
+    if (level === 3 || (level >= 1 && lo & PTE_PS)) break;
+    table = lo & PTE_ADDR_MASK_LO;
+  }
+  const denied =
+    (user && !userOk) ||
+    (access === ACCESS_WRITE && !writable && (user || wp)) ||
+    (access === ACCESS_EXEC && !executable);
+  if (denied) {
+    out.errorCode = PF_P | faultBits(access, user, nxe);
+    return out;
+  }
+  // Accessed on every level, Dirty on the leaf for a write (SDM §4.8). A walk made only
+  // to show the tables to a person (steps given) leaves them untouched.
+  if (!steps) for (const e of entries) view.setInt32(e, view.getInt32(e, true) | PTE_A, true);
+  if (!steps && access === ACCESS_WRITE) view.setInt32(entryAddr, view.getInt32(entryAddr, true) | PTE_D, true);
+
+  // Large pages: the leaf maps 2^(12 + 9 * (3 - level)) bytes; we hand out the 4 KiB
+  // frame inside it, which is what the TLB caches.
+  const pageBits = 12 + 9 * (3 - leafLevel);
+  const pageBase = leafLo & (leafLevel === 3 ? PTE_ADDR_MASK_LO : ~((1 << pageBits) - 1)) & PTE_ADDR_MASK_LO;
+  const offsetInPage = la % 2 ** pageBits;
+  out.physical = pageBase + offsetInPage;
+  out.frame = out.physical - (out.physical % 4096);
+  out.writable = writable;
+  out.user = userOk;
+  out.executable = executable;
+  out.global = (leafLo & 0x100) !== 0;
+  out.ok = true;
+  return out;
+}
+
+function faultBits(access: number, user: boolean, nxe: boolean): number {
+  return (access === ACCESS_WRITE ? PF_W : 0) | (user ? PF_U : 0) | (access === ACCESS_EXEC && nxe ? PF_I : 0);
+}
