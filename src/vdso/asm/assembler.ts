@@ -51,10 +51,11 @@ const isP = (t: Tok | undefined, s: string): boolean => t !== undefined && t.k =
  * displacement that involves a label (or '.') always gets the full-width form.
  */
 export function assemble(source: string, options: AssembleOptions = {}): Assembly {
+  if (typeof options.origin === 'number' && !Number.isInteger(options.origin)) throw new AsmError('origin is not an integer');
   const origin = BigInt(options.origin ?? 0);
   const ext = new Map<string, bigint>();
   for (const [k, v] of Object.entries(options.symbols ?? {})) {
-    if (typeof v === 'number' && !Number.isSafeInteger(v) && !Number.isInteger(v)) throw new AsmError(`symbol '${k}' is not an integer`);
+    if (typeof v === 'number' && !Number.isInteger(v)) throw new AsmError(`symbol '${k}' is not an integer`);
     ext.set(k, BigInt(v));
   }
 
@@ -336,7 +337,6 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
   for (let iter = 0; ; iter++) {
     if (iter > 200) throw new AsmError('jump relaxation did not converge');
     labelsCur = new Map();
-    equHere = [];
     const grew = pass(null, iter > 0);
     const stable = iter > 0 && !grew && sameMap(labelsCur, labelsPrev);
     labelsPrev = labelsCur;

@@ -106,9 +106,9 @@ class Inst {
   private mem(m: MemOp, cur: number): void {
     const env = this.env;
     // GNU as drops an override that names the default segment: ss for a base of rsp/rbp
-    // (esp/ebp; not r12/r13), ds otherwise. lea ignores segments.
+    // (esp/ebp; not r12/r13), ds otherwise.
     const defSeg = m.base && m.base.type === 'gpr' && (m.base.num === 4 || m.base.num === 5) ? 2 : 3;
-    if (m.seg >= 0 && m.seg !== defSeg && this.mn !== 'lea') this.seg = m.seg;
+    if (m.seg >= 0 && m.seg !== defSeg) this.seg = m.seg;
     const dv: Val = m.disp ? evaluate(m.disp, env) : { v: 0n, rel: 0, dep: false };
     const base = m.base;
     const index = m.index;
@@ -487,7 +487,7 @@ function extend(op: number, signedExt: boolean): Handler {
     if (!ss) fail(`ambiguous operand size for '${I.mn}' (use byte/word/dword ptr)`);
     const ds = d.reg.size;
     if (ss === 32 && signedExt && ds === 64) { I.size(64); I.op = [0x63]; I.reg(d.reg); I.rm(s); return; }
-    if (!(ss === 8 && ds >= 16) && !(ss === 16 && ds >= 32)) bad(I, ops);
+    if (!(ss === 8 && ds >= 16) && !(ss === 16 && ds >= 16)) bad(I, ops);
     I.size(ds);
     I.op = [0x0f, op + (ss === 16 ? 1 : 0)];
     I.reg(d.reg); I.rm(s);
@@ -645,7 +645,8 @@ function branch(kind: 'jmp' | 'call' | 'jcc', cc = 0): Handler {
     if (isRM(t)) {
       if (kind === 'jcc') bad(I, ops);
       const size = sizeOf(t) || bits;
-      if (size !== bits) bad(I, ops);
+      if (size !== bits && size !== 16) bad(I, ops);
+      if (size === 16) I.size(16);
       I.op = [0xff]; I.reg(kind === 'jmp' ? 4 : 2); I.rm(t);
       return;
     }
@@ -731,12 +732,14 @@ const bswap: Handler = (I, ops) => {
   I.op = [0x0f, 0xc8 + (o.reg.num & 7)];
 };
 
-/** Instructions with one memory operand and a /digit: lgdt, lidt, invlpg, ... */
-function memOnly(op: number[], ext: number): Handler {
+/** Instructions with one memory operand and a /digit: lgdt, lidt, invlpg, ...
+ * `table`: a descriptor-table pointer (unsized, or tbyte in 64-bit / fword in 32-bit code). */
+function memOnly(op: number[], ext: number, table = false): Handler {
   return (I, ops) => {
     count(I, ops, 1);
     const o = ops[0]!;
     if (!isMem(o)) bad(I, ops);
+    if (table && o.size && o.size !== (I.env.bits === 64 ? 80 : 48)) bad(I, ops);
     I.op = [...op]; I.reg(ext); I.rm(o);
   };
 }
@@ -751,7 +754,7 @@ function sysSeg(ext: number, wideReg: boolean): Handler {
     if (isMem(o) && s && s !== 16) bad(I, ops);
     if (isGpr(o)) {
       if (o.reg.size === 8 || (!wideReg && o.reg.size !== 16)) bad(I, ops);
-      if (wideReg) I.size(o.reg.size);
+      if (wideReg && o.reg.size === 16) I.size(16); // GNU as: no REX.W for str/sldt r64
     }
     I.op = [0x0f, 0x00]; I.reg(ext); I.rm(o);
   };
@@ -764,7 +767,7 @@ function lslLar(op: number): Handler {
     const [d, s] = ops as [Operand, Operand];
     if (!isGpr(d) || d.reg.size === 8 || !isRM(s)) bad(I, ops);
     if (isMem(s) && s.size && s.size !== 16) bad(I, ops);
-    if (isGpr(s) && s.reg.size === 8) bad(I, ops);
+    if (isGpr(s) && s.reg.size !== 16 && s.reg.size !== d.reg.size) bad(I, ops);
     I.size(d.reg.size);
     I.op = [0x0f, op]; I.reg(d.reg); I.rm(s);
   };
@@ -898,6 +901,8 @@ const FIXED: Record<string, { b: number[]; mode?: 64 | 32 }> = {
   cmpsb: { b: [0xa6] }, cmpsw: { b: [0x66, 0xa7] }, cmpsd: { b: [0xa7] }, cmpsq: { b: [0x48, 0xa7], mode: 64 },
 };
 
+const BRANCHES = new Set(['jmp', 'call', 'loop', 'loope', 'loopz', 'loopne', 'loopnz', 'jrcxz', 'jecxz']);
+
 const HANDLERS = new Map<string, Handler>();
 ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'].forEach((m, n) => HANDLERS.set(m, alu(n)));
 HANDLERS.set('not', unary(0xf6, 0xf7, 2));
@@ -946,10 +951,10 @@ HANDLERS.set('lret', ret(0xcb));
 HANDLERS.set('int', int);
 HANDLERS.set('enter', enter);
 HANDLERS.set('nop', nop);
-HANDLERS.set('lgdt', memOnly([0x0f, 0x01], 2));
-HANDLERS.set('lidt', memOnly([0x0f, 0x01], 3));
-HANDLERS.set('sgdt', memOnly([0x0f, 0x01], 0));
-HANDLERS.set('sidt', memOnly([0x0f, 0x01], 1));
+HANDLERS.set('lgdt', memOnly([0x0f, 0x01], 2, true));
+HANDLERS.set('lidt', memOnly([0x0f, 0x01], 3, true));
+HANDLERS.set('sgdt', memOnly([0x0f, 0x01], 0, true));
+HANDLERS.set('sidt', memOnly([0x0f, 0x01], 1, true));
 HANDLERS.set('invlpg', memOnly([0x0f, 0x01], 7));
 HANDLERS.set('sldt', sysSeg(0, true));
 HANDLERS.set('str', sysSeg(1, true));
@@ -1010,6 +1015,15 @@ export function encode(mn: string, ops: Operand[], prefixes: string[], env: Enco
   }
   const h = HANDLERS.get(mn);
   if (!h) fail(`unknown instruction '${mn}'`);
+  // GNU as reads a bare label in an operand ("mov eax, label") as a memory reference; rather
+  // than silently meaning something else, require "offset label" for its address.
+  if (!BRANCHES.has(mn) && !(mn.startsWith('j') && mn !== 'jmp')) {
+    for (const o of ops) {
+      if (o.kind === 'imm' && !o.offset && evaluate(o.expr, env).rel !== 0) {
+        fail(`a label address as an operand is ambiguous: write 'offset ...' for the address, or '[rip+...]' for memory`);
+      }
+    }
+  }
   h(I, ops);
   const bytes = I.build();
   const res: Encoded = { bytes };

@@ -15,7 +15,8 @@ export interface MemOp {
   scale: number;
   disp: Expr | null;
 }
-export interface ImmOp { kind: 'imm'; expr: Expr }
+/** `offset` is set when the operand was written "offset expr" (an address as an immediate). */
+export interface ImmOp { kind: 'imm'; expr: Expr; offset?: boolean }
 export type Operand = RegOp | MemOp | ImmOp;
 
 const SIZE_KW: Record<string, number> = {
@@ -90,7 +91,7 @@ export function parseOperand(toks: Tok[]): Operand {
   if (o.k === 'id' && o.s.toLowerCase() === 'offset') {
     exprToks = rest.slice(1);
     if (size) fail("size keyword with 'offset'");
-    return { kind: 'imm', expr: parseExpr(exprToks) };
+    return { kind: 'imm', expr: parseExpr(exprToks), offset: true };
   }
   if (size) return memory(rest, size, seg);
   return { kind: 'imm', expr: parseExpr(exprToks) };
@@ -101,7 +102,7 @@ function memory(toks: Tok[], size: number, seg: number): MemOp {
   const p = new ExprParser(toks, true);
   const e = p.parse();
   if (!p.atEnd()) fail(`unexpected '${p.peek()!.s}' in memory operand`);
-  const regs: { reg: Reg; scale: number }[] = [];
+  const regs: { reg: Reg; scale: number; scaled: boolean }[] = [];
   const parts: { e: Expr; neg: boolean }[] = [];
   const walk = (n: Expr, neg: boolean): void => {
     if (n.t === 'bin' && (n.op === '+' || n.op === '-')) {
@@ -111,7 +112,7 @@ function memory(toks: Tok[], size: number, seg: number): MemOp {
     }
     if (n.t === 'reg') {
       if (neg) fail(`register '${n.reg.name}' cannot be subtracted`);
-      regs.push({ reg: n.reg, scale: 1 });
+      regs.push({ reg: n.reg, scale: 1, scaled: false });
       return;
     }
     if (n.t === 'bin' && n.op === '*' && (n.a.t === 'reg' || n.b.t === 'reg')) {
@@ -119,7 +120,7 @@ function memory(toks: Tok[], size: number, seg: number): MemOp {
       const other = n.a.t === 'reg' ? n.b : n.a;
       if (neg) fail(`register '${reg.name}' cannot be subtracted`);
       if (other.t !== 'num') fail('scale must be a number');
-      regs.push({ reg, scale: Number(other.v) });
+      regs.push({ reg, scale: Number(other.v), scaled: true });
       return;
     }
     if (containsReg(n)) fail('bad memory operand expression');
@@ -134,17 +135,29 @@ function memory(toks: Tok[], size: number, seg: number): MemOp {
   let base: Reg | null = null;
   let index: Reg | null = null;
   let scale = 1;
+  const unscaled: Reg[] = [];
+  const scaled: { reg: Reg; scale: number }[] = [];
   for (const r of regs) {
     if (r.reg.type === 'ip') {
-      if (r.scale !== 1 || base || regs.length > 1) fail(`'${r.reg.name}' cannot be combined with other registers`);
+      if (r.scaled || regs.length > 1) fail(`'${r.reg.name}' cannot be combined with other registers`);
       base = r.reg;
       continue;
     }
     if (r.reg.type !== 'gpr' || r.reg.size === 8) fail(`register '${r.reg.name}' cannot be used in an address`);
     if (![1, 2, 4, 8].includes(r.scale)) fail(`bad scale ${r.scale} (must be 1, 2, 4 or 8)`);
-    if (r.scale === 1 && !base) base = r.reg;
-    else if (!index) { index = r.reg; scale = r.scale; }
-    else fail('too many registers in memory operand');
+    if (r.scaled) scaled.push(r);
+    else unscaled.push(r.reg);
+  }
+  // a register written with a scale (even *1) is the index, as in GNU as; otherwise the
+  // first register is the base and the second the index
+  if (scaled.length > 1 || unscaled.length + scaled.length > 2) fail('too many registers in memory operand');
+  if (scaled.length) {
+    index = scaled[0]!.reg;
+    scale = scaled[0]!.scale;
+    base = unscaled[0] ?? null;
+  } else if (unscaled.length) {
+    base = unscaled[0]!;
+    index = unscaled[1] ?? null;
   }
   // [rcx+rsp] is encoded as [rsp+rcx], as GNU as does.
   if (index && base && index.num === 4 && scale === 1 && base.type === 'gpr') { const t = base; base = index; index = t; }

@@ -141,6 +141,7 @@ describe('expressions and symbols', () => {
   it("uses '.' and '$' for the current address", () => {
     expect(hex('nop\njmp .')).toBe('90 eb fe');
     expect(hex('nop\n.quad $', { origin: 0x10 })).toBe('90 11 00 00 00 00 00 00 00');
+    expect(hex('s: nop\nmov eax, HERE - s\nHERE = .', { origin: 0x10 })).toBe('90 b8 06 00 00 00');
   });
 });
 
@@ -231,6 +232,13 @@ describe('errors: one line, with the line number', () => {
     expect(error('mov eax, 0x100000000').message).toBe('line 1: immediate 0x100000000 out of range for imm32');
     expect(error('.byte 256').message).toBe('line 1: value 256 does not fit in 1 byte');
     expect(error('mov eax, offset a\na:', { origin: 0xffffffff81000000n }).message).toMatch(/^line 1: immediate -?0x[0-9a-f]+ out of range for imm32$/);
+  });
+
+  it('a bare label address as an operand (GNU as would read it as memory)', () => {
+    expect(error('mov eax, a\na:').message).toBe(
+      "line 1: a label address as an operand is ambiguous: write 'offset ...' for the address, or '[rip+...]' for memory");
+    expect(error('a: push a+4').message).toMatch(/^line 1: a label address as an operand is ambiguous/);
+    expect(hex('mov eax, offset a\na:', { origin: 0x1000 })).toBe('b8 05 10 00 00');
   });
 
   it('other mistakes', () => {
