@@ -95,3 +95,38 @@ export function gasProgram(source, { bits = 64, origin = 0n } = {}) {
 export function hex(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
+
+/**
+ * Assembles each line on its own like gasLines, but tolerates lines that GNU as rejects:
+ * returns the hex for accepted lines and null for rejected ones.
+ */
+export function gasLinesLenient(lines, bits = 64) {
+  return withTmp((dir) => {
+    let keep = lines.map((l, i) => i);
+    const rejected = new Set();
+    for (let round = 0; ; round++) {
+      if (round > 50) throw new Error('as keeps failing');
+      const src = ['.intel_syntax noprefix', `.code${bits}`];
+      keep.forEach((li, i) => src.push(`__g${i}:`, lines[li]));
+      src.push(`__g${keep.length}:`, '');
+      writeFileSync(join(dir, 't.s'), src.join('\n'));
+      try {
+        run('as', [`--${bits}`, '-msyntax=intel', '-mnaked-reg', '-o', 't.o', 't.s'], dir);
+      } catch (e) {
+        const bad = new Set();
+        for (const m of String(e.stderr).matchAll(/t\.s:(\d+): (?:Error|Internal error)/g)) bad.add(Math.floor((Number(m[1]) - 3) / 2));
+        if (bad.size === 0) throw new Error(`as failed:\n${e.stderr}`);
+        for (const i of bad) rejected.add(keep[i]);
+        keep = keep.filter((_, i) => !bad.has(i));
+        continue;
+      }
+      const syms = symbols(dir, 't.o');
+      const bytes = textBytes(dir, 't.o');
+      const out = lines.map(() => null);
+      keep.forEach((li, i) => {
+        out[li] = hex(bytes.subarray(Number(syms.get(`__g${i}`)), Number(syms.get(`__g${i + 1}`))));
+      });
+      return out;
+    }
+  });
+}
