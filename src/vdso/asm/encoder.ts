@@ -838,12 +838,10 @@ const FIXED: Record<string, { b: number[]; mode?: 64 | 32 }> = {
   syscall: { b: [0x0f, 0x05] },
   sysret: { b: [0x0f, 0x07] },
   sysretd: { b: [0x0f, 0x07] },
-  sysretl: { b: [0x0f, 0x07] },
   sysretq: { b: [0x48, 0x0f, 0x07], mode: 64 },
   sysenter: { b: [0x0f, 0x34] },
   sysexit: { b: [0x0f, 0x35] },
   sysexitd: { b: [0x0f, 0x35] },
-  sysexitl: { b: [0x0f, 0x35] },
   sysexitq: { b: [0x48, 0x0f, 0x35], mode: 64 },
   iret: { b: [0xcf] },
   iretd: { b: [0xcf] },
@@ -851,7 +849,6 @@ const FIXED: Record<string, { b: number[]; mode?: 64 | 32 }> = {
   iretq: { b: [0x48, 0xcf], mode: 64 },
   int3: { b: [0xcc] },
   int1: { b: [0xf1] },
-  icebp: { b: [0xf1] },
   into: { b: [0xce], mode: 32 },
   hlt: { b: [0xf4] },
   ud2: { b: [0x0f, 0x0b] },
@@ -943,7 +940,6 @@ for (const [name, cc] of Object.entries(CC)) {
   HANDLERS.set('cmov' + name, twoByteRRM([0x0f, 0x40 + cc], [16, 32, 64]));
 }
 HANDLERS.set('ret', ret(0xc3));
-HANDLERS.set('retn', ret(0xc3));
 HANDLERS.set('retf', ret(0xcb));
 HANDLERS.set('retfq', ret(0xcb, true));
 HANDLERS.set('lretq', ret(0xcb, true));
@@ -973,7 +969,6 @@ HANDLERS.set('cmpxchg', rmR(0xb0));
 for (const [m, v] of [['popcnt', 0xb8], ['tzcnt', 0xbc], ['lzcnt', 0xbd]] as const) {
   HANDLERS.set(m, (I, ops) => { I.rep = 0xf3; twoByteRRM([0x0f, v], [16, 32, 64])(I, ops); });
 }
-HANDLERS.set('movabsq', movabs);
 
 /** Mnemonics that take no operands and names handled by the table above. */
 export function knownMnemonic(mn: string): boolean {
