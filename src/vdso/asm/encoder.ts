@@ -61,6 +61,10 @@ class Inst {
   sib = -1;
   disp: { v: bigint; size: number; rip: boolean } | null = null;
   imms: Imm[] = [];
+  /** A jump to a label (rel8 or rel32, chosen by the assembler's relaxation). */
+  relaxable = false;
+  /** Encoded short but the displacement does not fit in rel8. */
+  overflow = false;
 
   constructor(readonly mn: string, readonly env: EncodeEnv) {}
 
@@ -659,15 +663,15 @@ function branch(kind: 'jmp' | 'call' | 'jcc', cc = 0): Handler {
       I.op = [kind === 'jmp' ? 0xeb : 0x70 + cc];
       const d = rel(2);
       I.imm(d, 1);
-      (I as InstWithFlags).relaxable = true;
-      if (!validSigned(d, 8)) (I as InstWithFlags).overflow = true;
+      I.relaxable = true;
+      if (!validSigned(d, 8)) I.overflow = true;
       return;
     }
     I.op = kind === 'jmp' ? [0xe9] : kind === 'call' ? [0xe8] : [0x0f, 0x80 + cc];
     const d = rel(I.op.length + 4);
     if (I.env.final && !validSigned(d, 32)) fail(`branch target out of range (${showValue(d)})`);
     I.imm(d, 4);
-    if (relaxable) (I as InstWithFlags).relaxable = true;
+    if (relaxable) I.relaxable = true;
   };
 }
 
@@ -690,8 +694,6 @@ function shortBranch(op: number, addr32 = false): Handler {
 function validSigned(v: bigint, bits: number): boolean {
   return v >= -(1n << BigInt(bits - 1)) && v < 1n << BigInt(bits - 1);
 }
-
-interface InstWithFlags extends Inst { relaxable?: boolean; overflow?: boolean }
 
 function ret(op: number, w = false): Handler {
   return (I, ops) => {
@@ -990,7 +992,7 @@ export function mnemonics(): string[] {
  * Encodes one instruction. `mn` is lower-case. `prefixes` are explicit lock/rep prefixes.
  */
 export function encode(mn: string, ops: Operand[], prefixes: string[], env: EncodeEnv): Encoded {
-  const I = new Inst(mn, env) as InstWithFlags;
+  const I = new Inst(mn, env);
   for (const p of prefixes) {
     const d = PREFIXES[p]!;
     if (d.lock) I.lock = true;

@@ -53,5 +53,8 @@ fwd_near:
     jrcxz 1b
     jecxz 1b
     loopne 1b
+    loope 1b
+    loopz 1b
+    loopnz 1b
 later:
     ret
