@@ -33,7 +33,8 @@ if (!process.argv.includes('--if-stale') || isStale()) {
     target: 'node20',
     format: 'esm',
     outfile: out,
-    banner: { js: '#!/usr/bin/env node' },
+    // commander is CommonJS: give the ESM bundle a require() for its node: imports.
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
     sourcemap: 'linked',
     logLevel: 'warning',
   });

@@ -1,0 +1,60 @@
+import { readSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import { randomFillSync } from 'node:crypto';
+import type { Host } from '../kernel/host.js';
+
+const EAGAIN_RETRY_LIMIT = 1_000_000;
+
+/** The Node.js host: the guest's standard streams are the process's, clocks are the system's. */
+export class NodeHost implements Host {
+  write(fd: number, data: Uint8Array): number {
+    let done = 0;
+    let spins = 0;
+    while (done < data.length) {
+      try {
+        done += writeSync(fd, data, done, data.length - done);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // A non-blocking pipe (as Node may leave stdout) reports EAGAIN: try again.
+        if (code === 'EAGAIN' && spins++ < EAGAIN_RETRY_LIMIT) continue;
+        if (code === 'EPIPE') return done > 0 ? done : -32;
+        return done > 0 ? done : -5;
+      }
+    }
+    return done;
+  }
+
+  read(fd: number, into: Uint8Array): number {
+    for (;;) {
+      try {
+        return readSync(fd, into, 0, into.length, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') continue;
+        if (code === 'EOF') return 0;
+        return -5;
+      }
+    }
+  }
+
+  isTerminal(fd: number): boolean {
+    return isatty(fd);
+  }
+
+  terminalSize(fd: number): { rows: number; columns: number } {
+    const stream = fd === 2 ? process.stderr : process.stdout;
+    return { rows: stream.rows ?? 24, columns: stream.columns ?? 80 };
+  }
+
+  realtimeNs(): number {
+    return (performance.timeOrigin + performance.now()) * 1e6;
+  }
+
+  monotonicNs(): number {
+    return Number(process.hrtime.bigint());
+  }
+
+  randomBytes(into: Uint8Array): void {
+    randomFillSync(into);
+  }
+}

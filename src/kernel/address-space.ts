@@ -1,0 +1,219 @@
+import type { PhysicalMemory } from '../mmu/physical-memory.js';
+import { PAGE_SIZE } from '../mmu/physical-memory.js';
+import type { PageTables } from './page-tables.js';
+
+export const PROT_NONE = 0;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
+
+/** One virtual memory area, as /proc/self/maps lists them. */
+export interface Vma {
+  start: number;
+  end: number;
+  prot: number;
+  /** "[heap]", "[stack]", "[vdso]", a file path, or "" for anonymous memory. */
+  name: string;
+  /** File offset of `start` for file-backed areas (shown in maps). */
+  offset: number;
+  /** The stack: faults just below it extend it downward (VM_GROWSDOWN). */
+  growsDown?: boolean;
+  /**
+   * Special mappings ([vdso], [vvar]) are backed by fixed frames shared with the
+   * kernel rather than private zeroed ones; frames[i] backs page i.
+   */
+  frames?: number[];
+}
+
+/** Outcome of a user page fault: mapped now, no area (SEGV_MAPERR), or not allowed (SEGV_ACCERR). */
+export const FAULT_FIXED = 0;
+export const FAULT_MAPERR = 1;
+export const FAULT_ACCERR = 2;
+
+/** Stack growth limit (RLIMIT_STACK default, 8 MiB). */
+export const STACK_LIMIT = 8 * 1024 * 1024;
+
+export function pageFloor(a: number): number {
+  return a - (((a % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE);
+}
+
+export function pageCeil(a: number): number {
+  return pageFloor(a + PAGE_SIZE - 1);
+}
+
+/**
+ * A process's user address space: its VMAs and the user half of its page tables.
+ * Anonymous memory is demand-paged: pages get a zeroed frame at the first touch (the
+ * #PF goes through the IDT to the kernel, which calls `handleFault`), so a glibc that
+ * reserves megabytes costs only what it uses.
+ */
+export class AddressSpace {
+  readonly vmas: Vma[] = [];
+  brkStart = 0;
+  brk = 0;
+  mmapBase = 0;
+  /** Pages mapped by demand faults, for statistics. */
+  demandFaults = 0;
+
+  constructor(
+    private readonly phys: PhysicalMemory,
+    readonly pageTables: PageTables,
+  ) {}
+
+  find(addr: number): Vma | undefined {
+    for (const v of this.vmas) if (addr >= v.start && addr < v.end) return v;
+    return undefined;
+  }
+
+  /** Adds an area, replacing whatever was mapped in [start, end) (MAP_FIXED semantics). */
+  map(vma: Vma): Vma {
+    this.unmap(vma.start, vma.end);
+    let i = 0;
+    while (i < this.vmas.length && this.vmas[i].start < vma.start) i++;
+    this.vmas.splice(i, 0, vma);
+    return vma;
+  }
+
+  /** Removes [start, end): splits areas at the edges and frees private frames. */
+  unmap(start: number, end: number): void {
+    this.splitAt(start);
+    this.splitAt(end);
+    for (let i = this.vmas.length - 1; i >= 0; i--) {
+      const v = this.vmas[i];
+      if (v.start >= start && v.end <= end) {
+        this.releasePages(v);
+        this.vmas.splice(i, 1);
+      }
+    }
+  }
+
+  /** Changes protection of [start, end); returns false if part of it is unmapped (ENOMEM). */
+  protect(start: number, end: number, prot: number): boolean {
+    for (let a = start; a < end; ) {
+      const v = this.find(a);
+      if (!v) return false;
+      a = v.end;
+    }
+    this.splitAt(start);
+    this.splitAt(end);
+    for (const v of this.vmas) {
+      if (v.start < start || v.end > end) continue;
+      v.prot = prot;
+      for (let p = v.start; p < v.end; p += PAGE_SIZE) {
+        if (prot === PROT_NONE) {
+          // Keep the frame (contents survive a later mprotect) but make the page fault.
+          const frame = this.pageTables.lookup(p);
+          if (frame >= 0) this.pageTables.map(p, frame, { user: false, writable: false, executable: false });
+        } else if (this.pageTables.lookup(p) >= 0) {
+          this.pageTables.protect(p, this.flagsFor(prot));
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Splits the area containing `addr` so that an area boundary falls on it. */
+  private splitAt(addr: number): void {
+    const v = this.find(addr);
+    if (!v || v.start === addr) return;
+    const tail: Vma = { ...v, start: addr, offset: v.offset + (addr - v.start) };
+    if (v.frames) {
+      const cut = (addr - v.start) / PAGE_SIZE;
+      tail.frames = v.frames.slice(cut);
+      v.frames = v.frames.slice(0, cut);
+    }
+    v.end = addr;
+    this.vmas.splice(this.vmas.indexOf(v) + 1, 0, tail);
+  }
+
+  private releasePages(v: Vma): void {
+    for (let p = v.start; p < v.end; p += PAGE_SIZE) {
+      const frame = this.pageTables.unmap(p);
+      if (frame > 0 && !v.frames) this.phys.freeFrame(frame);
+    }
+  }
+
+  flagsFor(prot: number): { user: boolean; writable: boolean; executable: boolean } {
+    return { user: true, writable: (prot & PROT_WRITE) !== 0, executable: (prot & PROT_EXEC) !== 0 };
+  }
+
+  /**
+   * A user access to `addr` missed in the page tables (or hit a protected page):
+   * maps a page on demand, grows the stack, or reports why it is a SIGSEGV.
+   */
+  handleFault(addr: number, write: boolean, exec: boolean): number {
+    let v = this.find(addr);
+    if (!v) {
+      v = this.growStack(addr);
+      if (!v) return FAULT_MAPERR;
+    }
+    if ((write && !(v.prot & PROT_WRITE)) || (exec && !(v.prot & PROT_EXEC)) || v.prot === PROT_NONE) return FAULT_ACCERR;
+    const page = pageFloor(addr);
+    if (this.pageTables.lookup(page) >= 0) {
+      // Present but the PTE was stricter than the area (e.g. after mprotect): refresh it.
+      this.pageTables.protect(page, this.flagsFor(v.prot));
+      return FAULT_FIXED;
+    }
+    this.populate(v, page);
+    this.demandFaults++;
+    return FAULT_FIXED;
+  }
+
+  /** Gives a page of an area its frame: the special mapping's, or a fresh zeroed one. */
+  populate(v: Vma, page: number): number {
+    const frame = v.frames ? v.frames[(page - v.start) / PAGE_SIZE] : this.phys.allocFrame();
+    this.pageTables.map(page, frame, this.flagsFor(v.prot));
+    return frame;
+  }
+
+  /** The stack VMA extends down to cover a fault within RLIMIT_STACK of its top. */
+  private growStack(addr: number): Vma | undefined {
+    const stack = this.vmas.find((v) => v.growsDown && addr < v.start);
+    if (!stack) return undefined;
+    const top = stack.end;
+    if (top - addr > STACK_LIMIT) return undefined;
+    const newStart = pageFloor(addr);
+    const below = this.vmas.filter((v) => v !== stack && v.end > newStart && v.start < stack.start);
+    if (below.length) return undefined;
+    stack.start = newStart;
+    return stack;
+  }
+
+  /**
+   * Finds room for `length` bytes, top-down from mmapBase (Linux's default
+   * arch_get_unmapped_area_topdown); returns 0 when nothing fits.
+   */
+  findFree(length: number, floor = 0x10000): number {
+    let end = this.mmapBase;
+    const byStartDescending = [...this.vmas].sort((a, b) => b.start - a.start);
+    for (const v of byStartDescending) {
+      if (v.start >= end) continue; // entirely above the candidate
+      if (end - v.end >= length) return end - length; // the gap above v fits
+      end = v.start;
+    }
+    return end - length >= floor ? end - length : 0;
+  }
+
+  /** Copies bytes into user pages (populating them), ignoring protection: the loader's path. */
+  load(addr: number, bytes: Uint8Array): void {
+    let done = 0;
+    while (done < bytes.length) {
+      const a = addr + done;
+      const page = pageFloor(a);
+      const v = this.find(a);
+      if (!v) throw new Error(`loader: no area at 0x${a.toString(16)}`);
+      let frame = this.pageTables.lookup(page);
+      if (frame < 0) frame = this.populate(v, page);
+      const n = Math.min(bytes.length - done, page + PAGE_SIZE - a);
+      this.phys.bytes.set(bytes.subarray(done, done + n), frame + (a - page));
+      done += n;
+    }
+  }
+
+  /** Total bytes of user memory currently backed by frames. */
+  residentBytes(): number {
+    let n = 0;
+    for (const v of this.vmas) for (let p = v.start; p < v.end; p += PAGE_SIZE) if (this.pageTables.lookup(p) >= 0) n += PAGE_SIZE;
+    return n;
+  }
+}

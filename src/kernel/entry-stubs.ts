@@ -1,0 +1,128 @@
+import { assemble } from '../vdso/asm/index.js';
+import { pushesErrorCode } from '../cpu/cpu-exception.js';
+import { PERCPU_KERNEL_RSP, PERCPU_USER_RSP, USER_CS, USER_DS } from './layout.js';
+
+/**
+ * The kernel's entry and exit code: real x86-64 that runs at CPL 0 in the kernel half.
+ * Each entry builds a `struct pt_regs` on the kernel stack (pt-regs.ts), puts a
+ * hypercall number in EAX and executes VMCALL, which hands control to the TypeScript
+ * kernel (DESIGN.md, "The path of one system call"). The TypeScript side reads and
+ * edits the frame, then sets EAX = 0 when SYSRET may be used, 1 to leave through IRET.
+ */
+export const HC_SYSCALL64 = 1;
+export const HC_INT80 = 2;
+export const HC_SYSENTER = 3;
+/** Exceptions: HC_EXCEPTION + vector. */
+export const HC_EXCEPTION = 0x100;
+
+/** Pushes the general registers in pt_regs order below orig_rax (rdi first, r15 last). */
+const SAVE_REGS = `
+    push rdi
+    push rsi
+    push rdx
+    push rcx
+    push -38                  ; pt_regs->ax = -ENOSYS until the handler writes the result
+    push r8
+    push r9
+    push r10
+    push r11
+    push rbx
+    push rbp
+    push r12
+    push r13
+    push r14
+    push r15`;
+
+const RESTORE_REGS = `
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbp
+    pop rbx
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rax
+    pop rcx
+    pop rdx
+    pop rsi
+    pop rdi
+    add rsp, 8                ; orig_rax`;
+
+function exceptionStub(vector: number): string {
+  // Vectors without a CPU-pushed error code get -1 in the orig_rax slot (as Linux does).
+  return `
+exception_${vector}:
+    ${pushesErrorCode(vector) ? '' : 'push -1'}
+    ${SAVE_REGS}
+    mov eax, ${HC_EXCEPTION + vector}
+    vmcall
+    ${RESTORE_REGS}
+    iretq`;
+}
+
+export const ENTRY_SOURCE = `
+; SYSCALL from 64-bit user code (LINUX-ABI.md §6): RCX = return RIP, R11 = RFLAGS,
+; RSP is still the user's. Switch to the kernel stack through the per-CPU area.
+entry_syscall_64:
+    swapgs
+    mov qword ptr gs:[${PERCPU_USER_RSP}], rsp
+    mov rsp, qword ptr gs:[${PERCPU_KERNEL_RSP}]
+    push ${USER_DS}                                  ; ss
+    push qword ptr gs:[${PERCPU_USER_RSP}]           ; rsp
+    push r11                                         ; eflags
+    push ${USER_CS}                                  ; cs
+    push rcx                                         ; rip
+    push rax                                         ; orig_rax = system call number
+    ${SAVE_REGS}
+    mov eax, ${HC_SYSCALL64}
+    vmcall
+    test eax, eax
+    jnz .syscall_iret
+    ${RESTORE_REGS}
+    mov rsp, qword ptr [rsp+24]                      ; user RSP from the frame
+    swapgs
+    sysretq
+.syscall_iret:
+    ${RESTORE_REGS}
+    swapgs
+    iretq
+
+; INT 0x80 through a DPL 3 gate: the CPU switched to TSS.RSP0 and pushed the IRET frame.
+entry_int80:
+    push rax                                         ; orig_rax
+    ${SAVE_REGS}
+    mov eax, ${HC_INT80}
+    vmcall
+    ${RESTORE_REGS}
+    iretq
+
+${Array.from({ length: 32 }, (_, v) => exceptionStub(v)).join('\n')}
+`;
+
+export interface EntryCode {
+  bytes: Uint8Array;
+  /** Offsets of the entry points within `bytes`. */
+  syscall64: number;
+  int80: number;
+  exceptions: number[];
+  labels: Map<string, number>;
+}
+
+export function assembleEntryCode(): EntryCode {
+  const asm = assemble(ENTRY_SOURCE);
+  const at = (label: string): number => {
+    const v = asm.labels.get(label);
+    if (v === undefined) throw new Error(`entry stubs: label ${label} missing`);
+    return v;
+  };
+  return {
+    bytes: asm.bytes,
+    syscall64: at('entry_syscall_64'),
+    int80: at('entry_int80'),
+    exceptions: Array.from({ length: 32 }, (_, v) => at(`exception_${v}`)),
+    labels: asm.labels,
+  };
+}

@@ -1,0 +1,120 @@
+import { parseElf, ElfImage } from '../loader/elf.js';
+import { PF_W, PF_X, PT_PHDR } from '../loader/elf-constants.js';
+import * as AT from '../loader/auxv.js';
+import { buildInitialStack, InitialStack } from '../loader/initial-stack.js';
+import { PAGE_SIZE } from '../mmu/physical-memory.js';
+import { AddressSpace, pageCeil, pageFloor, PROT_EXEC, PROT_READ, PROT_WRITE } from './address-space.js';
+
+/** Where Linux puts a static-pie (ET_DYN) when ASLR is off: ELF_ET_DYN_BASE = 2/3 of TASK_SIZE. */
+export const ET_DYN_BASE = 0x555555554000;
+/** Top of the stack with ASLR off (STACK_TOP on a 47-bit machine). */
+export const STACK_TOP = 0x7ffffffff000;
+/** Initial stack area size beyond what the arguments use (setup_arg_pages' stack_expand). */
+const STACK_EXPAND = 128 * 1024;
+/** mmap_base with ASLR off: TASK_SIZE minus the 128 MiB minimum gap above it (mm/util.c mmap_base). */
+export const MMAP_BASE = 0x7ffff7fff000;
+
+export interface ExecLayout {
+  /** Load bias added to a static-pie's addresses (0 for ET_EXEC). */
+  loadBias: number;
+  stackTop: number;
+  mmapBase: number;
+  /** Extra bytes between the end of the program and the brk start (brk randomization). */
+  brkOffset: number;
+  /** arch_align_stack's random subtraction (0..8191). */
+  stackJitter: number;
+}
+
+export const NO_RANDOMIZATION: ExecLayout = { loadBias: ET_DYN_BASE, stackTop: STACK_TOP, mmapBase: MMAP_BASE, brkOffset: 0, stackJitter: 0 };
+
+export interface ExecRequest {
+  image: Uint8Array;
+  /** The program's absolute path (AT_EXECFN is argv-independent: the path execve got). */
+  path: string;
+  argv: string[];
+  envp: string[];
+  random16: Uint8Array;
+  /** Auxv entries that come before AT_PAGESZ in Linux's order (AT_SYSINFO_EHDR, AT_MINSIGSTKSZ, AT_HWCAP). */
+  archAuxv: Array<[number, number]>;
+  hwcap2: number;
+  layout: ExecLayout;
+}
+
+export interface ExecResult {
+  elf: ElfImage;
+  entry: number;
+  stack: InitialStack;
+  loadBias: number;
+}
+
+function protOf(flags: number): number {
+  return PROT_READ | (flags & PF_W ? PROT_WRITE : 0) | (flags & PF_X ? PROT_EXEC : 0);
+}
+
+/**
+ * binfmt_elf's load_elf_binary for static programs: map each PT_LOAD page range with
+ * its permissions (file bytes up to p_filesz, zeros after: padzero + anonymous bss),
+ * set the brk start after the highest segment, build the stack (LINUX-ABI.md §5) and
+ * return the entry point. The ELF is validated first (ElfError on bad input).
+ */
+export function execProgram(space: AddressSpace, req: ExecRequest): ExecResult {
+  const elf = parseElf(req.image);
+  const bias = elf.kind === 'dyn' ? req.layout.loadBias : 0;
+  let highest = 0;
+  for (const seg of elf.loadSegments) {
+    const start = pageFloor(seg.vaddr + bias);
+    const end = pageCeil(seg.vaddr + bias + seg.memsz);
+    const fileStart = seg.offset - (seg.vaddr + bias - start);
+    space.map({ start, end, prot: protOf(seg.flags), name: req.path, offset: fileStart });
+    space.load(seg.vaddr + bias, req.image.subarray(seg.offset, seg.offset + seg.filesz));
+    highest = Math.max(highest, end);
+  }
+  space.brkStart = space.brk = highest + req.layout.brkOffset;
+  space.mmapBase = req.layout.mmapBase;
+
+  const phdrSeg = elf.segments.find((s) => s.type === PT_PHDR);
+  const phdrAddr = phdrSeg
+    ? phdrSeg.vaddr + bias
+    : (() => {
+        const holder = elf.loadSegments.find((s) => elf.phoff >= s.offset && elf.phoff < s.offset + s.filesz);
+        return holder ? holder.vaddr + bias + (elf.phoff - holder.offset) : 0;
+      })();
+  const entry = elf.entry + bias;
+
+  const auxv: Array<[number, number]> = [
+    ...req.archAuxv,
+    [AT.AT_PAGESZ, PAGE_SIZE],
+    [AT.AT_CLKTCK, 100],
+    [AT.AT_PHDR, phdrAddr],
+    [AT.AT_PHENT, elf.phentsize],
+    [AT.AT_PHNUM, elf.phnum],
+    [AT.AT_BASE, 0],
+    [AT.AT_FLAGS, 0],
+    [AT.AT_ENTRY, entry],
+    [AT.AT_UID, 1000],
+    [AT.AT_EUID, 1000],
+    [AT.AT_GID, 1000],
+    [AT.AT_EGID, 1000],
+    [AT.AT_SECURE, 0],
+    [AT.AT_RANDOM, 0],
+    [AT.AT_HWCAP2, req.hwcap2],
+    [AT.AT_EXECFN, 0],
+    [AT.AT_PLATFORM, 0],
+    [AT.AT_RSEQ_FEATURE_SIZE, 28],
+    [AT.AT_RSEQ_ALIGN, 32],
+  ];
+  const stack = buildInitialStack({
+    stackTop: req.layout.stackTop,
+    argv: req.argv,
+    envp: req.envp,
+    execfn: req.path,
+    platform: 'x86_64',
+    random: req.random16,
+    alignJitter: req.layout.stackJitter,
+    auxv,
+  });
+  const stackStart = pageFloor(stack.rsp) - STACK_EXPAND;
+  space.map({ start: stackStart, end: req.layout.stackTop, prot: PROT_READ | PROT_WRITE, name: '[stack]', offset: 0, growsDown: true });
+  space.load(stack.base, stack.bytes);
+  return { elf, entry, stack, loadBias: bias };
+}

@@ -1,0 +1,221 @@
+import type { Cpu } from '../cpu/cpu.js';
+import { VEC_AC, VEC_BP, VEC_DB, VEC_DE, VEC_MF, VEC_PF, VEC_UD, VEC_XM, VECTOR_NAMES } from '../cpu/cpu-exception.js';
+import type { Interpreter } from '../cpu/interpreter.js';
+import { RAX } from '../cpu/registers.js';
+import type { Mmu } from '../mmu/mmu.js';
+import type { PhysicalMemory } from '../mmu/physical-memory.js';
+import { PF_I, PF_W } from '../mmu/page-table-entry.js';
+import { AddressSpace, FAULT_FIXED, FAULT_MAPERR } from './address-space.js';
+import { bootKernel } from './boot.js';
+import { HC_EXCEPTION, HC_INT80, HC_SYSCALL64 } from './entry-stubs.js';
+import type { EntryCode } from './entry-stubs.js';
+import { ENOSYS } from './errno.js';
+import type { Host } from './host.js';
+import { USER_CS } from './layout.js';
+import { PageTables } from './page-tables.js';
+import { Process } from './process.js';
+import { PtRegsFrame } from './pt-regs-frame.js';
+import { SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP } from './signals.js';
+import { KernelStats } from './stats.js';
+import { SYSCALL_NAMES_32, SYSCALL_NAMES_64 } from './syscalls/syscall-names.js';
+import { IA32_TABLE, X86_64_TABLE } from './syscalls/tables.js';
+import type { EntryPath, SyscallEntry } from './syscalls/types.js';
+import { UserMemory } from './user-memory.js';
+
+/** Observes system calls (strace, the debugger, statistics). */
+export interface SyscallObserver {
+  onSyscallEntry?(path: EntryPath, nr: number, name: string, args: number[]): void;
+  onSyscallExit?(path: EntryPath, nr: number, name: string, args: number[], result: number): void;
+  /** An unimplemented system call (answered -ENOSYS). */
+  onUnknownSyscall?(path: EntryPath, nr: number, name: string): void;
+}
+
+/**
+ * The mini-kernel: boots the machine, runs one process, and answers the hypercalls its
+ * entry stubs make (system calls through `syscall` and `int 0x80`, exceptions through
+ * the IDT). Everything a user program sees of "Linux" is decided here.
+ */
+export class Kernel {
+  readonly tables: PageTables;
+  readonly entry: EntryCode;
+  readonly stats = new KernelStats();
+  readonly frame = new PtRegsFrame();
+  readonly user: UserMemory;
+  process!: Process;
+  observer: SyscallObserver | null = null;
+  /** The entry of the system call being handled (decides where the user's GS base lives). */
+  currentPath: EntryPath = 'syscall';
+
+  constructor(
+    readonly cpu: Cpu,
+    readonly mmu: Mmu,
+    readonly phys: PhysicalMemory,
+    readonly interp: Interpreter,
+    readonly host: Host,
+  ) {
+    this.tables = new PageTables(phys, mmu);
+    this.entry = bootKernel(cpu, phys, this.tables);
+    this.user = new UserMemory(mmu, () => this.process.space);
+  }
+
+  newAddressSpace(exePath: string): AddressSpace {
+    const space = new AddressSpace(this.phys, this.tables);
+    this.process = new Process(space, exePath);
+    return space;
+  }
+
+  get exited(): boolean {
+    return this.process.exit !== null;
+  }
+
+  /** The entry stub executed VMCALL: dispatch on EAX, with pt_regs at RSP. */
+  handleHypercall(): void {
+    const cpu = this.cpu;
+    const kind = cpu.lo[RAX];
+    const frame = this.frame;
+    frame.load(this.mmu, cpu.rsp());
+    let useIret = true;
+    if (kind === HC_SYSCALL64) {
+      this.syscall('syscall');
+      // SYSRET needs RCX = RIP and R11 = RFLAGS, as the CPU left them (LINUX-ABI.md §6);
+      // anything else (a handler changed the frame) returns through IRET.
+      useIret = frame.get('rcx') !== frame.get('rip') || frame.get('r11') !== frame.get('eflags');
+    } else if (kind === HC_INT80) {
+      this.syscall('int80');
+    } else if (kind >= HC_EXCEPTION && kind < HC_EXCEPTION + 32) {
+      this.exception(kind - HC_EXCEPTION);
+    } else {
+      throw new Error(`unknown hypercall ${kind}`);
+    }
+    if (this.exited) return;
+    frame.store(this.mmu);
+    cpu.lo[RAX] = useIret ? 1 : 0;
+    cpu.hi[RAX] = 0;
+  }
+
+  private syscall(path: EntryPath): void {
+    const f = this.frame;
+    this.currentPath = path;
+    let nr: number;
+    let args: number[];
+    let entry: SyscallEntry | undefined;
+    let name: string;
+    if (path === 'syscall') {
+      nr = f.lo[f.slot('orig_rax')]; // the kernel uses the low 32 bits as a signed int
+      args = [f.get('rdi'), f.get('rsi'), f.get('rdx'), f.get('r10'), f.get('r8'), f.get('r9')];
+      entry = X86_64_TABLE[nr];
+      name = SYSCALL_NAMES_64[nr] ?? `syscall_${nr >>> 0}`;
+    } else {
+      // ia32 ABI: number in eax, arguments in ebx ecx edx esi edi ebp, upper halves ignored.
+      nr = f.lo[f.slot('orig_rax')] >>> 0;
+      args = ['rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp'].map((r) => f.lo[f.slot(r as 'rbx')] >>> 0);
+      entry = IA32_TABLE[nr];
+      name = SYSCALL_NAMES_32[nr] ?? `syscall_${nr}`;
+    }
+    this.stats.countSyscall(path, name);
+    this.observer?.onSyscallEntry?.(path, nr, name, args);
+    let result: number;
+    if (entry) {
+      result = entry.handler(this, args);
+    } else {
+      this.observer?.onUnknownSyscall?.(path, nr, name);
+      result = -ENOSYS;
+    }
+    if (this.exited) return;
+    // A 32-bit entry returns eax sign-extended into rax.
+    if (path !== 'syscall') result = result | 0;
+    f.set('rax', result);
+    this.observer?.onSyscallExit?.(path, nr, name, args, result);
+  }
+
+  /** An exception reached the kernel through the IDT. */
+  private exception(vector: number): void {
+    const f = this.frame;
+    this.stats.exceptions++;
+    const fromUser = (f.lo[f.slot('cs')] & 3) === 3;
+    const rip = f.get('rip');
+    if (!fromUser) {
+      const fault = this.interp.lastFault;
+      throw new KernelPanic(
+        `kernel ${VECTOR_NAMES[vector] ?? `vector ${vector}`} at rip 0x${hex(rip)}${fault?.detail ? ` (${fault.detail})` : ''}`,
+      );
+    }
+    if (vector === VEC_PF) {
+      this.stats.pageFaults++;
+      const code = f.lo[f.slot('orig_rax')];
+      const address = this.cpu.cr2;
+      const outcome = this.process.space.handleFault(address, (code & PF_W) !== 0, (code & PF_I) !== 0);
+      if (outcome === FAULT_FIXED) return; // IRET retries the instruction
+      const access = code & PF_I ? 'executing' : code & PF_W ? 'writing' : 'reading';
+      const why = outcome === FAULT_MAPERR ? 'no mapping' : 'permission denied';
+      this.killBySignal(SIGSEGV, `#PF ${access} 0x${hex(address)} (${why}) at rip 0x${hex(rip)}`);
+      return;
+    }
+    const fault = this.interp.lastFault;
+    const detail = fault && fault.rip === rip && fault.detail ? `: ${fault.detail}` : '';
+    const what = `${VECTOR_NAMES[vector] ?? `vector ${vector}`} at rip 0x${hex(rip)}${detail}`;
+    switch (vector) {
+      case VEC_DE:
+      case VEC_MF:
+      case VEC_XM:
+        this.killBySignal(SIGFPE, what);
+        break;
+      case VEC_UD:
+        this.killBySignal(SIGILL, what);
+        break;
+      case VEC_DB:
+      case VEC_BP:
+        this.killBySignal(SIGTRAP, what);
+        break;
+      case VEC_AC:
+        this.killBySignal(SIGBUS, what);
+        break;
+      default:
+        this.killBySignal(SIGSEGV, what); // #GP, #SS, #NP ... (si_code SI_KERNEL in Linux)
+    }
+  }
+
+  /** Default action of a fatal signal (no handlers yet): the process ends. */
+  killBySignal(signal: number, reason: string): void {
+    this.process.exit = { kind: 'signaled', signal, reason };
+  }
+
+  exitProcess(status: number): void {
+    this.process.exit = { kind: 'exited', status: status & 0xff };
+  }
+
+  /** User GS base: after SWAPGS (the syscall entry) it sits in IA32_KERNEL_GS_BASE. */
+  get userGsBase(): number {
+    return this.currentPath === 'syscall' ? this.cpu.kernelGsBase : this.cpu.segBase[2];
+  }
+
+  set userGsBase(v: number) {
+    if (this.currentPath === 'syscall') this.cpu.kernelGsBase = v;
+    else this.cpu.segBase[2] = v;
+  }
+
+  /** Puts the CPU at the program's entry in user mode (start_thread, LINUX-ABI.md §5). */
+  startUser(entry: number, rsp: number): void {
+    const cpu = this.cpu;
+    cpu.lo.fill(0);
+    cpu.hi.fill(0);
+    cpu.setRsp(rsp);
+    cpu.rip = entry;
+    cpu.setRflags(0x202);
+    cpu.selectors.fill(0);
+    cpu.selectors[1] = USER_CS;
+    cpu.selectors[2] = USER_CS - 8;
+    cpu.segBase[1] = 0;
+    cpu.segBase[2] = 0;
+    cpu.mxcsr = 0x1f80;
+    cpu.fpuControl = 0x37f;
+    cpu.setCpl(3);
+  }
+}
+
+/** The kernel itself faulted: a bug in x64emu, not in the guest. */
+export class KernelPanic extends Error {}
+
+export function hex(n: number): string {
+  return n < 0 ? (BigInt(n) + (1n << 64n)).toString(16) : n.toString(16);
+}

@@ -1,0 +1,90 @@
+import type { Mmu } from '../mmu/mmu.js';
+import { PTE_ADDR_MASK_LO, PTE_G, PTE_P, PTE_RW, PTE_US, PTE_XD_HI } from '../mmu/page-table-entry.js';
+import { linear48 } from '../mmu/page-walker.js';
+import type { PhysicalMemory } from '../mmu/physical-memory.js';
+
+/** Permissions of one 4 KiB mapping. */
+export interface PageFlags {
+  user: boolean;
+  writable: boolean;
+  executable: boolean;
+  global?: boolean;
+}
+
+/**
+ * The kernel's side of paging: builds and edits 4-level tables in guest physical memory
+ * (the same tables the MMU walks). Intermediate entries are permissive (P, RW, and US
+ * for the user half), so the leaf alone decides, as Linux arranges it. Every change to
+ * a present entry invalidates that page in the TLB, as `invlpg` would.
+ */
+export class PageTables {
+  readonly root: number;
+
+  constructor(
+    private readonly phys: PhysicalMemory,
+    private readonly mmu: Mmu,
+  ) {
+    this.root = phys.allocFrame();
+  }
+
+  /** Maps the page containing `vaddr` to `frame`, replacing any earlier mapping. */
+  map(vaddr: number, frame: number, flags: PageFlags): void {
+    const entry = this.leafEntry(vaddr, true);
+    let lo = frame | PTE_P;
+    if (flags.writable) lo |= PTE_RW;
+    if (flags.user) lo |= PTE_US;
+    if (flags.global) lo |= PTE_G;
+    this.phys.view.setInt32(entry, lo, true);
+    this.phys.view.setInt32(entry + 4, flags.executable ? 0 : PTE_XD_HI, true);
+    this.mmu.invalidatePage(vaddr);
+  }
+
+  /** Removes a mapping; returns the frame it pointed at, or 0 if there was none. */
+  unmap(vaddr: number): number {
+    const entry = this.leafEntry(vaddr, false);
+    if (entry < 0) return 0;
+    const lo = this.phys.view.getInt32(entry, true);
+    if (!(lo & PTE_P)) return 0;
+    this.phys.view.setInt32(entry, 0, true);
+    this.phys.view.setInt32(entry + 4, 0, true);
+    this.mmu.invalidatePage(vaddr);
+    return lo & PTE_ADDR_MASK_LO;
+  }
+
+  /** Changes the permissions of a present mapping; returns false if none. */
+  protect(vaddr: number, flags: PageFlags): boolean {
+    const frame = this.lookup(vaddr);
+    if (frame < 0) return false;
+    this.map(vaddr, frame, flags);
+    return true;
+  }
+
+  /** Frame mapped at `vaddr`, or -1. */
+  lookup(vaddr: number): number {
+    const entry = this.leafEntry(vaddr, false);
+    if (entry < 0) return -1;
+    const lo = this.phys.view.getInt32(entry, true);
+    return lo & PTE_P ? lo & PTE_ADDR_MASK_LO : -1;
+  }
+
+  /** Physical address of the PTE for `vaddr`, creating tables on the way if asked; -1 if absent. */
+  private leafEntry(vaddr: number, create: boolean): number {
+    const la = linear48(vaddr);
+    const user = vaddr >= 0;
+    let table = this.root;
+    for (let level = 0; level < 3; level++) {
+      const index = Math.floor(la / 2 ** (39 - 9 * level)) & 511;
+      const entry = table + index * 8;
+      let lo = this.phys.view.getInt32(entry, true);
+      if (!(lo & PTE_P)) {
+        if (!create) return -1;
+        const next = this.phys.allocFrame();
+        lo = next | PTE_P | PTE_RW | (user ? PTE_US : 0);
+        this.phys.view.setInt32(entry, lo, true);
+        this.phys.view.setInt32(entry + 4, 0, true);
+      }
+      table = lo & PTE_ADDR_MASK_LO;
+    }
+    return table + (Math.floor(la / 4096) & 511) * 8;
+  }
+}

@@ -1,0 +1,74 @@
+import { pageCeil, PROT_EXEC, PROT_READ, PROT_WRITE } from '../address-space.js';
+import { EEXIST, EINVAL, ENODEV, ENOMEM } from '../errno.js';
+import type { Kernel } from '../kernel.js';
+import { TASK_SIZE } from '../layout.js';
+import { PAGE_SIZE } from '../../mmu/physical-memory.js';
+
+/** brk(addr): move the program break; returns the new break (the old one on failure). */
+export function sysBrk(k: Kernel, a: number[]): number {
+  const space = k.process.space;
+  const wanted = a[0];
+  if (wanted < space.brkStart || wanted >= TASK_SIZE) return space.brk;
+  const oldEnd = pageCeil(space.brk);
+  const newEnd = pageCeil(wanted);
+  if (newEnd > oldEnd) {
+    for (const v of space.vmas) if (v.start < newEnd && v.end > oldEnd && v.name !== '[heap]') return space.brk;
+    const heap = space.vmas.find((v) => v.name === '[heap]');
+    if (heap) heap.end = newEnd;
+    else space.map({ start: pageCeil(space.brkStart), end: newEnd, prot: PROT_READ | PROT_WRITE, name: '[heap]', offset: 0 });
+  } else if (newEnd < oldEnd) {
+    space.unmap(newEnd, oldEnd);
+  }
+  space.brk = wanted;
+  return wanted;
+}
+
+const MAP_SHARED = 0x01;
+const MAP_PRIVATE = 0x02;
+const MAP_FIXED = 0x10;
+const MAP_ANONYMOUS = 0x20;
+const MAP_FIXED_NOREPLACE = 0x100000;
+
+/** mmap(addr, length, prot, flags, fd, offset): anonymous private and shared memory. */
+export function sysMmap(k: Kernel, a: number[]): number {
+  const space = k.process.space;
+  const [hint, length] = a;
+  const prot = a[2] & (PROT_READ | PROT_WRITE | PROT_EXEC);
+  const flags = a[3] | 0;
+  if (length <= 0 || length > TASK_SIZE) return -EINVAL;
+  if ((flags & (MAP_SHARED | MAP_PRIVATE)) === 0) return -EINVAL;
+  if (!(flags & MAP_ANONYMOUS)) return -ENODEV; // file mappings come with file support (issue 7)
+  const size = pageCeil(length);
+  let start: number;
+  if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    if (hint % PAGE_SIZE !== 0 || hint < 0 || hint + size > TASK_SIZE) return -EINVAL;
+    if (flags & MAP_FIXED_NOREPLACE && space.vmas.some((v) => v.start < hint + size && v.end > hint)) return -EEXIST;
+    start = hint;
+  } else {
+    // A free hint is honoured (Linux's get_unmapped_area); otherwise top-down search.
+    const h = pageCeil(hint);
+    const hintFree = h > 0 && h + size <= TASK_SIZE && !space.vmas.some((v) => v.start < h + size && v.end > h);
+    start = hintFree ? h : space.findFree(size);
+    if (!start) return -ENOMEM;
+  }
+  space.map({ start, end: start + size, prot, name: '', offset: 0 });
+  return start;
+}
+
+/** munmap(addr, length) */
+export function sysMunmap(k: Kernel, a: number[]): number {
+  const [addr, length] = a;
+  if (addr % PAGE_SIZE !== 0 || length <= 0 || addr < 0 || addr + length > TASK_SIZE) return -EINVAL;
+  k.process.space.unmap(addr, addr + pageCeil(length));
+  return 0;
+}
+
+/** mprotect(addr, length, prot) */
+export function sysMprotect(k: Kernel, a: number[]): number {
+  const [addr, length] = a;
+  const prot = a[2] | 0;
+  if (addr % PAGE_SIZE !== 0 || length < 0 || addr < 0) return -EINVAL;
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return -EINVAL;
+  if (length === 0) return 0;
+  return k.process.space.protect(addr, addr + pageCeil(length), prot) ? 0 : -ENOMEM;
+}

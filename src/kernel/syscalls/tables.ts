@@ -1,0 +1,69 @@
+import { sysGetrandom, sysReadlink, sysReadlinkat, sysUname } from './info.js';
+import { sysFstat, sysIoctl, sysNewfstatat, sysRead, sysWrite, sysWritev } from './io.js';
+import { sysBrk, sysMmap, sysMprotect, sysMunmap } from './memory.js';
+import {
+  sysArchPrctl, sysExit, sysGetId, sysGetpid, sysPrlimit64, sysRseq, sysSetRobustList, sysSetTidAddress,
+} from './process-calls.js';
+import { SYSCALL_NAMES_32, SYSCALL_NAMES_64 } from './syscall-names.js';
+import type { SyscallEntry, SyscallHandler } from './types.js';
+
+function table(names: Record<number, string>, handlers: Partial<Record<string, SyscallHandler>>): Record<number, SyscallEntry> {
+  const out: Record<number, SyscallEntry> = {};
+  for (const [nr, name] of Object.entries(names)) {
+    const handler = handlers[name];
+    if (handler) out[Number(nr)] = { name, handler };
+  }
+  for (const name of Object.keys(handlers)) {
+    if (!Object.values(names).includes(name)) throw new Error(`syscall table: no number for ${name}`);
+  }
+  return out;
+}
+
+/** Handlers by Linux name, shared by both tables where the ABI is the same. */
+const COMMON: Partial<Record<string, SyscallHandler>> = {
+  read: sysRead,
+  write: sysWrite,
+  brk: sysBrk,
+  munmap: sysMunmap,
+  mprotect: sysMprotect,
+  ioctl: sysIoctl,
+  uname: sysUname,
+  readlink: sysReadlink,
+  readlinkat: sysReadlinkat,
+  getrandom: sysGetrandom,
+  exit: sysExit,
+  exit_group: sysExit,
+  getpid: sysGetpid,
+  gettid: sysGetpid,
+  set_tid_address: sysSetTidAddress,
+  rseq: sysRseq,
+  prlimit64: sysPrlimit64,
+};
+
+/** The x86-64 table (arch/x86/entry/syscalls/syscall_64.tbl). */
+export const X86_64_TABLE = table(SYSCALL_NAMES_64, {
+  ...COMMON,
+  mmap: sysMmap,
+  writev: sysWritev, // struct iovec differs in the compat ABI
+  fstat: sysFstat,
+  newfstatat: sysNewfstatat,
+  arch_prctl: sysArchPrctl,
+  set_robust_list: sysSetRobustList,
+  getuid: sysGetId,
+  geteuid: sysGetId,
+  getgid: sysGetId,
+  getegid: sysGetId,
+});
+
+/**
+ * The ia32 table (syscall_32.tbl), reached through `int 0x80`. Calls whose structures
+ * differ in the compat ABI get their own handlers as they are added; these take only
+ * scalars and byte buffers, so the 64-bit handlers serve.
+ */
+export const IA32_TABLE = table(SYSCALL_NAMES_32, {
+  ...COMMON,
+  getuid32: sysGetId,
+  geteuid32: sysGetId,
+  getgid32: sysGetId,
+  getegid32: sysGetId,
+});
