@@ -20,8 +20,10 @@ export interface MachineOptions {
 
 export interface ProgramSpec {
   image: Uint8Array;
-  /** Absolute path of the executable (AT_EXECFN, /proc/self/exe). */
+  /** Absolute path of the executable (/proc/self/exe). */
   path: string;
+  /** The path as execve received it (AT_EXECFN); defaults to `path`. */
+  execPath?: string;
   argv: string[];
   envp: string[];
 }
@@ -57,6 +59,7 @@ export class Machine {
     const result = execProgram(space, {
       image: program.image,
       path: program.path,
+      execPath: program.execPath ?? program.path,
       argv: program.argv,
       envp: program.envp,
       random16,
@@ -75,6 +78,44 @@ export class Machine {
     this.kernel.startUser(result.entry, result.stack.rsp);
     this.exec = result;
     return result;
+  }
+
+  /**
+   * Runs one instruction at a time and reports each user-mode (CPL 3) instruction
+   * before it executes, in the format of ../shared/tools/native-trace.c, so a trace of
+   * the same program on the real CPU can be diffed against it (DESIGN.md, lockstep
+   * traces). Kernel instructions run but are not reported, as ptrace cannot see them.
+   */
+  trace(emit: (line: string) => void, withRegisters: boolean, maxUserInstructions = Infinity): RunOutcome {
+    const cpu = this.cpu;
+    let step = 0;
+    const names = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
+    const order = [0, 3, 1, 2, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15];
+    const hex64 = (lo: number, hi: number): string => (hi === 0 ? (lo >>> 0).toString(16) : (hi >>> 0).toString(16) + (lo >>> 0).toString(16).padStart(8, '0'));
+    for (;;) {
+      let line = '';
+      if (cpu.cpl === 3) {
+        if (step >= maxUserInstructions) return { kind: 'limit', instructions: cpu.retired };
+        const rip = cpu.rip.toString(16);
+        if (withRegisters) {
+          const regs = order.map((r, i) => `${names[i]}=${hex64(cpu.lo[r], cpu.hi[r])}`).join(' ');
+          line = `${step} ${rip} ${regs} fl=${cpu.getRflags().toString(16)} fs=${cpu.segBase[1].toString(16)}`;
+        } else line = `${step} ${rip}`;
+      }
+      const userBefore = this.interp.userRetired;
+      const reason = this.interp.step();
+      // A faulting instruction (say, a demand-paged page) restarts: report it once, when it retires.
+      if (line && this.interp.userRetired !== userBefore) {
+        emit(line);
+        step++;
+      }
+      if (reason === EXIT_HYPERCALL) {
+        this.kernel.handleHypercall();
+        if (this.kernel.process.exit) return this.kernel.process.exit;
+      } else if (reason === EXIT_FATAL) {
+        return { kind: 'fatal', message: this.interp.fatalMessage };
+      }
+    }
   }
 
   /** Runs until the process ends, the machine stops, or `maxInstructions` retire. */

@@ -17,6 +17,8 @@ program
   .option('--memory <MiB>', 'guest physical memory', '512')
   .option('--cpu <model>', 'CPU model: intel or amd', 'intel')
   .option('--max-insns <n>', 'stop after n instructions (exit status 124)')
+  .option('--trace <file>', 'write each user instruction address to FILE, in native-trace format')
+  .option('--trace-regs', 'with --trace: registers and flags too (native-trace -r)')
   .passThroughOptions()
   .action((elf: string, args: string[], options) => {
     process.exitCode = runCommand(elf, args, options);

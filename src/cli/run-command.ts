@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ElfError } from '../loader/elf.js';
 import { Machine, RunOutcome } from '../machine.js';
@@ -11,6 +11,8 @@ export interface RunOptions {
   memory?: string;
   cpu?: string;
   maxInsns?: string;
+  trace?: string;
+  traceRegs?: boolean;
 }
 
 /** Exit statuses of the emulator itself, chosen as a shell chooses them. */
@@ -44,7 +46,7 @@ export function runCommand(file: string, args: string[], options: RunOptions): n
   const machine = new Machine({ host, memoryMiB, cpu: options.cpu as 'intel' | 'amd' | undefined });
   if (options.strace) machine.kernel.observer = new StraceWriter(machine.kernel, (line) => process.stderr.write(line + '\n'));
   try {
-    machine.load({ image, path, argv: [file, ...args], envp: Object.entries(process.env).map(([k, v]) => `${k}=${v}`) });
+    machine.load({ image, path, execPath: file, argv: [file, ...args], envp: Object.entries(process.env).map(([k, v]) => `${k}=${v}`) });
   } catch (e) {
     if (e instanceof ElfError) {
       process.stderr.write(`x64emu: ${file}: ${e.message}\n`);
@@ -53,6 +55,12 @@ export function runCommand(file: string, args: string[], options: RunOptions): n
     throw e;
   }
   const limit = options.maxInsns ? Number(options.maxInsns) : Infinity;
+  if (options.trace) {
+    const fd = openSync(options.trace, 'w');
+    const outcome = machine.trace((line) => writeSync(fd, line + '\n'), options.traceRegs ?? false, limit);
+    closeSync(fd);
+    return reportOutcome(file, outcome);
+  }
   return reportOutcome(file, machine.run(limit));
 }
 

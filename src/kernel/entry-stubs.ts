@@ -15,13 +15,17 @@ export const HC_SYSENTER = 3;
 /** Exceptions: HC_EXCEPTION + vector. */
 export const HC_EXCEPTION = 0x100;
 
-/** Pushes the general registers in pt_regs order below orig_rax (rdi first, r15 last). */
-const SAVE_REGS = `
+/**
+ * Pushes the general registers in pt_regs order below orig_rax (rdi first, r15 last).
+ * The rax slot gets `rax`: the user's RAX for exceptions, -ENOSYS for system calls
+ * (the result goes there; Linux's PUSH_AND_CLEAR_REGS rax=$-ENOSYS).
+ */
+const saveRegs = (rax: string): string => `
     push rdi
     push rsi
     push rdx
     push rcx
-    push -38                  ; pt_regs->ax = -ENOSYS until the handler writes the result
+    push ${rax}
     push r8
     push r9
     push r10
@@ -56,7 +60,7 @@ function exceptionStub(vector: number): string {
   return `
 exception_${vector}:
     ${pushesErrorCode(vector) ? '' : 'push -1'}
-    ${SAVE_REGS}
+    ${saveRegs('rax')}
     mov eax, ${HC_EXCEPTION + vector}
     vmcall
     ${RESTORE_REGS}
@@ -76,7 +80,7 @@ entry_syscall_64:
     push ${USER_CS}                                  ; cs
     push rcx                                         ; rip
     push rax                                         ; orig_rax = system call number
-    ${SAVE_REGS}
+    ${saveRegs('-38')}
     mov eax, ${HC_SYSCALL64}
     vmcall
     test eax, eax
@@ -93,7 +97,7 @@ entry_syscall_64:
 ; INT 0x80 through a DPL 3 gate: the CPU switched to TSS.RSP0 and pushed the IRET frame.
 entry_int80:
     push rax                                         ; orig_rax
-    ${SAVE_REGS}
+    ${saveRegs('-38')}
     mov eax, ${HC_INT80}
     vmcall
     ${RESTORE_REGS}

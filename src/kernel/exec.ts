@@ -29,8 +29,10 @@ export const NO_RANDOMIZATION: ExecLayout = { loadBias: ET_DYN_BASE, stackTop: S
 
 export interface ExecRequest {
   image: Uint8Array;
-  /** The program's absolute path (AT_EXECFN is argv-independent: the path execve got). */
+  /** The program's absolute path (names its mappings in /proc/self/maps). */
   path: string;
+  /** The path execve got, which becomes AT_EXECFN (fs/binfmt_elf.c). */
+  execPath: string;
   argv: string[];
   envp: string[];
   random16: Uint8Array;
@@ -107,7 +109,7 @@ export function execProgram(space: AddressSpace, req: ExecRequest): ExecResult {
     stackTop: req.layout.stackTop,
     argv: req.argv,
     envp: req.envp,
-    execfn: req.path,
+    execfn: req.execPath,
     platform: 'x86_64',
     random: req.random16,
     alignJitter: req.layout.stackJitter,
