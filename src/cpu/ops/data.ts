@@ -40,29 +40,27 @@ export function movAccMoffs(cpu: Cpu, i: Insn): void {
   }
 }
 
-/** 8D: LEA G,M — the effective address without a memory access (no segment base). */
+/**
+ * 8D: LEA G,M — the effective address without a memory access: no segment base, no
+ * canonical check, computed in 32-bit halves so every 64-bit sum is exact (LEA is
+ * also plain arithmetic: compilers use it for a + b*k + c).
+ */
 export function lea(cpu: Cpu, i: Insn): void {
   if (i.rm >= 0) cpu.raise(6, 0, 'lea with a register operand');
-  const segment = i.segment;
-  i.segment = 0;
-  const addr = leaAddress(cpu, i);
-  i.segment = segment;
-  const lo = addr | 0;
-  const hi = Math.floor(addr / TWO_POW_32) | 0;
+  let lo: number;
+  let hi: number;
+  if (i.ripRelative) {
+    const addr = cpu.rip + i.disp;
+    lo = addr | 0;
+    hi = Math.floor(addr / TWO_POW_32) | 0;
+  } else {
+    const sum = (cpu.lo[i.base] >>> 0) + (cpu.lo[i.index] >>> 0) * i.scale + (i.disp >>> 0);
+    const carry = Math.floor(sum / TWO_POW_32);
+    lo = sum | 0;
+    hi = (cpu.hi[i.base] + cpu.hi[i.index] * i.scale + (i.disp < 0 ? -1 : 0) + carry) | 0;
+    if (i.addrsize === 4) hi = 0;
+  }
   cpu.setReg(i.reg, i.opsize, lo, hi);
-}
-
-/** LEA computes a full 64-bit sum without the canonical check. */
-function leaAddress(cpu: Cpu, i: Insn): number {
-  if (i.ripRelative) return cpu.rip + i.disp;
-  const lo = cpu.lo;
-  const hi = cpu.hi;
-  const sum = (lo[i.base] >>> 0) + (lo[i.index] >>> 0) * i.scale + (i.disp >>> 0);
-  const carry = Math.floor(sum / TWO_POW_32);
-  const l = sum - carry * TWO_POW_32;
-  if (i.addrsize === 4) return l;
-  const h = (hi[i.base] + hi[i.index] * i.scale + (i.disp < 0 ? -1 : 0) + carry) | 0;
-  return h * TWO_POW_32 + l;
 }
 
 /** 0F B6/B7: MOVZX; 0F BE/BF: MOVSX (sub = source size, negative for sign extension). */
