@@ -19,6 +19,9 @@ import {
   sysexitInsn, sysretInsn, ud, vmcall, wrmsr,
 } from './ops/system.js';
 import { x87Control } from './ops/x87.js';
+import { registerSseExtended } from './table/sse-extended.js';
+import { registerSseFloat } from './table/sse-float.js';
+import { registerX87 } from './table/x87.js';
 
 /**
  * Every instruction the CPU implements, in the manual's notation (see opcode-table.ts
@@ -305,3 +308,8 @@ t.add('66 0F 73 /2 reg', 'psrlq', 'Ux,Ib', shiftImm, { sub: 0 * 4 + 3 });
 t.add('66 0F 73 /3 reg', 'psrldq', 'Ux,Ib', shiftImm, { sub: 3 * 4 });
 t.add('66 0F 73 /6 reg', 'psllq', 'Ux,Ib', shiftImm, { sub: 2 * 4 + 3 });
 t.add('66 0F 73 /7 reg', 'pslldq', 'Ux,Ib', shiftImm, { sub: 4 * 4 });
+
+// Instruction families kept in files of their own (src/cpu/table/).
+registerX87(t);
+registerSseFloat(t);
+registerSseExtended(t);
