@@ -39,7 +39,12 @@ function shiftE(cpu: Cpu, i: Insn, rawCount: number): void {
   const size = i.opsize;
   const bits = size * 8;
   const count = rawCount & (size === 8 ? 0x3f : 0x1f);
-  if (count === 0) return;
+  if (count === 0) {
+    // Flags and value unchanged, but a 32-bit register destination is still written, so its
+    // upper half is cleared (as on hardware; SDM Vol. 1 §3.4.1.1).
+    if (size === 4 && i.rm >= 0) cpu.hi[i.rm] = 0;
+    return;
+  }
   const addr = i.rm >= 0 ? 0 : cpu.ea(i);
   const a = i.rm >= 0 ? cpu.getReg(i.rm, size) : cpu.readMem(addr, size);
   const aHi = size === 8 ? cpu.resHi : 0;
@@ -155,7 +160,10 @@ export function shiftDouble(cpu: Cpu, i: Insn): void {
   const bits = size * 8;
   const raw = i.def!.operands[2] === 'cl' ? cpu.lo[RCX] : i.imm;
   const count = raw & (size === 8 ? 0x3f : 0x1f);
-  if (count === 0) return;
+  if (count === 0) {
+    if (size === 4 && i.rm >= 0) cpu.hi[i.rm] = 0; // the 32-bit destination is written (see shiftE)
+    return;
+  }
   const addr = i.rm >= 0 ? 0 : cpu.ea(i);
   const d = i.rm >= 0 ? cpu.getReg(i.rm, size) : cpu.readMem(addr, size);
   const dHi = size === 8 ? cpu.resHi : 0;
