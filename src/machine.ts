@@ -6,7 +6,9 @@ import { AT_HWCAP, AT_MINSIGSTKSZ } from './loader/auxv.js';
 import { Mmu } from './mmu/mmu.js';
 import { PhysicalMemory } from './mmu/physical-memory.js';
 import { hwcap } from './kernel/boot.js';
-import { execProgram, ExecResult, NO_RANDOMIZATION } from './kernel/exec.js';
+import { execProgram, ExecResult } from './kernel/exec.js';
+import { chooseLayout } from './kernel/aslr.js';
+import { HostRandom, RandomSource, SeededRandom } from './kernel/random-source.js';
 import type { Host } from './kernel/host.js';
 import { Kernel } from './kernel/kernel.js';
 import type { ExitState } from './kernel/process.js';
@@ -16,6 +18,10 @@ export interface MachineOptions {
   /** Guest physical memory in MiB. */
   memoryMiB?: number;
   cpu?: 'intel' | 'amd';
+  /** Address-space layout randomization (default on, as Linux's randomize_va_space = 2). */
+  aslr?: boolean;
+  /** Seed for every random choice the kernel makes (layout, AT_RANDOM, getrandom). */
+  seed?: number;
 }
 
 export interface ProgramSpec {
@@ -48,14 +54,18 @@ export class Machine {
     this.mmu = new Mmu(this.phys);
     this.cpu = new Cpu(this.mmu, model);
     this.interp = new Interpreter(this.cpu, OPCODES);
-    this.kernel = new Kernel(this.cpu, this.mmu, this.phys, this.interp, options.host);
+    const random: RandomSource = options.seed === undefined ? new HostRandom(options.host) : new SeededRandom(options.seed);
+    this.kernel = new Kernel(this.cpu, this.mmu, this.phys, this.interp, options.host, random);
+    this.aslr = options.aslr ?? true;
   }
+
+  private readonly aslr: boolean;
 
   /** Loads a static ELF program as the process image (throws ElfError on bad input). */
   load(program: ProgramSpec): ExecResult {
     const space = this.kernel.newAddressSpace(program.path);
     const random16 = new Uint8Array(16);
-    this.kernel.host.randomBytes(random16);
+    this.kernel.random.fill(random16);
     const result = execProgram(space, {
       image: program.image,
       path: program.path,
@@ -69,7 +79,7 @@ export class Machine {
         [AT_HWCAP, hwcap(this.cpu)],
       ],
       hwcap2: 0,
-      layout: NO_RANDOMIZATION,
+      layout: chooseLayout(this.kernel.random, this.aslr),
     });
     const proc = this.kernel.process;
     proc.argv = program.argv;

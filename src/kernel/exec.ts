@@ -4,28 +4,10 @@ import * as AT from '../loader/auxv.js';
 import { buildInitialStack, InitialStack } from '../loader/initial-stack.js';
 import { PAGE_SIZE } from '../mmu/physical-memory.js';
 import { AddressSpace, pageCeil, pageFloor, PROT_EXEC, PROT_READ, PROT_WRITE } from './address-space.js';
+import { ELF_ET_DYN_BASE, Layout } from './aslr.js';
 
-/** Where Linux puts a static-pie (ET_DYN) when ASLR is off: ELF_ET_DYN_BASE = 2/3 of TASK_SIZE. */
-export const ET_DYN_BASE = 0x555555554000;
-/** Top of the stack with ASLR off (STACK_TOP on a 47-bit machine). */
-export const STACK_TOP = 0x7ffffffff000;
 /** Initial stack area size beyond what the arguments use (setup_arg_pages' stack_expand). */
 const STACK_EXPAND = 128 * 1024;
-/** mmap_base with ASLR off: TASK_SIZE minus the 128 MiB minimum gap above it (mm/util.c mmap_base). */
-export const MMAP_BASE = 0x7ffff7fff000;
-
-export interface ExecLayout {
-  /** Load bias added to a static-pie's addresses (0 for ET_EXEC). */
-  loadBias: number;
-  stackTop: number;
-  mmapBase: number;
-  /** Extra bytes between the end of the program and the brk start (brk randomization). */
-  brkOffset: number;
-  /** arch_align_stack's random subtraction (0..8191). */
-  stackJitter: number;
-}
-
-export const NO_RANDOMIZATION: ExecLayout = { loadBias: ET_DYN_BASE, stackTop: STACK_TOP, mmapBase: MMAP_BASE, brkOffset: 0, stackJitter: 0 };
 
 export interface ExecRequest {
   image: Uint8Array;
@@ -39,7 +21,7 @@ export interface ExecRequest {
   /** Auxv entries that come before AT_PAGESZ in Linux's order (AT_SYSINFO_EHDR, AT_MINSIGSTKSZ, AT_HWCAP). */
   archAuxv: Array<[number, number]>;
   hwcap2: number;
-  layout: ExecLayout;
+  layout: Layout;
 }
 
 export interface ExecResult {
@@ -61,18 +43,30 @@ function protOf(flags: number): number {
  */
 export function execProgram(space: AddressSpace, req: ExecRequest): ExecResult {
   const elf = parseElf(req.image);
-  const bias = elf.kind === 'dyn' ? req.layout.loadBias : 0;
+  space.mmapBase = req.layout.mmapBase;
+  // A static-pie (ET_DYN without an interpreter) is placed like any mapping, top-down
+  // in the mmap area; an ET_EXEC at its link addresses.
+  let bias = 0;
+  if (elf.kind === 'dyn') {
+    const low = pageFloor(Math.min(...elf.loadSegments.map((s) => s.vaddr)));
+    const high = pageCeil(Math.max(...elf.loadSegments.map((s) => s.vaddr + s.memsz)));
+    bias = space.findFree(high - low) - low;
+  }
   let highest = 0;
   for (const seg of elf.loadSegments) {
     const start = pageFloor(seg.vaddr + bias);
+    const fileEnd = pageCeil(seg.vaddr + bias + seg.filesz);
     const end = pageCeil(seg.vaddr + bias + seg.memsz);
-    const fileStart = seg.offset - (seg.vaddr + bias - start);
-    space.map({ start, end, prot: protOf(seg.flags), name: req.path, offset: fileStart });
+    const prot = protOf(seg.flags);
+    // File-backed pages, then anonymous pages for the rest of the bss, as maps shows them.
+    if (fileEnd > start) space.map({ start, end: fileEnd, prot, name: req.path, offset: seg.offset - (seg.vaddr + bias - start) });
+    if (end > fileEnd) space.map({ start: fileEnd, end, prot, name: '', offset: 0 });
     space.load(seg.vaddr + bias, req.image.subarray(seg.offset, seg.offset + seg.filesz));
     highest = Math.max(highest, end);
   }
-  space.brkStart = space.brk = highest + req.layout.brkOffset;
-  space.mmapBase = req.layout.mmapBase;
+  // Linux moves a static-pie's brk out of the mmap area to ELF_ET_DYN_BASE (binfmt_elf.c).
+  const brkBase = elf.kind === 'dyn' ? pageCeil(ELF_ET_DYN_BASE) : highest;
+  space.brkStart = space.brk = brkBase + req.layout.brkOffset;
 
   const phdrSeg = elf.segments.find((s) => s.type === PT_PHDR);
   const phdrAddr = phdrSeg

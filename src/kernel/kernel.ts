@@ -6,11 +6,13 @@ import type { Mmu } from '../mmu/mmu.js';
 import type { PhysicalMemory } from '../mmu/physical-memory.js';
 import { PF_I, PF_W } from '../mmu/page-table-entry.js';
 import { AddressSpace, FAULT_FIXED, FAULT_MAPERR } from './address-space.js';
+import type { Vma } from './address-space.js';
 import { bootKernel } from './boot.js';
 import { HC_EXCEPTION, HC_INT80, HC_SYSCALL64 } from './entry-stubs.js';
 import type { EntryCode } from './entry-stubs.js';
 import { ENOSYS } from './errno.js';
 import type { Host } from './host.js';
+import type { RandomSource } from './random-source.js';
 import { USER_CS } from './layout.js';
 import { PageTables } from './page-tables.js';
 import { Process } from './process.js';
@@ -52,6 +54,7 @@ export class Kernel {
     readonly phys: PhysicalMemory,
     readonly interp: Interpreter,
     readonly host: Host,
+    readonly random: RandomSource,
   ) {
     this.tables = new PageTables(phys, mmu);
     this.entry = bootKernel(cpu, phys, this.tables);
@@ -182,6 +185,11 @@ export class Kernel {
 
   exitProcess(status: number): void {
     this.process.exit = { kind: 'exited', status: status & 0xff };
+  }
+
+  /** Areas that are not the process's VMAs but show in its maps ([vsyscall]). */
+  extraMaps(): Vma[] {
+    return [];
   }
 
   /** User GS base: after SWAPGS (the syscall entry) it sits in IA32_KERNEL_GS_BASE. */

@@ -1,4 +1,5 @@
 import type { AddressSpace } from './address-space.js';
+import { FdTable } from './files/fd-table.js';
 
 /** How a process ended: a status from exit, or a fatal signal. */
 export type ExitState = { kind: 'exited'; status: number } | { kind: 'signaled'; signal: number; reason: string };
@@ -13,6 +14,7 @@ export class Process {
   auxv: Array<[number, number]> = [];
   argv: string[] = [];
   envp: string[] = [];
+  readonly fds = new FdTable();
 
   constructor(
     readonly space: AddressSpace,

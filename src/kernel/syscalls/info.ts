@@ -38,6 +38,6 @@ export function sysGetrandom(k: Kernel, a: number[]): number {
   const count = Math.min(a[1], 33554431);
   if (count < 0) return -EINVAL;
   const bytes = new Uint8Array(count);
-  k.host.randomBytes(bytes);
+  k.random.fill(bytes);
   return k.user.write(a[0], bytes) ? count : -EFAULT;
 }

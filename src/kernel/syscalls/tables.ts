@@ -1,5 +1,5 @@
 import { sysGetrandom, sysReadlink, sysReadlinkat, sysUname } from './info.js';
-import { sysFstat, sysIoctl, sysNewfstatat, sysRead, sysWrite, sysWritev } from './io.js';
+import { sysClose, sysFstat, sysIoctl, sysLseek, sysNewfstatat, sysOpen, sysOpenat, sysRead, sysWrite, sysWritev } from './io.js';
 import { sysBrk, sysMmap, sysMprotect, sysMunmap } from './memory.js';
 import {
   sysArchPrctl, sysExit, sysGetId, sysGetpid, sysPrlimit64, sysRseq, sysSetRobustList, sysSetTidAddress,
@@ -22,6 +22,9 @@ function table(names: Record<number, string>, handlers: Partial<Record<string, S
 /** Handlers by Linux name, shared by both tables where the ABI is the same. */
 const COMMON: Partial<Record<string, SyscallHandler>> = {
   read: sysRead,
+  close: sysClose,
+  open: sysOpen,
+  openat: sysOpenat,
   write: sysWrite,
   brk: sysBrk,
   munmap: sysMunmap,
@@ -47,6 +50,7 @@ export const X86_64_TABLE = table(SYSCALL_NAMES_64, {
   writev: sysWritev, // struct iovec differs in the compat ABI
   fstat: sysFstat,
   newfstatat: sysNewfstatat,
+  lseek: sysLseek, // off_t is 32-bit in the compat ABI (and _llseek is separate)
   arch_prctl: sysArchPrctl,
   set_robust_list: sysSetRobustList,
   getuid: sysGetId,
