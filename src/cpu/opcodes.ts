@@ -18,7 +18,6 @@ import {
   movSregE, popf, privilegedNop, pushf, rdmsr, rdpid, rdtsc, rdtscp, swapgs, syscallInsn, sysenterInsn,
   sysexitInsn, sysretInsn, ud, vmcall, wrmsr,
 } from './ops/system.js';
-import { x87Control } from './ops/x87.js';
 import { registerSseExtended } from './table/sse-extended.js';
 import { registerSseFloat } from './table/sse-float.js';
 import { registerX87 } from './table/x87.js';
@@ -203,12 +202,6 @@ t.add('0F AE modrm=F8', 'sfence', '', nop);
 t.add('0F AE /7 mem', 'clflush', 'Mb', nop);
 t.add('0F AE /2 mem', 'ldmxcsr', 'Md', mxcsrOp, { sub: 2 });
 t.add('0F AE /3 mem', 'stmxcsr', 'Md', mxcsrOp, { sub: 3 });
-t.add('9B', 'fwait', '', nop);
-t.add('D9 /7 mem', 'fnstcw', 'Mw', x87Control, { sub: 0 });
-t.add('D9 /5 mem', 'fldcw', 'Mw', x87Control, { sub: 1 });
-t.add('DB modrm=E3', 'fninit', '', x87Control, { sub: 2 });
-t.add('DD /7 mem', 'fnstsw', 'Mw', x87Control, { sub: 3 });
-t.add('DF modrm=E0', 'fnstsw', 'ax', x87Control, { sub: 4 });
 
 // ---- system -----------------------------------------------------------------------------
 t.add('0F 05', 'syscall', '', syscallInsn, { attrs: ENDS_BLOCK });
