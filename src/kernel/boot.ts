@@ -118,6 +118,7 @@ export function bootKernel(cpu: Cpu, phys: PhysicalMemory, tables: PageTables): 
   cpu.fmask = SYSCALL_FLAG_MASK;
   cpu.sysenterCs = KERNEL_CS;
   cpu.sysenterEsp = KERNEL_STACK_TOP;
+  cpu.sysenterEip = KERNEL_TEXT + entry.sysenter;
   cpu.kernelGsBase = PERCPU_ADDR;
   cpu.tscAux = 0; // (node << 12) | cpu, as the kernel stores for RDTSCP/RDPID
   cpu.selectors[SEG_CS] = KERNEL_CS;

@@ -103,6 +103,34 @@ entry_int80:
     ${RESTORE_REGS}
     iretq
 
+; SYSENTER from 64-bit code (Intel only). Linux defines no 64-bit SYSENTER ABI; x64emu's
+; convention: EAX = ia32 system call number, EBX ECX EDX ESI EDI EBP = its arguments,
+; R10 = the address to return to, R11 = the stack pointer to return with. The CPU saved
+; nothing and cleared IF; the exit is SYSEXITQ (RIP <- RDX, RSP <- RCX), so on return
+; RDX = R10, RCX = R11, RAX = the result, and every other register is preserved.
+entry_sysenter:
+    push ${USER_DS}                                  ; ss
+    push r11                                         ; rsp
+    pushfq
+    or qword ptr [rsp], 0x200                        ; eflags as the user had them (IF set)
+    push ${USER_CS}                                  ; cs
+    push r10                                         ; rip
+    push rax                                         ; orig_rax
+    ${saveRegs('-38')}
+    mov eax, ${HC_SYSENTER}
+    vmcall
+    test eax, eax
+    jnz .sysenter_iret
+    ${RESTORE_REGS}
+    push qword ptr [rsp+16]                          ; restore the user's RFLAGS
+    popfq
+    mov rdx, qword ptr [rsp]                         ; return RIP
+    mov rcx, qword ptr [rsp+24]                      ; return RSP
+    sysexitq
+.sysenter_iret:
+    ${RESTORE_REGS}
+    iretq
+
 ${Array.from({ length: 32 }, (_, v) => exceptionStub(v)).join('\n')}
 `;
 
@@ -111,6 +139,7 @@ export interface EntryCode {
   /** Offsets of the entry points within `bytes`. */
   syscall64: number;
   int80: number;
+  sysenter: number;
   exceptions: number[];
   labels: Map<string, number>;
 }
@@ -126,6 +155,7 @@ export function assembleEntryCode(): EntryCode {
     bytes: asm.bytes,
     syscall64: at('entry_syscall_64'),
     int80: at('entry_int80'),
+    sysenter: at('entry_sysenter'),
     exceptions: Array.from({ length: 32 }, (_, v) => at(`exception_${v}`)),
     labels: asm.labels,
   };

@@ -8,7 +8,7 @@ import { PF_I, PF_W } from '../mmu/page-table-entry.js';
 import { AddressSpace, FAULT_FIXED, FAULT_MAPERR } from './address-space.js';
 import type { Vma } from './address-space.js';
 import { bootKernel } from './boot.js';
-import { HC_EXCEPTION, HC_INT80, HC_SYSCALL64 } from './entry-stubs.js';
+import { HC_EXCEPTION, HC_INT80, HC_SYSCALL64, HC_SYSENTER } from './entry-stubs.js';
 import type { EntryCode } from './entry-stubs.js';
 import { ENOSYS } from './errno.js';
 import type { Host } from './host.js';
@@ -85,6 +85,10 @@ export class Kernel {
       useIret = frame.get('rcx') !== frame.get('rip') || frame.get('r11') !== frame.get('eflags');
     } else if (kind === HC_INT80) {
       this.syscall('int80');
+    } else if (kind === HC_SYSENTER) {
+      this.syscall('sysenter');
+      // SYSEXIT returns to R10 with stack R11 (entry-stubs.ts); a changed frame needs IRET.
+      useIret = frame.get('r10') !== frame.get('rip') || frame.get('r11') !== frame.get('rsp');
     } else if (kind >= HC_EXCEPTION && kind < HC_EXCEPTION + 32) {
       this.exception(kind - HC_EXCEPTION);
     } else {
