@@ -52,8 +52,9 @@ export function decode(table: OpcodeTable, read: ByteReader): Insn {
     } else if ((b & 0xf0) === 0x40) {
       rex = b;
       b = next();
-      // A REX prefix counts only immediately before the opcode (SDM Vol. 2A §2.2.1).
-      if (isLegacyPrefix(b)) {
+      // A REX prefix counts only immediately before the opcode (SDM Vol. 2A §2.2.1): one
+      // followed by a legacy prefix or by another REX is ignored.
+      if (isLegacyPrefix(b) || (b & 0xf0) === 0x40) {
         rex = 0;
         continue;
       }
