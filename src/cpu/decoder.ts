@@ -1,7 +1,7 @@
 import { VEC_GP, VEC_UD } from './cpu-exception.js';
 import type { Cpu } from './cpu.js';
 import { Insn, REP_E, REP_NE, REP_NONE, SEGOVR_FS, SEGOVR_GS, SEGOVR_NONE } from './insn.js';
-import { D64, F64, MAP_0F, MAP_0F38, MAP_0F3A, PREFIX_66, PREFIX_F2, PREFIX_F3, PREFIX_NP } from './opcode-table.js';
+import { D64, F64, LOCKABLE, MAP_0F, MAP_0F38, MAP_0F3A, PREFIX_66, PREFIX_F2, PREFIX_F3, PREFIX_NP } from './opcode-table.js';
 import type { OpcodeDef, OpcodeTable } from './opcode-table.js';
 import { HIGH_BYTE, RSP, ZERO_REG } from './registers.js';
 
@@ -98,6 +98,8 @@ export function decode(table: OpcodeTable, read: ByteReader): Insn {
   if (Array.isArray(variant)) def = variant[modrm];
   else def = variant;
   if (!def) throw new UndefinedOpcode(seen.concat(peek(read, pos, 1)));
+  // LOCK is #UD unless the instruction is lockable and its destination is memory (SDM Vol. 2A, LOCK).
+  if (lock && (!(def.attrs & LOCKABLE) || modrm < 0 || modrm >= 0xc0)) throw new UndefinedOpcode(seen);
 
   const insn = new Insn(def.exec);
   insn.def = def;
