@@ -100,6 +100,9 @@ export function xchgEG(cpu: Cpu, i: Insn): void {
 }
 
 export function xchgAccZ(cpu: Cpu, i: Insn): void {
+  // 90 (also 66 90, 48 90) is NOP: XCHG EAX,EAX through 90 does not clear RAX[63:32]
+  // (SDM Vol. 2B, XCHG: "XCHG (E)AX, (E)AX (encoded instruction byte is 90H) is an alias for NOP").
+  if (i.reg === RAX) return;
   const size = i.opsize;
   const a = cpu.getReg(RAX, size);
   const aHi = cpu.resHi;
