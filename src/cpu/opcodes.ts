@@ -232,6 +232,8 @@ t.add('0F 06', 'clts', '', privilegedNop);
 t.add('0F 09', 'wbinvd', '', privilegedNop);
 
 // ---- SSE / SSE2 -------------------------------------------------------------------------
+// "mem"/"reg" keys: the other ModRM form is #UD (MOVNTDQ/MOVNTPS/MOVLPD/MOVHPD take only
+// memory; PMOVMSKB/MOVMSKPS/MOVMSKPD only a register: SDM Vol. 2, per instruction).
 t.add('NP 0F 10 /r', 'movups', 'Vx,Wx', movVW, { sub: 0 });
 t.add('66 0F 10 /r', 'movupd', 'Vx,Wx', movVW, { sub: 0 });
 t.add('F3 0F 10 /r', 'movss', 'Vx,Wss', movScalarLoad, { sub: 4 });
@@ -248,16 +250,16 @@ t.add('66 0F 6F /r', 'movdqa', 'Vx,Wx', movVW, { sub: 1 });
 t.add('F3 0F 6F /r', 'movdqu', 'Vx,Wx', movVW, { sub: 0 });
 t.add('66 0F 7F /r', 'movdqa', 'Wx,Vx', movWV, { sub: 1 });
 t.add('F3 0F 7F /r', 'movdqu', 'Wx,Vx', movWV, { sub: 0 });
-t.add('66 0F E7 /r', 'movntdq', 'Mx,Vx', movWV, { sub: 1 });
-t.add('NP 0F 2B /r', 'movntps', 'Mx,Vx', movWV, { sub: 1 });
+t.add('66 0F E7 mem', 'movntdq', 'Mx,Vx', movWV, { sub: 1 });
+t.add('NP 0F 2B mem', 'movntps', 'Mx,Vx', movWV, { sub: 1 });
 t.add('66 0F 6E /r', 'movd/movq', 'Vx,Ey', movdToXmm);
 t.add('66 0F 7E /r', 'movd/movq', 'Ey,Vx', movdFromXmm);
 t.add('F3 0F 7E /r', 'movq', 'Vx,Wq', movqLoad);
 t.add('66 0F D6 /r', 'movq', 'Wq,Vx', movqStore);
 t.add('NP 0F 12 /r', 'movlps', 'Vx,Mq', movHalfLoad, { sub: 0 });
-t.add('66 0F 12 /r', 'movlpd', 'Vx,Mq', movHalfLoad, { sub: 0 });
+t.add('66 0F 12 mem', 'movlpd', 'Vx,Mq', movHalfLoad, { sub: 0 });
 t.add('NP 0F 16 /r', 'movhps', 'Vx,Mq', movHalfLoad, { sub: 1 });
-t.add('66 0F 16 /r', 'movhpd', 'Vx,Mq', movHalfLoad, { sub: 1 });
+t.add('66 0F 16 mem', 'movhpd', 'Vx,Mq', movHalfLoad, { sub: 1 });
 t.add('NP 0F 13 /r', 'movlps', 'Mq,Vx', movHalfStore, { sub: 0 });
 t.add('66 0F 13 /r', 'movlpd', 'Mq,Vx', movHalfStore, { sub: 0 });
 t.add('NP 0F 17 /r', 'movhps', 'Mq,Vx', movHalfStore, { sub: 1 });
@@ -279,9 +281,9 @@ const packed: Array<[string, string, number, number]> = [
   ['psubusb', 'D8', 7, 0], ['psubusw', 'D9', 7, 1],
 ];
 for (const [name, op, kind, width] of packed) t.add(`66 0F ${op} /r`, name, 'Vx,Wx', packedIntVW, { sub: kind * 4 + width });
-t.add('66 0F D7 /r', 'pmovmskb', 'Gd,Ux', pmovmskb);
-t.add('NP 0F 50 /r', 'movmskps', 'Gd,Ux', movmsk, { sub: 4 });
-t.add('66 0F 50 /r', 'movmskpd', 'Gd,Ux', movmsk, { sub: 8 });
+t.add('66 0F D7 reg', 'pmovmskb', 'Gd,Ux', pmovmskb);
+t.add('NP 0F 50 reg', 'movmskps', 'Gd,Ux', movmsk, { sub: 4 });
+t.add('66 0F 50 reg', 'movmskpd', 'Gd,Ux', movmsk, { sub: 8 });
 const unpacks: Array<[string, string, number]> = [
   ['punpcklbw', '60', 0], ['punpcklwd', '61', 1], ['punpckldq', '62', 2], ['punpcklqdq', '6C', 3],
   ['punpckhbw', '68', 4], ['punpckhwd', '69', 5], ['punpckhdq', '6A', 6], ['punpckhqdq', '6D', 7],
