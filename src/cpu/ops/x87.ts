@@ -9,7 +9,9 @@ import type { Insn } from '../insn.js';
 export function x87Control(cpu: Cpu, i: Insn): void {
   switch (i.sub) {
     case 0: cpu.mem.write16(cpu.ea(i), cpu.fpuControl); break;
-    case 1: cpu.fpuControl = cpu.mem.read16(cpu.ea(i)); break;
+    // Bits 13-15 and 7 of the control word read as 0 and bit 6 as 1, whatever FLDCW loaded
+    // (SDM Vol. 1 §8.1.5, Figure 8-6: reserved).
+    case 1: cpu.fpuControl = (cpu.mem.read16(cpu.ea(i)) & 0x1f3f) | 0x40; break;
     case 2:
       cpu.fpuControl = 0x37f;
       cpu.fpuStatus = 0;
