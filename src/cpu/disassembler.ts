@@ -46,7 +46,7 @@ export interface DisassembledLine {
   length: number;
   bytes: Uint8Array;
   text: string;
-  /** The decoded instruction; absent for `(bad)`. */
+  /** The decoded instruction (the FWAIT of a merged FWAIT+x87 line); absent for `(bad)`. */
   insn?: Insn;
 }
 
@@ -245,6 +245,30 @@ function chooseMnemonic({ def, insn, lay, use }: Context): string {
       return m;
     case 'sal':
       return 'shl'; // group 2 /6, the alias of /4: GNU tools spell it SHL
+    case 'fxsave':
+    case 'fxrstor':
+    case 'xsave':
+    case 'xrstor':
+    case 'xsaveopt':
+    case 'xsavec':
+    case 'xsaves':
+    case 'xrstors':
+      // REX.W selects the 64-bit layout of the save area; GNU names it with a 64 suffix.
+      use.useRex(REX_W);
+      return lay.rex & REX_W ? m + '64' : m;
+    case 'pcmpestri':
+    case 'pcmpestrm':
+      // REX.W makes the explicit lengths in RAX/RDX 64-bit; GNU adds a q.
+      use.useRex(REX_W);
+      return lay.rex & REX_W ? m + 'q' : m;
+    case 'fnstenv':
+    case 'fldenv':
+    case 'fnsave':
+    case 'frstor':
+      // 66 selects the 16-bit environment layout (SDM Vol. 1 §8.1.10): fnstenvw.
+      if (!lay.prefixes.includes(0x66)) return m;
+      use.data = true;
+      return m + 'w';
     case 'jrcxz':
       if (insn.addrsize === 4) {
         use.addr = true;
@@ -280,11 +304,18 @@ function adjustForOperands({ def, insn, lay }: Context, mnemonic: string, operan
     if ((lay.opcode & 0xf8) === 0xb8 && insn.opsize === 8) return 'movabs';
     if (lay.opcode >= 0xa0 && lay.opcode <= 0xa3 && insn.addrsize === 8) return 'movabs';
   }
-  if (/^cmp(p[sd]|s[sd])$/.test(mnemonic) && def.operands[def.operands.length - 1] === 'Ib') {
-    const predicate = CMP_PREDICATES[insn.imm & 0xff];
-    if (predicate && (insn.imm & 0xff) < 8) {
+  const lastIsImm = def.operands[def.operands.length - 1] === 'Ib';
+  const imm = insn.imm & 0xff;
+  if (lastIsImm && /^cmp(p[sd]|s[sd])$/.test(mnemonic) && imm < CMP_PREDICATES.length) {
+    operands.pop();
+    return 'cmp' + CMP_PREDICATES[imm] + mnemonic.slice(3);
+  }
+  if (lastIsImm && mnemonic === 'pclmulqdq') {
+    // objdump's PCLMUL_Fixup: immediates 0-3, 0x10 and 0x11 name the quadwords.
+    const kind = imm === 0x10 ? 2 : imm === 0x11 ? 3 : imm;
+    if (kind < 4) {
       operands.pop();
-      return 'cmp' + predicate + mnemonic.slice(3);
+      return ['pclmullqlqdq', 'pclmulhqlqdq', 'pclmullqhqdq', 'pclmulhqhqdq'][kind];
     }
   }
   return mnemonic;
@@ -381,7 +412,7 @@ const SIZE_SUFFIX = /^(b|w|d|q|t|x|dq|ps|pd|ss|sd|si|pi|v|z|y)?$/;
 /** Whether this module can spell an operand code of the table. */
 function spells(code: string): boolean {
   if (code.includes('/')) return code.split('/').every(spells);
-  if (code === '1' || code === 'rAX' || /^[a-z]+$/.test(code) || /^(ST0|ST|STi|ST\(i\)|st0|sti|st\(i\))$/.test(code)) return true;
+  if (code === '1' || code === 'rAX' || /^[a-z][a-z0-9]*$/.test(code) || /^(ST0|ST|STi|ST\(i\)|st0|sti|st\(i\))$/.test(code)) return true;
   const method = code[0];
   const suffix = code.slice(1);
   if (method === 'I') return /^[bwdzv]$/.test(suffix);
@@ -415,7 +446,7 @@ function formatOperand(ctx: Context, code: string, position: number): OperandTex
   // Fixed registers are written in lower case (al, cl, ax); rAX is the sized accumulator.
   if (code === '1') return { text: '1' };
   if (code === 'rAX') return { text: regName(0, sizeOf('v', ctx)!) };
-  if (/^[a-z]+$/.test(code)) return { text: code };
+  if (/^[a-z][a-z0-9]*$/.test(code)) return { text: code };
 
   const method = code[0];
   const suffix = code.slice(1);
@@ -555,9 +586,9 @@ function memorySize(ctx: Context, suffix: string): number | undefined {
 /** An operand in ModRM.rm: E, W, M, Q (and U's memory form, which is not encodable). */
 function formatModrm(ctx: Context, method: string, suffix: string): OperandText {
   const { def, insn, use } = ctx;
+  if (insn.rm >= 0 && method === 'Q') return { text: 'mm' + (insn.rm & 7) }; // MMX registers ignore REX.B
   use.useRex(REX_B);
   if (insn.rm >= 0) {
-    if (method === 'Q') return { text: 'mm' + (insn.rm & 7) };
     // W, and memory-only codes the decoder let through with mod = 11b in an XMM
     // instruction, name XMM registers.
     if (method === 'W' || (method === 'M' && def.operands.some((o) => /^[VWU]/.test(o)))) return { text: 'xmm' + insn.rm };
@@ -626,6 +657,35 @@ export function tryDecode(table: OpcodeTable, bytes: Uint8Array, offset: number)
   }
 }
 
+/** The x87 control instructions whose waiting forms GNU spells without the N. */
+const NO_WAIT_FORMS = new Set(['fnstsw', 'fnstcw', 'fnstenv', 'fnsave', 'fninit', 'fnclex', 'fneni', 'fndisi', 'fnsetpm']);
+
+/**
+ * Disassembles the instruction at `bytes[offset]`, located at `address`, or returns
+ * undefined if the decoder does not know it. Like objdump, FWAIT followed by an x87
+ * instruction (D8-DF) is one line: FWAIT+FNSTSW is `fstsw`, and FWAIT before any
+ * other x87 instruction is absorbed into it.
+ */
+export function disassembleAt(
+  bytes: Uint8Array, offset: number, address: number, symbolize?: Symbolizer, table: OpcodeTable = OPCODES,
+): DisassembledLine | undefined {
+  const insn = tryDecode(table, bytes, offset);
+  if (!insn) return undefined;
+  if (insn.def?.mnemonic === 'fwait' && insn.length === 1) {
+    let k = offset + 1;
+    while (k < bytes.length && (isLegacyPrefix(bytes[k]) || (bytes[k] & 0xf0) === 0x40)) k++;
+    const x87 = k < bytes.length && bytes[k] >= 0xd8 && bytes[k] <= 0xdf ? tryDecode(table, bytes, offset + 1) : undefined;
+    if (x87) {
+      const words = disassemble(x87, address + 1, symbolize).split(' ');
+      const at = words.findIndex((w) => /^f/.test(w));
+      if (at >= 0 && NO_WAIT_FORMS.has(words[at])) words[at] = 'f' + words[at].slice(2);
+      const length = 1 + x87.length;
+      return { address, length, bytes: bytes.subarray(offset, offset + length), text: words.join(' '), insn };
+    }
+  }
+  return { address, length: insn.length, bytes: insn.bytes, text: disassemble(insn, address, symbolize), insn };
+}
+
 /**
  * Disassembles a buffer that starts at `address`. Bytes the decoder does not know, and
  * an instruction cut off by the end of the buffer, become one-byte `(bad)` lines, and
@@ -635,11 +695,11 @@ export function disassembleRange(bytes: Uint8Array, address: number, symbolize?:
   const lines: DisassembledLine[] = [];
   let offset = 0;
   while (offset < bytes.length) {
-    const insn = tryDecode(table, bytes, offset);
     const at = address + offset;
-    if (insn) {
-      lines.push({ address: at, length: insn.length, bytes: insn.bytes, text: disassemble(insn, at, symbolize), insn });
-      offset += insn.length;
+    const line = disassembleAt(bytes, offset, at, symbolize, table);
+    if (line) {
+      lines.push(line);
+      offset += line.length;
     } else {
       lines.push({ address: at, length: 1, bytes: bytes.subarray(offset, offset + 1), text: '(bad)' });
       offset += 1;
