@@ -12,6 +12,7 @@ import { HostRandom, RandomSource, SeededRandom } from './kernel/random-source.j
 import type { Host } from './kernel/host.js';
 import { Kernel } from './kernel/kernel.js';
 import type { ExitState } from './kernel/process.js';
+import type { ClockSource } from './kernel/timekeeper.js';
 
 export interface MachineOptions {
   host: Host;
@@ -22,6 +23,12 @@ export interface MachineOptions {
   aslr?: boolean;
   /** Seed for every random choice the kernel makes (layout, AT_RANDOM, getrandom). */
   seed?: number;
+  /** Map a vDSO (default true; false is Linux's vdso=0). */
+  vdso?: boolean;
+  /** Where guest time comes from (default 'host'). */
+  clock?: ClockSource;
+  /** Start of a virtual clock, ns since the epoch. */
+  epochNs?: number;
 }
 
 export interface ProgramSpec {
@@ -55,7 +62,11 @@ export class Machine {
     this.cpu = new Cpu(this.mmu, model);
     this.interp = new Interpreter(this.cpu, OPCODES);
     const random: RandomSource = options.seed === undefined ? new HostRandom(options.host) : new SeededRandom(options.seed);
-    this.kernel = new Kernel(this.cpu, this.mmu, this.phys, this.interp, options.host, random);
+    this.kernel = new Kernel(this.cpu, this.mmu, this.phys, this.interp, options.host, random, {
+      vdso: options.vdso ?? true,
+      clock: options.clock ?? 'host',
+      epochNs: options.epochNs,
+    });
     this.aslr = options.aslr ?? true;
   }
 
@@ -80,6 +91,7 @@ export class Machine {
       ],
       hwcap2: 0,
       layout: chooseLayout(this.kernel.random, this.aslr),
+      mapVdso: (s) => this.kernel.mapVdso(s),
     });
     const proc = this.kernel.process;
     proc.argv = program.argv;
@@ -136,6 +148,7 @@ export class Machine {
       const left = maxInstructions - this.cpu.retired;
       if (left <= 0) return { kind: 'limit', instructions: this.cpu.retired };
       const reason = this.interp.run(Math.min(slice, left));
+      kernel.time.publish(); // the timekeeping tick
       if (reason === EXIT_HYPERCALL) {
         kernel.handleHypercall();
         if (kernel.process.exit) return kernel.process.exit;

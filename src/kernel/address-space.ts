@@ -20,7 +20,7 @@ export interface Vma {
   growsDown?: boolean;
   /**
    * Special mappings ([vdso], [vvar]) are backed by fixed frames shared with the
-   * kernel rather than private zeroed ones; frames[i] backs page i.
+   * kernel rather than private zeroed ones; frames[i] backs page i (0: none, SIGBUS).
    */
   frames?: number[];
 }
@@ -29,6 +29,8 @@ export interface Vma {
 export const FAULT_FIXED = 0;
 export const FAULT_MAPERR = 1;
 export const FAULT_ACCERR = 2;
+/** A special mapping's page with no backing ([vvar_vclock] without a paravirtual clock): SIGBUS. */
+export const FAULT_BUS = 3;
 
 /** Stack growth limit (RLIMIT_STACK default, 8 MiB). */
 export const STACK_LIMIT = 8 * 1024 * 1024;
@@ -149,6 +151,7 @@ export class AddressSpace {
     }
     if ((write && !(v.prot & PROT_WRITE)) || (exec && !(v.prot & PROT_EXEC)) || v.prot === PROT_NONE) return FAULT_ACCERR;
     const page = pageFloor(addr);
+    if (v.frames && !v.frames[(page - v.start) / PAGE_SIZE]) return FAULT_BUS;
     if (this.pageTables.lookup(page) >= 0) {
       // Present but the PTE was stricter than the area (e.g. after mprotect): refresh it.
       this.pageTables.protect(page, this.flagsFor(v.prot));

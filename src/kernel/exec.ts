@@ -18,10 +18,15 @@ export interface ExecRequest {
   argv: string[];
   envp: string[];
   random16: Uint8Array;
-  /** Auxv entries that come before AT_PAGESZ in Linux's order (AT_SYSINFO_EHDR, AT_MINSIGSTKSZ, AT_HWCAP). */
+  /** Auxv entries that come after AT_SYSINFO_EHDR and before AT_PAGESZ in Linux's order (AT_MINSIGSTKSZ, AT_HWCAP). */
   archAuxv: Array<[number, number]>;
   hwcap2: number;
   layout: Layout;
+  /**
+   * Maps the vDSO after the program (arch_setup_additional_pages) and returns its base
+   * for AT_SYSINFO_EHDR, or 0 when the process gets none (vdso=0).
+   */
+  mapVdso: (space: AddressSpace) => number;
 }
 
 export interface ExecResult {
@@ -77,7 +82,9 @@ export function execProgram(space: AddressSpace, req: ExecRequest): ExecResult {
       })();
   const entry = elf.entry + bias;
 
+  const vdsoBase = req.mapVdso(space);
   const auxv: Array<[number, number]> = [
+    ...(vdsoBase ? ([[AT.AT_SYSINFO_EHDR, vdsoBase]] as Array<[number, number]>) : []),
     ...req.archAuxv,
     [AT.AT_PAGESZ, PAGE_SIZE],
     [AT.AT_CLKTCK, 100],

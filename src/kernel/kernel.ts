@@ -5,7 +5,7 @@ import { RAX } from '../cpu/registers.js';
 import type { Mmu } from '../mmu/mmu.js';
 import type { PhysicalMemory } from '../mmu/physical-memory.js';
 import { PF_I, PF_W } from '../mmu/page-table-entry.js';
-import { AddressSpace, FAULT_FIXED, FAULT_MAPERR } from './address-space.js';
+import { AddressSpace, FAULT_BUS, FAULT_FIXED, FAULT_MAPERR } from './address-space.js';
 import type { Vma } from './address-space.js';
 import { bootKernel } from './boot.js';
 import { HC_EXCEPTION, HC_INT80, HC_SYSCALL64, HC_SYSENTER } from './entry-stubs.js';
@@ -13,6 +13,8 @@ import type { EntryCode } from './entry-stubs.js';
 import { ENOSYS } from './errno.js';
 import type { Host } from './host.js';
 import type { RandomSource } from './random-source.js';
+import { ClockSource, Timekeeper } from './timekeeper.js';
+import { VdsoPages } from './vdso-mapping.js';
 import { USER_CS } from './layout.js';
 import { PageTables } from './page-tables.js';
 import { Process } from './process.js';
@@ -23,6 +25,14 @@ import { SYSCALL_NAMES_32, SYSCALL_NAMES_64 } from './syscalls/syscall-names.js'
 import { IA32_TABLE, X86_64_TABLE } from './syscalls/tables.js';
 import type { EntryPath, SyscallEntry } from './syscalls/types.js';
 import { UserMemory } from './user-memory.js';
+
+export interface KernelOptions {
+  /** Map a vDSO into processes (Linux's vdso=1). */
+  vdso: boolean;
+  clock: ClockSource;
+  /** Wall-clock start of a `virtual` clock, in ns since the epoch. */
+  epochNs?: number;
+}
 
 /** Observes system calls (strace, the debugger, statistics). */
 export interface SyscallObserver {
@@ -55,10 +65,22 @@ export class Kernel {
     readonly interp: Interpreter,
     readonly host: Host,
     readonly random: RandomSource,
+    readonly options: KernelOptions,
   ) {
     this.tables = new PageTables(phys, mmu);
     this.entry = bootKernel(cpu, phys, this.tables);
     this.user = new UserMemory(mmu, () => this.process.space);
+    this.vdso = new VdsoPages(phys);
+    this.time = new Timekeeper(host, cpu, options.clock, this.vdso.timeData, options.epochNs);
+  }
+
+  readonly vdso: VdsoPages;
+  readonly time: Timekeeper;
+
+  /** Maps the vDSO into a fresh process (unless disabled); returns its base or 0. */
+  mapVdso(space: AddressSpace): number {
+    if (!this.options.vdso) return 0;
+    return this.vdso.mapInto(space, space.findFree(this.vdso.mappingSize));
   }
 
   newAddressSpace(exePath: string): AddressSpace {
@@ -153,6 +175,10 @@ export class Kernel {
       const address = this.cpu.cr2;
       const outcome = this.process.space.handleFault(address, (code & PF_W) !== 0, (code & PF_I) !== 0);
       if (outcome === FAULT_FIXED) return; // IRET retries the instruction
+      if (outcome === FAULT_BUS) {
+        this.killBySignal(SIGBUS, `access to unbacked page 0x${hex(address)} at rip 0x${hex(rip)}`);
+        return;
+      }
       const access = code & PF_I ? 'executing' : code & PF_W ? 'writing' : 'reading';
       const why = outcome === FAULT_MAPERR ? 'no mapping' : 'permission denied';
       this.killBySignal(SIGSEGV, `#PF ${access} 0x${hex(address)} (${why}) at rip 0x${hex(rip)}`);

@@ -1,5 +1,9 @@
 import { sysGetrandom, sysReadlink, sysReadlinkat, sysUname } from './info.js';
 import { sysClose, sysFstat, sysIoctl, sysLseek, sysNewfstatat, sysOpen, sysOpenat, sysRead, sysWrite, sysWritev } from './io.js';
+import {
+  sysClockGetres, sysClockGetres32, sysClockGettime, sysClockGettime32, sysGetcpu, sysGettimeofday, sysGettimeofday32,
+  sysTime, sysTime32,
+} from './time.js';
 import { sysBrk, sysMmap, sysMprotect, sysMunmap } from './memory.js';
 import {
   sysArchPrctl, sysExit, sysGetId, sysGetpid, sysPrlimit64, sysRseq, sysSetRobustList, sysSetTidAddress,
@@ -41,12 +45,17 @@ const COMMON: Partial<Record<string, SyscallHandler>> = {
   set_tid_address: sysSetTidAddress,
   rseq: sysRseq,
   prlimit64: sysPrlimit64,
+  getcpu: sysGetcpu,
 };
 
 /** The x86-64 table (arch/x86/entry/syscalls/syscall_64.tbl). */
 export const X86_64_TABLE = table(SYSCALL_NAMES_64, {
   ...COMMON,
   mmap: sysMmap,
+  clock_gettime: sysClockGettime,
+  clock_getres: sysClockGetres,
+  gettimeofday: sysGettimeofday,
+  time: sysTime,
   writev: sysWritev, // struct iovec differs in the compat ABI
   fstat: sysFstat,
   newfstatat: sysNewfstatat,
@@ -66,6 +75,12 @@ export const X86_64_TABLE = table(SYSCALL_NAMES_64, {
  */
 export const IA32_TABLE = table(SYSCALL_NAMES_32, {
   ...COMMON,
+  clock_gettime: sysClockGettime32,
+  clock_gettime64: sysClockGettime,
+  clock_getres: sysClockGetres32,
+  clock_getres_time64: sysClockGetres,
+  gettimeofday: sysGettimeofday32,
+  time: sysTime32,
   getuid32: sysGetId,
   geteuid32: sysGetId,
   getgid32: sysGetId,
