@@ -49,7 +49,7 @@ export const VDSO64_FUNCTIONS = [
   '__vdso_clock_getres',
   '__vdso_getcpu',
 ] as const;
-export type Vdso64Function = (typeof VDSO64_FUNCTIONS)[number];
+export type Vdso64FunctionName = (typeof VDSO64_FUNCTIONS)[number];
 
 /** The label that ends each function (its st_size is end - start). */
 export const endLabel = (fn: string): string => `${fn}.end`;
@@ -121,7 +121,7 @@ function doHres(p: string, fallback: string, tscRead: 'rdtscp' | 'lfence'): stri
   return `
 ${p}.begin:
 	mov	r10d, dword ptr [r8 + VD_SEQ]		; seq = READ_ONCE(vc->seq)
-	test	r10d, 1
+	test	r10b, 1
 	jnz	${p}.spin				; odd: the kernel is writing
 	cmp	dword ptr [r8 + VD_CLOCK_MODE], VDSO_CLOCKMODE_TSC
 	jne	${fallback}				; NONE (or a mode we do not read): syscall
@@ -139,6 +139,7 @@ ${read}
 	mov	ecx, dword ptr [r8 + VD_SHIFT]
 	shrd	rax, rdx, cl				; ns = (...) >> shift
 	mov	r11, qword ptr [r9 + VD_TS_SEC]		; sec = basetime.sec
+${p}.retry:
 	cmp	r10d, dword ptr [r8 + VD_SEQ]		; vdso_read_retry
 	jne	${p}.begin
 	mov	ecx, NSEC_PER_SEC
@@ -201,10 +202,11 @@ __vdso_clock_gettime:
 	ret
 .Lcgt.coarse:
 	mov	r10d, dword ptr [r8 + VD_SEQ]
-	test	r10d, 1
+	test	r10b, 1
 	jnz	.Lcgt.coarse.spin
 	mov	rax, qword ptr [r9 + VD_TS_SEC]
 	mov	rcx, qword ptr [r9 + VD_TS_NSEC]
+.Lcgt.coarse.retry:
 	cmp	r10d, dword ptr [r8 + VD_SEQ]
 	jne	.Lcgt.coarse
 	mov	qword ptr [rsi + TIMESPEC_SEC], rax
