@@ -221,6 +221,13 @@ export class Cpu {
     return addr;
   }
 
+  /** Effective address of a read-modify-write memory operand, with write permission checked first (Mmu.checkWrite). */
+  eaRmw(i: Insn, size = i.opsize): number {
+    const addr = this.ea(i);
+    this.mem.checkWrite(addr, size);
+    return addr;
+  }
+
   readMem(addr: number, size: number): number {
     if (size === 4) return this.mem.read32(addr);
     if (size === 8) {

@@ -155,6 +155,20 @@ export class Mmu {
     this.writeSlow(addr, lo, hi, 8);
   }
 
+  /**
+   * Faults now if a write of `size` bytes at `addr` would fault. A read-modify-write
+   * instruction checks write permission on its first access, so its #PF reports a write
+   * even when the read is what could not proceed (SDM Vol. 3A §4.7; seen on hardware).
+   */
+  checkWrite(addr: number, size: number): void {
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    const i = (vpn & TLB_MASK) + this.set;
+    const off = addr - vpn * PAGE_SIZE;
+    if (this.tagWrite[i] === vpn && off <= PAGE_SIZE - size) return;
+    this.translateForWrite(addr);
+    if (off > PAGE_SIZE - size) this.translateForWrite(addr + size - 1);
+  }
+
   /** Physical address of an instruction byte (execute permission checked). */
   translateExec(addr: number): number {
     const vpn = Math.floor(addr / PAGE_SIZE);

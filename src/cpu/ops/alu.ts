@@ -108,7 +108,7 @@ function aluToE(cpu: Cpu, i: Insn, b: number, bHi: number): void {
     if (op !== CMP) cpu.setReg(i.rm, size, r, cpu.resHi);
     return;
   }
-  const addr = cpu.ea(i);
+  const addr = op === CMP ? cpu.ea(i) : cpu.eaRmw(i);
   const a = cpu.readMem(addr, size);
   const aHi = cpu.resHi;
   const carryIn = op === ADC || op === SBB ? cpu.getCF() : 0;
@@ -168,7 +168,7 @@ export function testEImm(cpu: Cpu, i: Insn): void {
 /** F6/F7 /3: NEG = 0 - E, flags as SUB (CF = operand != 0). */
 export function negE(cpu: Cpu, i: Insn): void {
   const size = i.opsize;
-  const addr = i.rm >= 0 ? 0 : cpu.ea(i);
+  const addr = i.rm >= 0 ? 0 : cpu.eaRmw(i);
   const a = i.rm >= 0 ? cpu.getReg(i.rm, size) : cpu.readMem(addr, size);
   const aHi = cpu.resHi;
   const r = aluResult(cpu, SUB, size, 0, 0, a, aHi, 0);
@@ -185,7 +185,7 @@ export function notE(cpu: Cpu, i: Insn): void {
     const a = cpu.getReg(i.rm, size);
     cpu.setReg(i.rm, size, ~a & sizeMask(size), ~cpu.resHi);
   } else {
-    const addr = cpu.ea(i);
+    const addr = cpu.eaRmw(i);
     const a = cpu.readMem(addr, size);
     cpu.writeMem(addr, size, ~a & sizeMask(size), ~cpu.resHi);
   }
@@ -194,7 +194,7 @@ export function notE(cpu: Cpu, i: Insn): void {
 /** FE/FF /0 /1: INC and DEC leave CF unchanged (SDM Vol. 2A, INC). */
 export function incDecE(cpu: Cpu, i: Insn): void {
   const size = i.opsize;
-  const addr = i.rm >= 0 ? 0 : cpu.ea(i);
+  const addr = i.rm >= 0 ? 0 : cpu.eaRmw(i);
   const a = i.rm >= 0 ? cpu.getReg(i.rm, size) : cpu.readMem(addr, size);
   const aHi = cpu.resHi;
   const op = i.sub === 0 ? ADD : SUB;

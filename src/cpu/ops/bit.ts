@@ -35,6 +35,7 @@ export function btEImm(cpu: Cpu, i: Insn): void {
 
 function bitOp(cpu: Cpu, i: Insn, addr: number, bit: number): void {
   const size = i.opsize;
+  if (i.rm < 0 && i.sub !== BT) cpu.mem.checkWrite(addr, size); // BTS/BTR/BTC: read-modify-write
   let lo = i.rm >= 0 ? cpu.getReg(i.rm, size) : cpu.readMem(addr, size);
   let hi = cpu.resHi;
   const inHigh = bit >= 32;

@@ -91,7 +91,7 @@ export function xchgEG(cpu: Cpu, i: Insn): void {
     cpu.setReg(i.rm, size, g, gHi);
     cpu.setReg(i.reg, size, e, eHi);
   } else {
-    const addr = cpu.ea(i);
+    const addr = cpu.eaRmw(i);
     const e = cpu.readMem(addr, size);
     const eHi = cpu.resHi;
     cpu.writeMem(addr, size, g, gHi);
@@ -270,7 +270,7 @@ export function xadd(cpu: Cpu, i: Insn): void {
   const size = i.opsize;
   const g = cpu.getReg(i.reg, size);
   const gHi = cpu.resHi;
-  const addr = i.rm >= 0 ? 0 : cpu.ea(i);
+  const addr = i.rm >= 0 ? 0 : cpu.eaRmw(i);
   const e = i.rm >= 0 ? cpu.getReg(i.rm, size) : cpu.readMem(addr, size);
   const eHi = cpu.resHi;
   const r = aluResult(cpu, ADD, size, e, eHi, g, gHi, 0);
@@ -290,7 +290,7 @@ export function cmpxchg(cpu: Cpu, i: Insn): void {
   const size = i.opsize;
   const acc = cpu.getReg(RAX, size);
   const accHi = cpu.resHi;
-  const addr = i.rm >= 0 ? 0 : cpu.ea(i);
+  const addr = i.rm >= 0 ? 0 : cpu.eaRmw(i);
   const e = i.rm >= 0 ? cpu.getReg(i.rm, size) : cpu.readMem(addr, size);
   const eHi = cpu.resHi;
   const equal = e === acc && (size !== 8 || eHi === accHi);
@@ -316,6 +316,7 @@ export function cmpxchg8b16b(cpu: Cpu, i: Insn): void {
   const hi = cpu.hi;
   if (i.opsize === 8) {
     if (addr % 16 !== 0) cpu.raise(13, 0, 'cmpxchg16b operand not 16-byte aligned');
+    cpu.mem.checkWrite(addr, 16);
     const m0 = cpu.mem.read64(addr);
     const m0h = cpu.mem.hi;
     const m1 = cpu.mem.read64(addr + 8);
@@ -332,6 +333,7 @@ export function cmpxchg8b16b(cpu: Cpu, i: Insn): void {
       cpu.setStatusFlags(ZF, 0);
     }
   } else {
+    cpu.mem.checkWrite(addr, 8);
     const m = cpu.mem.read64(addr);
     const mh = cpu.mem.hi;
     if (m === lo[RAX] && mh === lo[RDX]) {

@@ -43,9 +43,10 @@ function shiftE(cpu: Cpu, i: Insn, rawCount: number): void {
     // Flags and value unchanged, but a 32-bit register destination is still written, so its
     // upper half is cleared (as on hardware; SDM Vol. 1 §3.4.1.1).
     if (size === 4 && i.rm >= 0) cpu.hi[i.rm] = 0;
+    else if (i.rm < 0) cpu.eaRmw(i); // a memory operand is still accessed: it may fault
     return;
   }
-  const addr = i.rm >= 0 ? 0 : cpu.ea(i);
+  const addr = i.rm >= 0 ? 0 : cpu.eaRmw(i);
   const a = i.rm >= 0 ? cpu.getReg(i.rm, size) : cpu.readMem(addr, size);
   const aHi = size === 8 ? cpu.resHi : 0;
   const op = i.sub === SAL ? SHL : i.sub;
@@ -162,9 +163,10 @@ export function shiftDouble(cpu: Cpu, i: Insn): void {
   const count = raw & (size === 8 ? 0x3f : 0x1f);
   if (count === 0) {
     if (size === 4 && i.rm >= 0) cpu.hi[i.rm] = 0; // the 32-bit destination is written (see shiftE)
+    else if (i.rm < 0) cpu.eaRmw(i);
     return;
   }
-  const addr = i.rm >= 0 ? 0 : cpu.ea(i);
+  const addr = i.rm >= 0 ? 0 : cpu.eaRmw(i);
   const d = i.rm >= 0 ? cpu.getReg(i.rm, size) : cpu.readMem(addr, size);
   const dHi = size === 8 ? cpu.resHi : 0;
   const s = cpu.getReg(i.reg, size);
