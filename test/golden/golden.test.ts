@@ -26,6 +26,10 @@ export function loadVectors(file: string): GoldenVector[] {
     .map((l) => JSON.parse(l) as GoldenVector);
 }
 
+/** GOLDEN_FORM=substring runs only the forms whose id contains it; GOLDEN_SHOW=n prints up to n failures per file. */
+const onlyForm = process.env.GOLDEN_FORM ?? '';
+const show = Number(process.env.GOLDEN_SHOW ?? 12);
+
 const files = readdirSync(DATA).filter((f) => f.endsWith('.jsonl.gz')).sort();
 const all = new Map(files.map((f) => [f, loadVectors(f)]));
 
@@ -86,12 +90,13 @@ describe('golden vectors from the host CPU', () => {
       const failedForms = new Map<string, number>();
       const list = all.get(file)!;
       for (const v of list) {
+        if (onlyForm && !v.f.includes(onlyForm)) continue;
         const diff = compare(expected(v), machine.run(v));
         if (diff.length === 0) continue;
         failedForms.set(v.f, (failedForms.get(v.f) ?? 0) + 1);
-        if (failures.length < 12) failures.push(`${describeVector(v)}\n  ${diff.join('\n  ')}`);
+        if (failures.length < show) failures.push(`${describeVector(v)}\n  ${diff.join('\n  ')}`);
       }
-      if (failures.length) {
+      if (failedForms.size) {
         const summary = [...failedForms].map(([f, n]) => `${f} (${n})`).join(', ');
         throw new Error(
           `${[...failedForms.values()].reduce((a, b) => a + b, 0)} of ${list.length} vectors disagree; forms: ${summary}\n\n${failures.join('\n\n')}`,

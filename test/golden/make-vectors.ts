@@ -366,7 +366,6 @@ function binaryForms(group: string, d: OpcodeDef, count: number): void {
     const hasE = ops.some((o) => o.startsWith('E'));
     const variants: Array<[boolean, boolean]> = hasE ? [[false, false], [true, false]] : [[false, false]];
     if (hasE && d.attrs & LOCKABLE) variants.push([true, true]);
-    if (d.exec.name === 'xchgEG') variants.push([true, true]);
     for (const [mem, lock] of variants) {
       const id = formName(d, size, hasE ? mem : null, lock ? 'lock ' : '');
       form(group, id, d.mnemonic, size, count, (v, n) => {
@@ -762,6 +761,725 @@ function integerForms(): void {
   for (const d of defsOf('cmov')) moveForms('cmov', d, 12);
 }
 
+// ---- more data movement ----------------------------------------------------------------
+
+/** B0+r MOV Zb,Ib and B8+r MOV Zv,Iv (imm64 with REX.W). */
+function movImmForms(): void {
+  for (const d of defsOf('movZImm')) {
+    const key = parseKey(d.key);
+    for (const size of sizesOf(d)) {
+      form('move2', formName(d, size, null), d.mnemonic, size, 16, (v) => {
+        const r = v.rng;
+        const z = size === 1 ? pickReg(r, new Set(), true) : r.pick(GENERAL);
+        v.randomReg(z);
+        const val = value(r, size * 8);
+        v.emit({ key, zreg: z, legacy: opPrefix(size), rexW: size === 8, forceRex: size === 1 && z >= 4 && z <= 7, imms: [[size, val]] });
+      });
+    }
+  }
+}
+
+/** A0-A3: MOV between the accumulator and an absolute address (64-bit moffs, or 32-bit with 67). */
+function moffsForms(): void {
+  for (const d of defsOf('movAccMoffs')) {
+    const key = parseKey(d.key);
+    for (const size of sizesOf(d)) {
+      for (const a32 of [false, true]) {
+        form('move2', formName(d, size, null, a32 ? 'a32 ' : ''), d.mnemonic, size, 8, (v) => {
+          const r = v.rng;
+          const t = memTarget(r, 1);
+          v.randomReg(0);
+          v.store(t, size, value(r, size * 8));
+          v.emit({ key, legacy: [...opPrefix(size), ...(a32 ? [0x67] : [])], rexW: size === 8, imms: [[a32 ? 4 : 8, BigInt(t)]] });
+        });
+      }
+    }
+  }
+}
+
+/** LEA with every addressing form and arbitrary register values (no memory access, no canonical check). */
+function leaForms(): void {
+  const d = defsOf('lea')[0];
+  const key = parseKey(d.key);
+  const modes = ['base', 'disp8', 'disp32', 'sib', 'index', 'abs', 'rip', 'a32', 'a32sib', 'a32rip'];
+  for (const size of [2, 4, 8]) {
+    for (const mode of modes) {
+      form('move2', `lea Gv,M ${size * 8} ${mode}`, 'lea', size, 8, (v) => {
+        const r = v.rng;
+        const avoid = new Set<number>();
+        const g = pickReg(r, avoid, false);
+        v.randomReg(g);
+        const base = r.pick(GENERAL.filter((x) => x !== g));
+        let index = r.pick(GENERAL.filter((x) => x !== base));
+        if (r.chance(0.2)) index = base;
+        v.gpr[base] = r.chance(0.5) ? r.u64() : value(r, 64);
+        v.gpr[index] = r.chance(0.5) ? r.u64() : value(r, 64);
+        const disp = r.chance(0.5) ? r.u32() | 0 : r.int(256) - 128;
+        const op: MemOperand = { kind: 'mem', base: null, index: null, scale: 1, disp: 0, dispSize: 0, rip: false, target: 0 };
+        const legacy = [...opPrefix(size)];
+        if (mode.startsWith('a32')) legacy.push(0x67);
+        if (mode === 'rip' || mode === 'a32rip') {
+          op.rip = true;
+          op.target = CODE_BASE + (r.int(0x10000) - 0x8000);
+        } else if (mode === 'abs') op.disp = disp;
+        else {
+          op.base = base;
+          if (mode === 'sib' || mode === 'index' || mode === 'a32sib') {
+            op.index = index;
+            op.scale = r.pick([1, 2, 4, 8]);
+            if (mode === 'index') op.base = null;
+          }
+          op.dispSize = mode === 'disp8' ? 1 : mode === 'base' || mode === 'a32' ? 0 : 4;
+          op.disp = op.dispSize === 1 ? (disp << 24) >> 24 : op.dispSize === 4 || op.base === null ? disp : 0;
+        }
+        v.emit({ key, reg: g, rm: op, legacy, rexW: size === 8 });
+      });
+    }
+  }
+}
+
+/** 90+r XCHG Zv,rAX (90 itself is NOP, 41 90 exchanges r8). */
+function xchgAccForms(): void {
+  const d = defsOf('xchgAccZ')[0];
+  const key = parseKey(d.key);
+  for (const size of [2, 4, 8]) {
+    form('move2', formName(d, size, null), 'xchg', size, 16, (v, n) => {
+      const r = v.rng;
+      const z = n === 0 ? 0 : n === 1 ? 8 : r.pick(GENERAL);
+      v.randomReg(0);
+      v.randomReg(z);
+      v.emit({ key, zreg: z, legacy: opPrefix(size), rexW: size === 8 });
+    });
+  }
+  form('move2', 'nop 90', 'nop', 4, 4, (v) => {
+    v.randomReg(0);
+    v.raw(0x90);
+  });
+}
+
+const STACK_OFF = 0x1800;
+
+function stackWindow(v: Vec): void {
+  v.window(STACK_OFF - 0x28, STACK_OFF + 0x28);
+}
+
+function stackForms(): void {
+  for (const name of ['pushZ', 'popZ']) {
+    const d = defsOf(name)[0];
+    const key = parseKey(d.key);
+    for (const size of [8, 2]) {
+      form('stack', formName(d, size, null), d.mnemonic, size, 16, (v, n) => {
+        const r = v.rng;
+        stackWindow(v);
+        const z = n === 0 ? 4 : r.pick([...GENERAL, 4]);
+        v.randomReg(z);
+        if (z === 4) v.gpr[4] = BigInt(DATA_BASE + STACK_OFF);
+        v.emit({ key, zreg: z, legacy: opPrefix(size) });
+      });
+    }
+  }
+  for (const d of defsOf('pushImm')) {
+    const key = parseKey(d.key);
+    for (const size of [8, 2]) {
+      form('stack', formName(d, size, null), d.mnemonic, size, 8, (v) => {
+        stackWindow(v);
+        v.emit({ key, legacy: opPrefix(size), imms: [immFor(d.operands[0], size, v.rng)] });
+      });
+    }
+  }
+  for (const name of ['pushE', 'popE']) {
+    const d = defsOf(name)[0];
+    const key = parseKey(d.key);
+    for (const size of [8, 2]) {
+      for (const mem of [false, true]) {
+        form('stack', formName(d, size, mem), d.mnemonic, size, 10, (v) => {
+          const r = v.rng;
+          stackWindow(v);
+          const spec: InsnSpec = { key, legacy: opPrefix(size) };
+          setEOperand(v, spec, new Set(), size, mem, value(r, size * 8));
+          v.emit(spec);
+        });
+      }
+    }
+  }
+  // POP m with an RSP-based address: the address is computed after RSP is incremented (SDM POP).
+  const popE = parseKey('8F /0');
+  form('stack', 'pop Ev 64 mem rsp-based', 'pop', 8, 6, (v, n) => {
+    stackWindow(v);
+    v.emit({ key: popE, rm: { kind: 'mem', base: 4, index: null, scale: 1, disp: n * 8 - 16, dispSize: n ? 1 : 0, rip: false, target: 0 } });
+  });
+  const pushE = parseKey('FF /6');
+  form('stack', 'push Ev 64 mem rsp-based', 'push', 8, 6, (v, n) => {
+    stackWindow(v);
+    v.emit({ key: pushE, rm: { kind: 'mem', base: 4, index: null, scale: 1, disp: n * 8 - 16, dispSize: n ? 1 : 0, rip: false, target: 0 } });
+  });
+  const leave = defsOf('leave')[0];
+  for (const size of [8, 2]) {
+    form('stack', formName(leave, size, null), 'leave', size, 8, (v) => {
+      const r = v.rng;
+      v.window(0x1900 - 0x20, 0x1900 + 0x20);
+      v.gpr[5] = BigInt(DATA_BASE + 0x1900 + r.int(8) * 2);
+      v.emit({ key: parseKey(leave.key), legacy: opPrefix(size) });
+    });
+  }
+  const enter = defsOf('enter')[0];
+  form('stack', 'enter Iw,Ib 64', 'enter', 8, 16, (v, n) => {
+    const r = v.rng;
+    v.window(0x1700, 0x1a00);
+    v.gpr[5] = BigInt(DATA_BASE + 0x1900);
+    const level = n < 6 ? n : r.int(8);
+    v.emit({ key: parseKey(enter.key), imms: [[2, BigInt(r.int(4) * 8 + (n & 1) * r.int(8))], [1, BigInt(level)]] });
+  });
+}
+
+function miscMoveForms(): void {
+  for (const name of ['cbw', 'cwd']) {
+    const d = defsOf(name)[0];
+    const names = d.mnemonic.split('/');
+    for (const size of [2, 4, 8]) {
+      const m = names[[2, 4, 8].indexOf(size)];
+      form('move2', `${m} ${size * 8}`, m, size, 12, (v, n) => {
+        const r = v.rng;
+        v.randomReg(0);
+        v.randomReg(2);
+        if (n & 1) v.setReg(0, size, BigInt.asUintN(size * 8, -1n) ^ r.bits(size * 4));
+        v.emit({ key: parseKey(d.key), legacy: opPrefix(size), rexW: size === 8 });
+      });
+    }
+  }
+  for (const d of defsOf('setcc')) {
+    for (const mem of [false, true]) {
+      form('cmov', formName(d, 1, mem), d.mnemonic, 1, 12, (v) => {
+        const r = v.rng;
+        v.flags = statusFlags(r);
+        const spec: InsnSpec = { key: parseKey(d.key) };
+        setEOperand(v, spec, new Set(), 1, mem, value(r, 8));
+        v.emit(spec);
+      });
+    }
+  }
+  const bswap = defsOf('bswap')[0];
+  for (const size of [4, 8]) {
+    form('move2', `bswap Zv ${size * 8}`, 'bswap', size, 12, (v) => {
+      const z = v.rng.pick([...GENERAL]);
+      v.randomReg(z);
+      v.emit({ key: parseKey(bswap.key), zreg: z, rexW: size === 8 });
+    });
+  }
+  const c8 = defsOf('cmpxchg8b16b')[0];
+  for (const size of [4, 8]) {
+    const m = size === 4 ? 'cmpxchg8b' : 'cmpxchg16b';
+    for (const lock of [false, true]) {
+      form('xchg', `${lock ? 'lock ' : ''}${m} M${size === 4 ? 'q' : 'dq'}`, m, size, 16, (v, n) => {
+        const r = v.rng;
+        v.flags = statusFlags(r);
+        const width = size * 2;
+        const t = memTarget(r, width) + (n === 15 ? 8 : 0); // one misaligned (#GP for CMPXCHG16B)
+        const avoid = new Set([0, 1, 2, 3]);
+        for (const x of [0, 1, 2, 3]) v.randomReg(x);
+        const m0 = value(r, size * 8);
+        const m1 = value(r, size * 8);
+        v.store(t, size, m0);
+        v.store(t + size, size, m1);
+        if (n % 2 === 0) {
+          v.setReg(0, size, m0);
+          v.setReg(2, size, m1);
+        } else if (n % 4 === 1) v.setReg(0, size, m0);
+        const mm = pickMem(v, avoid, t);
+        v.emit({ key: parseKey(c8.key), rm: mm.op, legacy: [...(lock ? [0xf0] : []), ...(mm.addr32 ? [0x67] : [])], rexW: size === 8 });
+      });
+    }
+  }
+  for (const name of ['lahf', 'sahf']) {
+    const d = defsOf(name)[0];
+    form('flags', `${name}`, name, 1, 16, (v) => {
+      v.flags = statusFlags(v.rng);
+      v.randomReg(0);
+      v.emit({ key: parseKey(d.key) });
+    });
+  }
+}
+
+function flagForms(): void {
+  for (const d of defsOf('flagOp')) {
+    form('flags', d.mnemonic, d.mnemonic, 4, 6, (v) => {
+      v.flags = statusFlags(v.rng) | (v.rng.chance(0.5) ? 0x400 : 0);
+      v.emit({ key: parseKey(d.key) });
+    });
+  }
+  const pushf = defsOf('pushf')[0];
+  const popf = defsOf('popf')[0];
+  for (const size of [8, 2]) {
+    form('flags', `pushf ${size * 8}`, 'pushf', size, 8, (v) => {
+      stackWindow(v);
+      v.flags = statusFlags(v.rng) | (v.rng.chance(0.5) ? 0x400 : 0);
+      v.emit({ key: parseKey(pushf.key), legacy: opPrefix(size) });
+    });
+    form('flags', `popf ${size * 8}`, 'popf', size, 16, (v) => {
+      const r = v.rng;
+      stackWindow(v);
+      // Any value except TF and AC (they would trap or fault in the harness itself).
+      v.store(DATA_BASE + STACK_OFF, size, r.bits(size * 8) & ~0x40100n);
+      v.flags = statusFlags(r);
+      v.emit({ key: parseKey(popf.key), legacy: opPrefix(size) });
+    });
+  }
+}
+
+// ---- strings ----------------------------------------------------------------------
+
+function stringForms(): void {
+  for (const d of defsOf('stringOp')) {
+    const key = parseKey(d.key);
+    const op = d.sub; // 0 MOVS, 1 CMPS, 2 STOS, 3 LODS, 4 SCAS
+    const reps: Array<[string, number[]]> = [['', []], ['rep ', [0xf3]]];
+    if (op === 1 || op === 4) reps.push(['repne ', [0xf2]]);
+    for (const size of sizesOf(d)) {
+      for (const [tag, prefix] of reps) {
+        for (const a32 of [false, true]) {
+          if (a32 && size !== 1 && size !== 8) continue;
+          form('string', formName(d, size, null, tag + (a32 ? 'a32 ' : '')), d.mnemonic, size, 16, (v, n) => {
+            const r = v.rng;
+            const down = n % 2 === 1;
+            v.flags = statusFlags(r) | (down ? 0x400 : 0);
+            for (const x of [0, 1, 6, 7]) v.randomReg(x);
+            const count = n < 6 ? [0, 1, 2, 3, 5, 8][n] : r.int(10);
+            const hiGarbage = a32 ? r.u64() & 0xffffffff00000000n : 0n;
+            v.gpr[1] = prefix.length ? hiGarbage | BigInt(count) : v.gpr[1];
+            const src = 0x7d0 + (down ? 0x60 : 0);
+            const dst = 0x850 + (down ? 0x60 : 0);
+            v.window(0x780, 0x900);
+            // Make the two buffers equal up to a random point, so REPE/REPNE stop at different places.
+            const same = r.int(12);
+            for (let k = 0; k < 0x60; k++) {
+              const at = down ? 0x60 - 1 - k : k;
+              if (k < same * size) v.mem[dst + at - (down ? 0x60 - 0x60 : 0)] = v.mem[src + at];
+            }
+            v.gpr[6] = hiGarbage | BigInt(DATA_BASE + src);
+            v.gpr[7] = hiGarbage | BigInt(DATA_BASE + dst);
+            if (op === 4 && r.chance(0.5)) v.setReg(0, size, BigInt(v.mem[dst + (down ? 0 : size * r.int(4))]) * 0x0101010101010101n);
+            v.emit({ key, legacy: [...opPrefix(size), ...(a32 ? [0x67] : []), ...prefix], rexW: size === 8 });
+          });
+        }
+      }
+    }
+  }
+  // A REP STOS running into the unmapped page: registers show the iterations done.
+  form('fault', 'rep stos Yv,rAX 64 into not-present', 'stos', 8, 6, (v, n) => {
+    v.window(0x1fc0, 0x2000);
+    v.gpr[7] = BigInt(DATA_BASE + 0x2000 - 8 * (n + 1));
+    v.gpr[1] = BigInt(n + 3);
+    v.emit({ key: parseKey('AB'), legacy: [0xf3], rexW: true });
+  });
+  form('fault', 'rep movs Yb,Xb 8 from not-present', 'movs', 1, 4, (v, n) => {
+    v.window(0x1f00, 0x2000);
+    v.gpr[6] = BigInt(DATA_BASE + 0x2000 - (n + 1));
+    v.gpr[7] = BigInt(DATA_BASE + 0x1f00);
+    v.gpr[1] = BigInt(n + 4);
+    v.emit({ key: parseKey('A4'), legacy: [0xf3] });
+  });
+}
+
+// ---- control transfer ------------------------------------------------------------
+
+/** Branches jump over `inc r14`, so whether they were taken shows in R14. */
+const INC_R14 = [0x49, 0xff, 0xc6];
+
+function controlForms(): void {
+  for (const d of defsOf('jccRel')) {
+    const rel32 = d.operands[0] === 'Jz';
+    form('control', `${d.mnemonic} ${d.operands[0]}`, d.mnemonic, 8, 12, (v) => {
+      v.flags = statusFlags(v.rng);
+      v.emit({ key: parseKey(d.key), imms: [[rel32 ? 4 : 1, 3n]] });
+      v.raw(...INC_R14);
+    });
+  }
+  for (const d of defsOf('jmpRel')) {
+    const rel32 = d.operands[0] === 'Jz';
+    form('control', `jmp ${d.operands[0]}`, 'jmp', 8, 2, (v) => {
+      v.emit({ key: parseKey(d.key), imms: [[rel32 ? 4 : 1, 3n]] });
+      v.raw(...INC_R14);
+    });
+  }
+  for (const d of [...defsOf('loop'), ...defsOf('jrcxz')]) {
+    for (const a32 of [false, true]) {
+      form('control', `${a32 ? 'a32 ' : ''}${d.mnemonic} Jb`, d.mnemonic, 8, 12, (v, n) => {
+        const r = v.rng;
+        v.flags = statusFlags(r);
+        v.gpr[1] = n < 4 ? [0n, 1n, 2n, 0x100000000n][n] | (a32 && n < 3 ? r.u64() << 32n : 0n) : value(r, 64);
+        v.emit({ key: parseKey(d.key), legacy: a32 ? [0x67] : [], imms: [[1, 3n]] });
+        v.raw(...INC_R14);
+      });
+    }
+  }
+  const call = defsOf('callRel')[0];
+  const ret = defsOf('ret');
+  form('control', 'call Jz + ret', 'call', 8, 4, (v) => {
+    stackWindow(v);
+    // call L; jmp END; L: ret
+    v.emit({ key: parseKey(call.key), imms: [[4, 2n]] });
+    v.raw(0xeb, 0x01);
+    v.emit({ key: parseKey(ret.find((d) => d.operands.length === 0)!.key) });
+  });
+  form('control', 'ret Iw', 'ret', 8, 6, (v) => {
+    const r = v.rng;
+    stackWindow(v);
+    v.store(DATA_BASE + STACK_OFF, 8, BigInt(CODE_BASE + 3));
+    v.emit({ key: parseKey(ret.find((d) => d.operands.length === 1)!.key), imms: [[2, BigInt(r.int(64))]] });
+  });
+  for (const name of ['callE', 'jmpE']) {
+    const d = defsOf(name)[0];
+    for (const mem of [false, true]) {
+      form('control', formName(d, 8, mem), d.mnemonic, 8, 4, (v) => {
+        stackWindow(v);
+        const spec: InsnSpec = { key: parseKey(d.key) };
+        const target = { value: 0n };
+        const t = setEOperand(v, spec, new Set(), 8, mem, 0n);
+        const len = encode(spec, 0).length;
+        target.value = BigInt(CODE_BASE + len);
+        if (mem) v.store(t, 8, target.value);
+        else v.setReg(t, 8, target.value);
+        v.emit(spec);
+      });
+    }
+  }
+}
+
+// ---- SSE ------------------------------------------------------------------------
+
+function randXmm(r: Rng, like?: Uint8Array): Uint8Array {
+  const b = new Uint8Array(16);
+  for (let k = 0; k < 16; k++) b[k] = r.chance(0.4) ? r.pick([0, 1, 0x7f, 0x80, 0xff, 0xfe]) : r.u32() & 0xff;
+  if (like) for (let k = 0; k < 16; k += 4) if (r.chance(0.3)) b.set(like.subarray(k, k + 4), k);
+  return b;
+}
+
+/** Bytes a W/M/E operand occupies in memory. */
+function memBytes(code: string, size: number): number {
+  if (code.endsWith('x') || code.endsWith('dq')) return 16;
+  if (code.endsWith('sd') || code.endsWith('q')) return 8;
+  if (code.endsWith('ss') || code.endsWith('d')) return 4;
+  if (code.endsWith('w')) return 2;
+  if (code.endsWith('y') || code.endsWith('v')) return size;
+  return 16;
+}
+
+const SSE_HANDLERS = ['movVW', 'movWV', 'movScalarLoad', 'movScalarStore', 'movdToXmm', 'movdFromXmm', 'movqLoad', 'movqStore',
+  'movHalfLoad', 'movHalfStore', 'logicVW', 'packedIntVW', 'pmovmskb', 'movmsk', 'unpack', 'pshuf', 'shiftImm'];
+/** Legacy SSE instructions whose 16-byte memory operand must be aligned (SDM Vol. 1 §11.4.1); MOVUPS/MOVDQU are the exceptions. */
+const UNALIGNED_OK = new Set(['movups', 'movupd', 'movdqu']);
+
+function sseForms(): void {
+  for (const h of SSE_HANDLERS) {
+    for (const d of defsOf(h)) {
+      const key = parseKey(d.key);
+      const ops = d.operands;
+      const rmCode = ops.find((o) => /^[WUMEN]/.test(o)) ?? '';
+      const sizes = ops.includes('Ey') ? [4, 8] : [16];
+      const mems = rmCode.startsWith('M') ? [true, false] : key.restriction === 'reg' ? [false] : [false, true];
+      for (const size of sizes) {
+        for (const mem of mems) {
+          const mnem = d.mnemonic.includes('/') ? d.mnemonic.split('/')[size === 8 ? 1 : 0] : d.mnemonic;
+          const id = `${mnem} ${ops.join(',')}${size !== 16 ? ` ${size * 8}` : ''} ${mem ? 'mem' : 'reg'}`;
+          const bytes = memBytes(rmCode, size);
+          const aligned = bytes === 16 && !UNALIGNED_OK.has(d.mnemonic) && rmCode !== 'Mq';
+          form('sse', id, mnem, size, aligned && mem ? 14 : 12, (v, n) => {
+            const r = v.rng;
+            const spec: InsnSpec = { key, rexW: size === 8 };
+            const avoid = new Set<number>();
+            // The ModRM.reg operand: an XMM register, or a general register for G.
+            const regCode = ops.find((o) => /^[VG]/.test(o));
+            let regNo = r.int(16);
+            if (regCode?.startsWith('G')) {
+              regNo = pickReg(r, avoid, false);
+              avoid.add(regNo);
+              v.randomReg(regNo);
+            } else v.xmm[regNo] = randXmm(r);
+            spec.reg = regNo;
+            if (key.digit !== null) spec.reg = undefined;
+            if (mem) {
+              const misaligned = aligned && n >= 12;
+              const t = memTarget(r, 16) + (misaligned ? 8 : 0);
+              v.storeBytes(t, randXmm(r, regCode?.startsWith('V') ? v.xmm[regNo] : undefined));
+              const m = pickMem(v, avoid, t);
+              if (m.addr32) spec.legacy = [0x67];
+              spec.rm = m.op;
+            } else if (rmCode.startsWith('E')) {
+              const e = pickReg(r, avoid, false);
+              v.randomReg(e);
+              spec.rm = { kind: 'reg', reg: e };
+            } else {
+              const x = r.chance(0.1) ? regNo : r.int(16);
+              if (x !== regNo) v.xmm[x] = randXmm(r, v.xmm[regNo]);
+              spec.rm = { kind: 'reg', reg: x };
+            }
+            if (ops.includes('Ib')) {
+              const c = h === 'shiftImm' ? (n < 12 ? [0, 1, 7, 8, 15, 16, 31, 32, 63, 64, 127, 255][n] : r.int(256)) : r.int(256);
+              spec.imms = [[1, BigInt(c)]];
+            }
+            v.emit(spec);
+          });
+        }
+      }
+    }
+  }
+  // LDMXCSR then STMXCSR, to see what was loaded; reserved bits give #GP.
+  form('sse', 'ldmxcsr Md + stmxcsr Md', 'ldmxcsr', 4, 12, (v, n) => {
+    const r = v.rng;
+    const t = DATA_BASE + 0x400;
+    const val = n < 10 ? 0x1f80 ^ (r.u32() & 0x7fff) : 0x1f80 | (1 << (16 + r.int(16)));
+    v.store(t, 4, BigInt(val >>> 0));
+    v.store(t + 4, 4, r.bits(32));
+    v.gpr[3] = BigInt(t);
+    v.raw(0x0f, 0xae, 0x13); // ldmxcsr [rbx]
+    v.raw(0x0f, 0xae, 0x5b, 0x04); // stmxcsr [rbx+4]
+  });
+  form('sse', 'stmxcsr Md', 'stmxcsr', 4, 2, (v) => {
+    const t = DATA_BASE + 0x400;
+    v.store(t, 4, v.rng.bits(32));
+    v.gpr[3] = BigInt(t);
+    v.raw(0x0f, 0xae, 0x1b);
+  });
+}
+
+// ---- x87 control words -------------------------------------------------------------
+
+function x87Forms(): void {
+  const t = DATA_BASE + 0x400;
+  form('x87', 'fnstcw Mw', 'fnstcw', 2, 2, (v) => {
+    v.store(t, 8, v.rng.u64());
+    v.gpr[3] = BigInt(t);
+    v.raw(0xd9, 0x3b);
+  });
+  form('x87', 'fldcw Mw + fnstcw Mw', 'fldcw', 2, 12, (v, n) => {
+    const r = v.rng;
+    v.store(t, 8, r.u64());
+    v.store(t, 2, BigInt(n === 0 ? 0x37f : n === 1 ? 0xffff : r.u32() & 0xffff));
+    v.gpr[3] = BigInt(t);
+    v.raw(0xd9, 0x2b, 0xd9, 0x7b, 0x02); // fldcw [rbx]; fnstcw [rbx+2]
+  });
+  form('x87', 'fldcw + fninit + fnstcw', 'fninit', 2, 4, (v) => {
+    const r = v.rng;
+    v.store(t, 8, r.u64());
+    v.gpr[3] = BigInt(t);
+    v.raw(0xd9, 0x2b, 0xdb, 0xe3, 0xd9, 0x7b, 0x02);
+  });
+  form('x87', 'fnstsw Mw', 'fnstsw', 2, 2, (v) => {
+    v.store(t, 8, v.rng.u64());
+    v.gpr[3] = BigInt(t);
+    v.raw(0xdd, 0x3b);
+  });
+  form('x87', 'fnstsw ax', 'fnstsw', 2, 4, (v) => {
+    v.randomReg(0);
+    v.raw(0xdf, 0xe0);
+  });
+  form('x87', 'fwait', 'fwait', 4, 2, (v) => {
+    v.raw(0x9b);
+  });
+}
+
+// ---- no-ops, hints, fences -----------------------------------------------------------
+
+function nopForms(): void {
+  for (const d of defsOf('nop')) {
+    const key = parseKey(d.key);
+    const hasRm = d.operands.some((o) => /^[EM]/.test(o));
+    const memOnly = d.operands.some((o) => o.startsWith('M'));
+    for (const mem of hasRm ? (memOnly ? [true] : [false, true]) : [null]) {
+      form('nop', `${d.mnemonic} ${d.operands.join(',') || '-'}${mem === null ? '' : mem ? ' mem' : ' reg'}`, d.mnemonic, 4, 4, (v) => {
+        const r = v.rng;
+        const spec: InsnSpec = { key };
+        if (mem !== null) {
+          if (key.slashR || key.digit === null) spec.reg = r.int(8);
+          setEOperand(v, spec, new Set(), 4, mem, value(r, 32));
+        }
+        v.flags = statusFlags(r);
+        v.randomReg(0);
+        v.emit(spec);
+      });
+    }
+  }
+  form('nop', 'nop 66 90', 'nop', 2, 2, (v) => {
+    v.randomReg(0);
+    v.raw(0x66, 0x90);
+  });
+  form('nop', 'nop 0F 1F multi-byte', 'nop', 4, 4, (v, n) => {
+    v.randomReg(0);
+    // The recommended multi-byte NOPs (SDM Vol. 2B, NOP, Table 4-12).
+    v.raw(...[[0x0f, 0x1f, 0x00], [0x0f, 0x1f, 0x40, 0x00], [0x0f, 0x1f, 0x44, 0x00, 0x00], [0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00]][n]);
+  });
+}
+
+// ---- decoder corner cases, LOCK, #UD, privileged instructions --------------------------
+
+function decodeForms(): void {
+  const cases: Array<[string, number[]]> = [
+    ['rex before 66 is ignored (add ax,bx)', [0x48, 0x66, 0x01, 0xd8]],
+    ['66 then rex.w (add rax,rbx)', [0x66, 0x48, 0x01, 0xd8]],
+    ['rex before f3 is ignored', [0x48, 0xf3, 0x01, 0xd8]],
+    ['rex.b before 2e is ignored', [0x41, 0x2e, 0x01, 0xd8]],
+    ['two rex, last wins', [0x41, 0x48, 0x01, 0xd8]],
+    ['66 66 add', [0x66, 0x66, 0x01, 0xd8]],
+    ['cs ds es ss overrides ignored', [0x2e, 0x3e, 0x26, 0x36, 0x01, 0xd8]],
+    ['f2 on add ignored', [0xf2, 0x01, 0xd8]],
+    ['f3 on add ignored', [0xf3, 0x01, 0xd8]],
+    ['mov al,ah', [0x88, 0xe0]],
+    ['mov al,spl (rex)', [0x40, 0x88, 0xe0]],
+    ['mov bh,ch', [0x88, 0xef]],
+    ['mov dil,bpl', [0x40, 0x88, 0xef]],
+    ['mov r12b,ah is not encodable: 41 88 e4 = mov r12b,spl', [0x41, 0x88, 0xe4]],
+    ['66 f3 0f 6f: f3 wins (movdqu)', [0x66, 0xf3, 0x0f, 0x6f, 0xc1]],
+    ['f3 66 0f 6f: f3 wins (movdqu)', [0xf3, 0x66, 0x0f, 0x6f, 0xc1]],
+    ['66 rex.w b8 imm64', [0x66, 0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8]],
+    ['67 rip-relative lea', [0x67, 0x48, 0x8d, 0x05, 0x10, 0x00, 0x00, 0x00]],
+    ['lea with fs override ignores the base', [0x64, 0x48, 0x8d, 0x04, 0x03]],
+    ['sib no base no index disp32', [0x48, 0x8d, 0x04, 0x25, 0x78, 0x56, 0x34, 0x12]],
+    ['sib index r12 (rex.x)', [0x4a, 0x8d, 0x04, 0x23]],
+    ['sib base r13 mod 00 is r13+disp? no: disp32, no base', [0x49, 0x8d, 0x04, 0x25, 0x10, 0, 0, 0]],
+    ['rbp base needs disp8', [0x48, 0x8d, 0x45, 0x00]],
+    ['r13 base mod 01', [0x49, 0x8d, 0x45, 0x7f]],
+    ['9 prefixes: 15 bytes', [...Array(9).fill(0x2e), 0x48, 0x05, 1, 2, 3, 4]],
+    ['10 prefixes: 16 bytes', [...Array(10).fill(0x2e), 0x48, 0x05, 1, 2, 3, 4]],
+    ['lock add reg', [0xf0, 0x01, 0xd8]],
+    ['lock mov mem', [0xf0, 0x89, 0x03]],
+    ['lock nop', [0xf0, 0x90]],
+    ['lock inc reg', [0xf0, 0xff, 0xc0]],
+    ['lock cmp mem', [0xf0, 0x39, 0x03]],
+    ['lock xchg mem', [0xf0, 0x87, 0x03]],
+    ['lock bt mem', [0xf0, 0x0f, 0xa3, 0x03]],
+    ['lock bts mem', [0xf0, 0x0f, 0xab, 0x03]],
+    ['ud2', [0x0f, 0x0b]],
+    ['undefined 0f 04', [0x0f, 0x04]],
+    ['d6 (salc) invalid in 64-bit mode', [0xd6]],
+    ['06 (push es) invalid in 64-bit mode', [0x06]],
+    ['27 (daa) invalid', [0x27]],
+    ['60 (pusha) invalid', [0x60]],
+    ['ce (into) invalid', [0xce]],
+    ['0f 0d /0 mem prefetch', [0x0f, 0x0d, 0x03]],
+    ['0f 18 /4 reserved hint nop', [0x0f, 0x18, 0x23]],
+  ];
+  for (const [name, bytes] of cases) {
+    form('decode', `decode: ${name}`, 'decode', 8, 3, (v) => {
+      const r = v.rng;
+      v.flags = statusFlags(r);
+      for (const x of [0, 1, 2, 3, 5, 12, 13]) v.randomReg(x);
+      v.window(0x400, 0x440);
+      v.gpr[3] = BigInt(DATA_BASE + 0x400 + r.int(8) * 4);
+      v.raw(...bytes);
+    });
+  }
+  // Privileged at CPL 3: #GP(0); VMCALL outside VMX and SWAPGS... per the manual.
+  const priv: Array<[string, number[]]> = [
+    ['hlt', [0xf4]], ['cli', [0xfa]], ['sti', [0xfb]], ['clts', [0x0f, 0x06]], ['wbinvd', [0x0f, 0x09]],
+    ['rdmsr', [0x0f, 0x32]], ['wrmsr', [0x0f, 0x30]], ['mov rax,cr0', [0x0f, 0x20, 0xc0]], ['mov cr3,rax', [0x0f, 0x22, 0xd8]],
+    ['lgdt [rbx]', [0x0f, 0x01, 0x13]], ['lidt [rbx]', [0x0f, 0x01, 0x1b]], ['invlpg [rbx]', [0x0f, 0x01, 0x3b]],
+    ['swapgs', [0x0f, 0x01, 0xf8]], ['sysret', [0x48, 0x0f, 0x07]], ['sysexit', [0x0f, 0x35]], ['ltr ax', [0x0f, 0x00, 0xd8]],
+  ];
+  // Not VMCALL: the host is a virtual machine, and its hypervisor, not the manual (#UD outside
+  // VMX operation), decides what a guest's VMCALL at CPL 3 does.
+  for (const [name, bytes] of priv) {
+    form('decode', `cpl3: ${name}`, 'priv', 8, 2, (v) => {
+      v.gpr[3] = BigInt(DATA_BASE + 0x400);
+      v.raw(...bytes);
+    });
+  }
+}
+
+// ---- page faults and the address layout ------------------------------------------------
+
+function faultForms(): void {
+  const mov = (store: boolean, size: number): ParsedKey => parseKey(store ? (size === 1 ? '88 /r' : '89 /r') : size === 1 ? '8A /r' : '8B /r');
+  const targets: Array<[string, number]> = [
+    ['not-present', GUARD_BASE], ['not-present+ff8', GUARD_BASE + 0xff8], ['read-only', RO_BASE], ['read-only+7f3', RO_BASE + 0x7f3],
+    ['crossing into not-present', GUARD_BASE - 3], ['crossing from read-only', RO_BASE - 2],
+  ];
+  for (const [where, addr] of targets) {
+    for (const store of [false, true]) {
+      for (const size of [1, 4, 8]) {
+        form('fault', `mov ${store ? 'store' : 'load'} ${size * 8} ${where}`, 'mov', size, 2, (v) => {
+          const r = v.rng;
+          v.window(0x1fc0, 0x2000);
+          v.randomReg(0);
+          v.gpr[3] = BigInt(addr);
+          v.emit({ key: mov(store, size), reg: 0, rm: { kind: 'mem', base: 3, index: null, scale: 1, disp: 0, dispSize: 0, rip: false, target: 0 }, rexW: size === 8, legacy: [] });
+          void r;
+        });
+      }
+    }
+  }
+  // Read-modify-write instructions check write permission on their first access (the #PF error
+  // code says W even when the read faults); pure reads say R; a zero count still accesses memory?
+  const rmw: Array<[string, number[]]> = [
+    ['add [m],eax', [0x01, 0x03]], ['adc [m],eax', [0x11, 0x03]], ['cmp [m],eax', [0x39, 0x03]], ['test [m],eax', [0x85, 0x03]],
+    ['inc dword [m]', [0xff, 0x03]], ['not dword [m]', [0xf7, 0x13]], ['neg dword [m]', [0xf7, 0x1b]],
+    ['shl dword [m],1', [0xd1, 0x23]], ['shl dword [m],cl=0', [0xd3, 0x23]], ['rol dword [m],cl=0', [0xd3, 0x03]],
+    ['rcr dword [m],cl=0', [0xd3, 0x1b]], ['shld [m],eax,cl=0', [0x0f, 0xa5, 0x03]], ['shrd [m],eax,5', [0x0f, 0xac, 0x03, 0x05]],
+    ['bt [m],eax', [0x0f, 0xa3, 0x03]], ['bts [m],eax', [0x0f, 0xab, 0x03]], ['bt dword [m],3', [0x0f, 0xba, 0x23, 0x03]],
+    ['btc dword [m],3', [0x0f, 0xba, 0x3b, 0x03]], ['xadd [m],eax', [0x0f, 0xc1, 0x03]], ['cmpxchg [m],ecx', [0x0f, 0xb1, 0x0b]],
+    ['xchg [m],eax', [0x87, 0x03]], ['setc byte [m]', [0x0f, 0x92, 0x03]], ['cmpxchg8b [m]', [0x0f, 0xc7, 0x0b]],
+    ['mov [m],eax', [0x89, 0x03]], ['mov eax,[m]', [0x8b, 0x03]], ['lock add [m],eax', [0xf0, 0x01, 0x03]],
+  ];
+  for (const [name, bytes] of rmw) {
+    for (const [where, addr] of [['not-present', GUARD_BASE + 0x40], ['read-only', RO_BASE + 0x40]] as const) {
+      form('fault', `${name} ${where}`, 'rmw', 4, 1, (v) => {
+        v.gpr[0] = 5n;
+        v.gpr[1] = 0n;
+        v.gpr[3] = BigInt(addr);
+        v.raw(...bytes);
+      });
+    }
+  }
+  form('fault', 'movdqu load crossing into not-present', 'movdqu', 16, 2, (v) => {
+    v.gpr[3] = BigInt(GUARD_BASE - 8);
+    v.raw(0xf3, 0x0f, 0x6f, 0x03);
+  });
+  form('fault', 'add mem crossing from read-only (read ok, write faults)', 'add', 4, 2, (v) => {
+    v.gpr[3] = BigInt(RO_BASE + 0xffe);
+    v.raw(0x01, 0x03);
+  });
+  form('fault', 'push into not-present', 'push', 8, 2, (v) => {
+    v.gpr[4] = BigInt(GUARD_BASE + 0x1000 + 4);
+    v.raw(0x53);
+  });
+  form('fault', 'call into data page (execute-disable)', 'call', 8, 2, (v) => {
+    stackWindow(v);
+    v.gpr[0] = BigInt(DATA_BASE + 0x100);
+    v.raw(0xff, 0xd0);
+  });
+  form('fault', 'jmp into not-present', 'jmp', 8, 2, (v) => {
+    v.gpr[0] = BigInt(GUARD_BASE + 0x10);
+    v.raw(0xff, 0xe0);
+  });
+  form('fault', 'non-canonical load', 'mov', 8, 4, (v, n) => {
+    v.gpr[3] = [0x0000800000000000n, 0xffff7fffffffffffn, 0x1234567800000000n, 0x8000000000000000n][n];
+    v.raw(0x48, 0x8b, 0x03);
+  });
+  form('fault', 'idiv by zero leaves registers', 'idiv', 8, 2, (v) => {
+    v.randomReg(0);
+    v.randomReg(2);
+    v.gpr[1] = 0n;
+    v.raw(0x48, 0xf7, 0xf9);
+  });
+}
+
+function allForms(): void {
+  integerForms();
+  movImmForms();
+  moffsForms();
+  leaForms();
+  xchgAccForms();
+  stackForms();
+  miscMoveForms();
+  flagForms();
+  stringForms();
+  controlForms();
+  sseForms();
+  x87Forms();
+  nopForms();
+  decodeForms();
+  faultForms();
+}
+
 // ---- running and recording -------------------------------------------------------------
 
 interface Built {
@@ -830,7 +1548,7 @@ export function record(form: { id: string; mnemonic: string; size: number }, v: 
 }
 
 function main(): void {
-  integerForms();
+  allForms();
   const args = process.argv.slice(2);
   const groups = [...new Set(forms.map((f) => f.group))];
   const wanted = args.length ? args : groups;
@@ -851,11 +1569,8 @@ function main(): void {
 }
 
 // Keep imports used by later groups referenced.
-void GUARD_BASE;
-void CODE_BASE;
 void byKey;
-void RO_BASE;
 void hexToBytes;
-void (null as unknown as ParsedKey | RmOperand | undefined);
+void (null as unknown as RmOperand | undefined);
 
 main();
