@@ -13,6 +13,7 @@ import type { Host } from './kernel/host.js';
 import { Kernel } from './kernel/kernel.js';
 import type { ExitState } from './kernel/process.js';
 import type { ClockSource } from './kernel/timekeeper.js';
+import type { VsyscallMode } from './kernel/vsyscall.js';
 
 export interface MachineOptions {
   host: Host;
@@ -29,6 +30,8 @@ export interface MachineOptions {
   clock?: ClockSource;
   /** Start of a virtual clock, ns since the epoch. */
   epochNs?: number;
+  /** Legacy vsyscall page mode (default xonly, as current kernels). */
+  vsyscall?: VsyscallMode;
 }
 
 export interface ProgramSpec {
@@ -66,6 +69,7 @@ export class Machine {
       vdso: options.vdso ?? true,
       clock: options.clock ?? 'host',
       epochNs: options.epochNs,
+      vsyscall: options.vsyscall ?? 'xonly',
     });
     this.aslr = options.aslr ?? true;
   }
@@ -140,8 +144,20 @@ export class Machine {
     }
   }
 
+  /** Seconds spent in `run`, from the first guest instruction to the end. */
+  wallSeconds = 0;
+
   /** Runs until the process ends, the machine stops, or `maxInstructions` retire. */
   run(maxInstructions = Infinity): RunOutcome {
+    const started = this.kernel.host.monotonicNs();
+    try {
+      return this.runSlices(maxInstructions);
+    } finally {
+      this.wallSeconds += (this.kernel.host.monotonicNs() - started) / 1e9;
+    }
+  }
+
+  private runSlices(maxInstructions: number): RunOutcome {
     const kernel = this.kernel;
     const slice = 1_000_000;
     for (;;) {

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { disasmCommand } from './disasm-command.js';
 import { runCommand } from './run-command.js';
+import { vdsoDump, vdsoInfo } from './vdso-command.js';
 
 /**
  * The x64emu command line. Anything a guest does ends in a one-line report and an exit
@@ -14,14 +16,45 @@ program
   .argument('<elf>', 'the program')
   .argument('[args...]', 'its arguments')
   .option('--strace', 'print one line per system call to stderr')
-  .option('--memory <MiB>', 'guest physical memory', '512')
-  .option('--cpu <model>', 'CPU model: intel or amd', 'intel')
+  .option('--stats', 'print instruction, system call and vDSO counts to stderr at exit')
+  .option('--stats-json <file>', 'write the statistics as JSON')
+  .option('--memory <MiB>', 'guest physical memory (default 512)')
+  .option('--cpu <model>', 'CPU model: intel or amd (default intel)')
+  .option('--no-vdso', 'map no vDSO and omit AT_SYSINFO_EHDR (Linux vdso=0)')
+  .option('--no-aslr', 'disable address-space randomization (like setarch -R)')
+  .option('--seed <n>', 'seed every random choice (layout, AT_RANDOM, getrandom) to repeat a run')
+  .option('--clock <source>', 'host (follow the host clock, default) or virtual (time advances with instructions)')
+  .option('--epoch <seconds>', 'start of the virtual clock, seconds since 1970 (default 946684800)')
+  .option('--vsyscall <mode>', 'legacy vsyscall page: xonly (default), emulate or none')
   .option('--max-insns <n>', 'stop after n instructions (exit status 124)')
   .option('--trace <file>', 'write each user instruction address to FILE, in native-trace format')
   .option('--trace-regs', 'with --trace: registers and flags too (native-trace -r)')
   .passThroughOptions()
   .action((elf: string, args: string[], options) => {
     process.exitCode = runCommand(elf, args, options);
+  });
+
+const vdso = program.command('vdso').description('the vDSO image the kernel maps into every process');
+vdso
+  .command('dump')
+  .description('write the image to FILE (inspect it with readelf -a, objdump -d)')
+  .argument('<file>')
+  .action((file: string) => {
+    process.exitCode = vdsoDump(file);
+  });
+vdso
+  .command('info')
+  .description('list its symbols, offsets and the vvar layout')
+  .action(() => {
+    process.exitCode = vdsoInfo();
+  });
+
+program
+  .command('disasm')
+  .description('disassemble the executable segments of an ELF file (Intel syntax)')
+  .argument('<elf>')
+  .action((elf: string) => {
+    process.exitCode = disasmCommand(elf);
   });
 
 try {

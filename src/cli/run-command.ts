@@ -1,9 +1,10 @@
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ElfError } from '../loader/elf.js';
-import { Machine, RunOutcome } from '../machine.js';
+import { Machine, MachineOptions, RunOutcome } from '../machine.js';
 import { NodeHost } from '../host/node-host.js';
 import { CORE_SIGNALS, SIGNAL_DESCRIPTIONS, SIGNAL_NAMES } from '../kernel/signals.js';
+import { collectStats, formatStats } from './stats.js';
 import { StraceWriter } from './strace.js';
 
 export interface RunOptions {
@@ -13,6 +14,14 @@ export interface RunOptions {
   maxInsns?: string;
   trace?: string;
   traceRegs?: boolean;
+  vdso?: boolean;
+  aslr?: boolean;
+  seed?: string;
+  clock?: string;
+  epoch?: string;
+  vsyscall?: string;
+  stats?: boolean;
+  statsJson?: string;
 }
 
 /** Exit statuses of the emulator itself, chosen as a shell chooses them. */
@@ -20,6 +29,38 @@ export const EXIT_NOT_FOUND = 127;
 export const EXIT_CANNOT_EXECUTE = 126;
 export const EXIT_INSN_LIMIT = 124; // like timeout(1)
 export const EXIT_MACHINE_FAILURE = 70; // EX_SOFTWARE
+export const EXIT_USAGE = 2;
+
+class UsageError extends Error {}
+
+function choice<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got '${value}'`);
+  return value as T;
+}
+
+function integer(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${value}'`);
+  return n;
+}
+
+/** Machine settings from the command line (shared by `run` and `debug`). */
+export function machineOptions(options: RunOptions): Omit<MachineOptions, 'host'> {
+  const epoch = options.epoch === undefined ? undefined : Number(options.epoch);
+  if (epoch !== undefined && !Number.isFinite(epoch)) throw new UsageError(`--epoch must be seconds since 1970, got '${options.epoch}'`);
+  return {
+    memoryMiB: integer('memory', options.memory, 16, 2047),
+    cpu: choice('cpu', options.cpu, ['intel', 'amd'] as const),
+    vdso: options.vdso !== false,
+    aslr: options.aslr !== false,
+    seed: integer('seed', options.seed, 0, 2 ** 32 - 1),
+    clock: choice('clock', options.clock, ['host', 'virtual'] as const),
+    epochNs: epoch === undefined ? undefined : epoch * 1e9,
+    vsyscall: choice('vsyscall', options.vsyscall, ['xonly', 'emulate', 'none'] as const),
+  };
+}
 
 /** `x64emu run <elf> [args...]`: runs a guest as if the shell had exec'd it. */
 export function runCommand(file: string, args: string[], options: RunOptions): number {
@@ -33,17 +74,16 @@ export function runCommand(file: string, args: string[], options: RunOptions): n
     process.stderr.write(`x64emu: ${file}: ${why}\n`);
     return code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
   }
-  const memoryMiB = options.memory ? Number(options.memory) : undefined;
-  if (memoryMiB !== undefined && !(memoryMiB >= 16 && memoryMiB <= 2047)) {
-    process.stderr.write(`x64emu: --memory must be between 16 and 2047 MiB, got '${options.memory}'\n`);
-    return 2;
+  let machine: Machine;
+  let limit = Infinity;
+  try {
+    machine = new Machine({ host: new NodeHost(), ...machineOptions(options) });
+    limit = integer('max-insns', options.maxInsns, 1, Number.MAX_SAFE_INTEGER) ?? Infinity;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`x64emu: ${e.message}\n`);
+    return EXIT_USAGE;
   }
-  if (options.cpu && options.cpu !== 'intel' && options.cpu !== 'amd') {
-    process.stderr.write(`x64emu: --cpu must be 'intel' or 'amd', got '${options.cpu}'\n`);
-    return 2;
-  }
-  const host = new NodeHost();
-  const machine = new Machine({ host, memoryMiB, cpu: options.cpu as 'intel' | 'amd' | undefined });
   if (options.strace) machine.kernel.observer = new StraceWriter(machine.kernel, (line) => process.stderr.write(line + '\n'));
   try {
     machine.load({ image, path, execPath: file, argv: [file, ...args], envp: Object.entries(process.env).map(([k, v]) => `${k}=${v}`) });
@@ -54,14 +94,21 @@ export function runCommand(file: string, args: string[], options: RunOptions): n
     }
     throw e;
   }
-  const limit = options.maxInsns ? Number(options.maxInsns) : Infinity;
+  let outcome: RunOutcome;
   if (options.trace) {
     const fd = openSync(options.trace, 'w');
-    const outcome = machine.trace((line) => writeSync(fd, line + '\n'), options.traceRegs ?? false, limit);
+    outcome = machine.trace((line) => writeSync(fd, line + '\n'), options.traceRegs ?? false, limit);
     closeSync(fd);
-    return reportOutcome(file, outcome);
+  } else {
+    outcome = machine.run(limit);
   }
-  return reportOutcome(file, machine.run(limit));
+  const status = reportOutcome(file, outcome);
+  if (options.stats || options.statsJson) {
+    const stats = collectStats(machine);
+    if (options.stats) process.stderr.write(formatStats(stats) + '\n');
+    if (options.statsJson) writeFileSync(options.statsJson, JSON.stringify({ ...stats, exitStatus: status }, null, 2) + '\n');
+  }
+  return status;
 }
 
 export function reportOutcome(file: string, outcome: RunOutcome): number {

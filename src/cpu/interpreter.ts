@@ -57,6 +57,12 @@ export class Interpreter {
   lastFault: FaultRecord | null = null;
   /** Message of the condition that stopped the machine (EXIT_FATAL). */
   fatalMessage = '';
+  /**
+   * Calls to make whenever execution enters an instruction at a given physical address
+   * (the kernel counts vDSO entries this way). Attached once, when the instruction is
+   * decoded, so addresses without a hook cost nothing.
+   */
+  readonly entryHooks = new Map<number, () => void>();
 
   constructor(cpu: Cpu, table: OpcodeTable) {
     this.cpu = cpu;
@@ -141,7 +147,19 @@ export class Interpreter {
   /** Decodes the instruction at a virtual address without caching (debugger, disassembly). */
   decodeAt(addr: number): Insn {
     const mem = this.cpu.mem;
-    return decode(this.table, (offset) => mem.bytes[mem.translateExec(addr + offset)]);
+    const insn = decode(this.table, (offset) => mem.bytes[mem.translateExec(addr + offset)]);
+    this.attachEntryHook(insn, mem.translateExec(addr));
+    return insn;
+  }
+
+  private attachEntryHook(insn: Insn, physical: number): void {
+    const hook = this.entryHooks.get(physical);
+    if (!hook) return;
+    const exec = insn.exec;
+    insn.exec = (cpu, i) => {
+      hook();
+      exec(cpu, i);
+    };
   }
 
   private blockAt(rip: number): Block {
@@ -167,6 +185,7 @@ export class Interpreter {
         if (insns.length === 0) throw e; // the instruction at RIP itself is bad
         break; // stop before it; it raises when execution reaches it
       }
+      if (offset === 0) this.attachEntryHook(insn, physical);
       insn.offset = offset;
       offset += insn.length;
       insn.nextOffset = offset;

@@ -89,6 +89,31 @@ export class AddressSpace {
     }
   }
 
+  /**
+   * Moves the pages of [oldStart, oldStart + size) to newStart (mremap's move): the
+   * destination is unmapped first, frames travel with their pages (so cached code and
+   * shared vDSO frames stay valid), and the area keeps its name and protection.
+   * The source must lie inside one area.
+   */
+  move(oldStart: number, size: number, newStart: number): boolean {
+    const v = this.find(oldStart);
+    if (!v || oldStart + size > v.end) return false;
+    this.unmap(newStart, newStart + size);
+    this.splitAt(oldStart);
+    this.splitAt(oldStart + size);
+    const moving = this.find(oldStart)!;
+    const moved: Vma = { ...moving, start: newStart, end: newStart + size };
+    for (let off = 0; off < size; off += PAGE_SIZE) {
+      const frame = this.pageTables.unmap(oldStart + off);
+      if (frame > 0) this.pageTables.map(newStart + off, frame, this.flagsFor(moving.prot));
+    }
+    this.vmas.splice(this.vmas.indexOf(moving), 1);
+    let i = 0;
+    while (i < this.vmas.length && this.vmas[i].start < newStart) i++;
+    this.vmas.splice(i, 0, moved);
+    return true;
+  }
+
   /** Changes protection of [start, end); returns false if part of it is unmapped (ENOMEM). */
   protect(start: number, end: number, prot: number): boolean {
     for (let a = start; a < end; ) {

@@ -15,6 +15,7 @@ import type { Host } from './host.js';
 import type { RandomSource } from './random-source.js';
 import { ClockSource, Timekeeper } from './timekeeper.js';
 import { VdsoPages } from './vdso-mapping.js';
+import { emulateVsyscall, VSYSCALL_ADDR, vsyscallArea, vsyscallPageBytes, VsyscallMode } from './vsyscall.js';
 import { USER_CS } from './layout.js';
 import { PageTables } from './page-tables.js';
 import { Process } from './process.js';
@@ -32,6 +33,8 @@ export interface KernelOptions {
   clock: ClockSource;
   /** Wall-clock start of a `virtual` clock, in ns since the epoch. */
   epochNs?: number;
+  /** The legacy vsyscall page's mode (Linux's vsyscall=). */
+  vsyscall: VsyscallMode;
 }
 
 /** Observes system calls (strace, the debugger, statistics). */
@@ -72,10 +75,31 @@ export class Kernel {
     this.user = new UserMemory(mmu, () => this.process.space);
     this.vdso = new VdsoPages(phys);
     this.time = new Timekeeper(host, cpu, options.clock, this.vdso.timeData, options.epochNs);
+    this.countVdsoCalls();
+    if (options.vsyscall === 'emulate') {
+      const frame = phys.allocFrame();
+      phys.bytes.set(vsyscallPageBytes(), frame);
+      this.tables.map(VSYSCALL_ADDR, frame, { user: true, writable: false, executable: false, global: true });
+    }
   }
 
   readonly vdso: VdsoPages;
   readonly time: Timekeeper;
+
+  /** Counts calls into each exported vDSO function, wherever the image is mapped. */
+  private countVdsoCalls(): void {
+    for (const fn of this.vdso.image.functions) {
+      const frame = this.vdso.imageFrames[Math.floor(fn.offset / 4096)];
+      const name = fn.name;
+      this.interp.entryHooks.set(frame + (fn.offset % 4096), () => {
+        this.stats.vdsoCalls[name] = (this.stats.vdsoCalls[name] ?? 0) + 1;
+        this.vdsoObserver?.(name);
+      });
+    }
+  }
+
+  /** Told of every vDSO call (--trace-vdso, the debugger's catch vdso). */
+  vdsoObserver: ((symbol: string) => void) | null = null;
 
   /** Maps the vDSO into a fresh process (unless disabled); returns its base or 0. */
   mapVdso(space: AddressSpace): number {
@@ -173,6 +197,12 @@ export class Kernel {
       this.stats.pageFaults++;
       const code = f.lo[f.slot('orig_rax')];
       const address = this.cpu.cr2;
+      const vsyscall = emulateVsyscall(this, address, code);
+      if (vsyscall === FAULT_FIXED) return;
+      if (typeof vsyscall === 'string') {
+        this.killBySignal(SIGSEGV, `${vsyscall} at 0x${hex(address)}`);
+        return;
+      }
       const outcome = this.process.space.handleFault(address, (code & PF_W) !== 0, (code & PF_I) !== 0);
       if (outcome === FAULT_FIXED) return; // IRET retries the instruction
       if (outcome === FAULT_BUS) {
@@ -219,7 +249,7 @@ export class Kernel {
 
   /** Areas that are not the process's VMAs but show in its maps ([vsyscall]). */
   extraMaps(): Vma[] {
-    return [];
+    return vsyscallArea(this.options.vsyscall);
   }
 
   /** User GS base: after SWAPGS (the syscall entry) it sits in IA32_KERNEL_GS_BASE. */

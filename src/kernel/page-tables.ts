@@ -29,7 +29,7 @@ export class PageTables {
 
   /** Maps the page containing `vaddr` to `frame`, replacing any earlier mapping. */
   map(vaddr: number, frame: number, flags: PageFlags): void {
-    const entry = this.leafEntry(vaddr, true);
+    const entry = this.leafEntry(vaddr, true, flags.user);
     let lo = frame | PTE_P;
     if (flags.writable) lo |= PTE_RW;
     if (flags.user) lo |= PTE_US;
@@ -67,10 +67,14 @@ export class PageTables {
     return lo & PTE_P ? lo & PTE_ADDR_MASK_LO : -1;
   }
 
-  /** Physical address of the PTE for `vaddr`, creating tables on the way if asked; -1 if absent. */
-  private leafEntry(vaddr: number, create: boolean): number {
+  /**
+   * Physical address of the PTE for `vaddr`, creating tables on the way if asked; -1 if
+   * absent. A user mapping in the kernel half (the vsyscall page) also marks the upper
+   * levels user-accessible, as Linux's set_vsyscall_pgtable_user_bits does.
+   */
+  private leafEntry(vaddr: number, create: boolean, userLeaf = false): number {
     const la = linear48(vaddr);
-    const user = vaddr >= 0;
+    const user = vaddr >= 0 || userLeaf;
     let table = this.root;
     for (let level = 0; level < 3; level++) {
       const index = Math.floor(la / 2 ** (39 - 9 * level)) & 511;
@@ -82,6 +86,9 @@ export class PageTables {
         lo = next | PTE_P | PTE_RW | (user ? PTE_US : 0);
         this.phys.view.setInt32(entry, lo, true);
         this.phys.view.setInt32(entry + 4, 0, true);
+      } else if (user && !(lo & PTE_US)) {
+        lo |= PTE_US;
+        this.phys.view.setInt32(entry, lo, true);
       }
       table = lo & PTE_ADDR_MASK_LO;
     }

@@ -1,5 +1,4 @@
 import type { Mmu } from '../mmu/mmu.js';
-import { ACCESS_READ, ACCESS_WRITE } from '../mmu/page-walker.js';
 import { PT_REGS_NAMES, PT_REGS_SLOT_OF_GPR, PtRegName } from './pt-regs.js';
 
 const TWO_POW_32 = 4294967296;
@@ -14,21 +13,17 @@ export class PtRegsFrame {
   readonly hi = new Int32Array(SLOTS);
   address = 0;
 
+  /** Reads the frame. The CPU is at CPL 0 in the stub, so these are ordinary kernel accesses through the TLB. */
   load(mmu: Mmu, address: number): void {
     this.address = address;
     for (let i = 0; i < SLOTS; i++) {
-      const p = mmu.probe(address + i * 8, ACCESS_READ, false);
-      this.lo[i] = mmu.view.getInt32(p, true);
-      this.hi[i] = mmu.view.getInt32(p + 4, true);
+      this.lo[i] = mmu.read64(address + i * 8);
+      this.hi[i] = mmu.hi;
     }
   }
 
   store(mmu: Mmu): void {
-    for (let i = 0; i < SLOTS; i++) {
-      const p = mmu.probe(this.address + i * 8, ACCESS_WRITE, false);
-      mmu.view.setInt32(p, this.lo[i], true);
-      mmu.view.setInt32(p + 4, this.hi[i], true);
-    }
+    for (let i = 0; i < SLOTS; i++) mmu.write64(this.address + i * 8, this.lo[i], this.hi[i]);
   }
 
   slot(name: PtRegName): number {

@@ -7,6 +7,8 @@ export class KernelStats {
   readonly byName: Record<string, number> = {};
   pageFaults = 0;
   exceptions = 0;
+  /** Entries into each vDSO function (no kernel entry: counted by the interpreter). */
+  readonly vdsoCalls: Record<string, number> = {};
 
   countSyscall(path: EntryPath, name: string): void {
     this.syscallsTotal++;

@@ -1,5 +1,5 @@
 import { pageCeil, PROT_EXEC, PROT_READ, PROT_WRITE } from '../address-space.js';
-import { EEXIST, EINVAL, ENODEV, ENOMEM } from '../errno.js';
+import { EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM } from '../errno.js';
 import type { Kernel } from '../kernel.js';
 import { TASK_SIZE } from '../layout.js';
 import { PAGE_SIZE } from '../../mmu/physical-memory.js';
@@ -53,6 +53,52 @@ export function sysMmap(k: Kernel, a: number[]): number {
   }
   space.map({ start, end: start + size, prot, name: '', offset: 0 });
   return start;
+}
+
+const MREMAP_MAYMOVE = 1;
+const MREMAP_FIXED = 2;
+
+/**
+ * mremap(old, old_size, new_size, flags, new_address): resize in place, or move with
+ * MREMAP_MAYMOVE (to new_address with MREMAP_FIXED). Moving [vdso] is allowed, as on
+ * Linux (the vDSO code reaches vvar at a fixed distance, so movers move both, like CRIU).
+ */
+export function sysMremap(k: Kernel, a: number[]): number {
+  const space = k.process.space;
+  const [oldAddr, oldLen, newLen] = a;
+  const flags = a[3] | 0;
+  const newAddr = a[4];
+  if (oldAddr % PAGE_SIZE !== 0 || flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) return -EINVAL;
+  if (flags & MREMAP_FIXED && !(flags & MREMAP_MAYMOVE)) return -EINVAL;
+  const oldSize = pageCeil(oldLen);
+  const newSize = pageCeil(newLen);
+  if (newSize <= 0) return -EINVAL;
+  const v = space.find(oldAddr);
+  if (!v || oldAddr + oldSize > v.end) return -EFAULT;
+  if (flags & MREMAP_FIXED) {
+    if (newAddr % PAGE_SIZE !== 0 || newAddr < 0 || newAddr + newSize > TASK_SIZE) return -EINVAL;
+    if (newAddr < oldAddr + oldSize && newAddr + newSize > oldAddr) return -EINVAL; // overlapping ranges
+    if (newSize < oldSize) space.unmap(oldAddr + newSize, oldAddr + oldSize);
+    space.move(oldAddr, Math.min(oldSize, newSize), newAddr);
+    if (newSize > oldSize) space.map({ ...v, start: newAddr + oldSize, end: newAddr + newSize, frames: undefined });
+    return newAddr;
+  }
+  if (newSize <= oldSize) {
+    space.unmap(oldAddr + newSize, oldAddr + oldSize);
+    return oldAddr;
+  }
+  // Grow in place when the following pages are free and the area ends here.
+  const free = !space.vmas.some((o) => o.start < oldAddr + newSize && o.end > oldAddr + oldSize);
+  if (free && v.end === oldAddr + oldSize && !v.frames) {
+    v.end = oldAddr + newSize;
+    return oldAddr;
+  }
+  if (!(flags & MREMAP_MAYMOVE) || v.frames) return -ENOMEM;
+  const dest = space.findFree(newSize);
+  if (!dest) return -ENOMEM;
+  space.move(oldAddr, oldSize, dest);
+  space.map({ ...v, start: dest + oldSize, end: dest + newSize, frames: undefined });
+  return dest;
 }
 
 /** munmap(addr, length) */

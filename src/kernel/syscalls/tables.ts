@@ -4,7 +4,7 @@ import {
   sysClockGetres, sysClockGetres32, sysClockGettime, sysClockGettime32, sysGetcpu, sysGettimeofday, sysGettimeofday32,
   sysTime, sysTime32,
 } from './time.js';
-import { sysBrk, sysMmap, sysMprotect, sysMunmap } from './memory.js';
+import { sysBrk, sysMmap, sysMprotect, sysMremap, sysMunmap } from './memory.js';
 import {
   sysArchPrctl, sysExit, sysGetId, sysGetpid, sysPrlimit64, sysRseq, sysSetRobustList, sysSetTidAddress,
 } from './process-calls.js';
@@ -32,6 +32,7 @@ const COMMON: Partial<Record<string, SyscallHandler>> = {
   write: sysWrite,
   brk: sysBrk,
   munmap: sysMunmap,
+  mremap: sysMremap,
   mprotect: sysMprotect,
   ioctl: sysIoctl,
   uname: sysUname,
