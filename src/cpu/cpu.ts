@@ -5,6 +5,7 @@ import type { Insn } from './insn.js';
 import { HIGH_BYTE, REGISTER_SLOTS, RSP } from './registers.js';
 import type { CpuModel } from './cpu-model.js';
 import type { TransitionObserver } from './interrupts.js';
+import { Fpu } from './x87/fpu.js';
 
 const TWO_POW_32 = 4294967296;
 const CANONICAL_LIMIT = 2 ** 47;
@@ -98,10 +99,28 @@ export class Cpu {
   readonly xmmBytes = new Uint8Array(this.xmm.buffer);
   readonly xmmWords = new Uint16Array(this.xmm.buffer);
   mxcsr = 0x1f80;
-  /** x87 control word (FNINIT default 0x37f) and status word. */
-  fpuControl = 0x37f;
-  fpuStatus = 0;
-  fpuTag = 0xffff;
+  /** The x87 FPU: register stack, control/status/tag words (src/cpu/x87/fpu.ts). */
+  readonly fpu = new Fpu();
+
+  /** x87 control, status (with TOP) and full tag word, for callers outside the x87 code. */
+  get fpuControl(): number {
+    return this.fpu.control;
+  }
+  set fpuControl(v: number) {
+    this.fpu.control = v;
+  }
+  get fpuStatus(): number {
+    return this.fpu.status;
+  }
+  set fpuStatus(v: number) {
+    this.fpu.status = v;
+  }
+  get fpuTag(): number {
+    return this.fpu.tagWord;
+  }
+  set fpuTag(v: number) {
+    this.fpu.tagWord = v;
+  }
 
   /** Instructions retired so far. */
   retired = 0;

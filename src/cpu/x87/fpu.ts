@@ -1,0 +1,194 @@
+import {
+  C1, classify, ES, Env, type F80, INDEFINITE, IE, K_DENORMAL, K_INF, K_NORMAL, K_QNAN, K_SNAN, K_UNSUPPORTED, K_ZERO, SF,
+} from './float80.js';
+
+/** Tag values of the full tag word (SDM Vol. 1 §8.1.7). */
+export const TAG_VALID = 0;
+export const TAG_ZERO = 1;
+export const TAG_SPECIAL = 2;
+export const TAG_EMPTY = 3;
+
+const TWO_POW_32 = 4294967296;
+
+/**
+ * The x87 FPU state (SDM Vol. 1 §8.1): eight physical data registers addressed as a
+ * stack through TOP, the control, status and tag words, and the last-instruction
+ * pointers FNSTENV/FXSAVE report.
+ *
+ * Registers are kept as their 80-bit encodings, split like the rest of the CPU's state
+ * into typed-array halves. Like current hardware, the FPU keeps only "empty or not" per
+ * register (the abridged tag of FXSAVE); FNSTENV/FNSAVE derive the full tag word from
+ * the contents.
+ *
+ * Unmasked exceptions: the instruction that detects one sets the flag, ES and B, and
+ * the next waiting x87 instruction raises #MF before it does anything (§8.6, §8.7);
+ * `pending` is simply ES.
+ */
+export class Fpu {
+  /** Physical registers R0-R7: sign and biased exponent, significand bits 31:0 and 63:32. */
+  readonly se = new Uint16Array(8);
+  readonly sigLo = new Int32Array(8);
+  readonly sigHi = new Int32Array(8);
+  /** Bit i set: physical register i is not empty. */
+  valid = 0;
+  /** Stack top (status word bits 13:11). */
+  top = 0;
+  control = 0x037f;
+  /** Status word with the TOP field zero (see `status`). */
+  sw = 0;
+  /** Last non-control instruction: linear address, opcode (11 bits), data operand address. */
+  fip = 0;
+  fop = 0;
+  fdp = 0;
+  /** Scratch for the arithmetic: rounding/precision control in, exception flags and C1 out. */
+  readonly env = new Env();
+
+  /** The status word as FNSTSW reads it. */
+  get status(): number {
+    return this.sw | (this.top << 11);
+  }
+
+  set status(v: number) {
+    this.sw = v & 0xc7ff;
+    this.top = (v >> 11) & 7;
+  }
+
+  /** FNINIT (SDM Vol. 2A, FINIT/FNINIT): the registers keep their contents. */
+  init(): void {
+    this.control = 0x037f;
+    this.sw = 0;
+    this.top = 0;
+    this.valid = 0;
+    this.fip = 0;
+    this.fop = 0;
+    this.fdp = 0;
+  }
+
+  phys(i: number): number {
+    return (this.top + i) & 7;
+  }
+
+  isEmpty(i: number): boolean {
+    return ((this.valid >> ((this.top + i) & 7)) & 1) === 0;
+  }
+
+  /** ST(i). */
+  get(i: number): F80 {
+    return this.getPhys((this.top + i) & 7);
+  }
+
+  getPhys(p: number): F80 {
+    return { se: this.se[p], sig: (BigInt(this.sigHi[p] >>> 0) << 32n) | BigInt(this.sigLo[p] >>> 0) };
+  }
+
+  /** Writes ST(i) and marks it valid. */
+  set(i: number, v: F80): void {
+    this.setPhys((this.top + i) & 7, v);
+  }
+
+  setPhys(p: number, v: F80): void {
+    this.se[p] = v.se;
+    this.sigLo[p] = Number(v.sig & 0xffffffffn) | 0;
+    this.sigHi[p] = Number((v.sig >> 32n) & 0xffffffffn) | 0;
+    this.valid |= 1 << p;
+  }
+
+  setEmpty(i: number): void {
+    this.valid &= ~(1 << ((this.top + i) & 7));
+  }
+
+  push(v: F80): void {
+    this.top = (this.top - 1) & 7;
+    this.set(0, v);
+  }
+
+  /** Marks ST(0) empty and increments TOP. */
+  pop(): void {
+    this.valid &= ~(1 << this.top);
+    this.top = (this.top + 1) & 7;
+  }
+
+  /** The full tag word (FNSTENV, FNSAVE): computed from the register contents. */
+  get tagWord(): number {
+    let tw = 0;
+    for (let p = 0; p < 8; p++) tw |= this.tagOf(p) << (2 * p);
+    return tw;
+  }
+
+  /** FLDENV, FRSTOR: only "empty or not" survives (SDM Vol. 1 §8.1.7). */
+  set tagWord(tw: number) {
+    let valid = 0;
+    for (let p = 0; p < 8; p++) if (((tw >> (2 * p)) & 3) !== TAG_EMPTY) valid |= 1 << p;
+    this.valid = valid;
+  }
+
+  tagOf(p: number): number {
+    if (!((this.valid >> p) & 1)) return TAG_EMPTY;
+    switch (classify(this.getPhys(p))) {
+      case K_NORMAL: return TAG_VALID;
+      case K_ZERO: return TAG_ZERO;
+      default: return TAG_SPECIAL;
+    }
+  }
+
+  /** The abridged tag byte of FXSAVE. */
+  get abridgedTag(): number {
+    return this.valid;
+  }
+
+  /**
+   * ES and B follow the unmasked exception flags whenever the control word or the
+   * flags are loaded wholesale (FLDCW, FLDENV, FRSTOR, FXRSTOR).
+   */
+  updateSummary(): void {
+    if (this.sw & ~this.control & 0x3f) this.sw |= ES | 0x8000;
+    else this.sw &= ~(ES | 0x8000);
+  }
+
+  /**
+   * Records the exception flags of an instruction: sticky flags in the status word,
+   * C1 as given, and ES/B when one of them is unmasked. Returns true when an unmasked
+   * invalid, denormal or zero-divide exception means the destination stays unchanged.
+   */
+  signal(flags: number, c1: boolean): boolean {
+    let sw = (this.sw & ~C1) | (flags & 0x7f) | (c1 ? C1 : 0);
+    const unmasked = flags & ~this.control & 0x3f;
+    if (unmasked) sw |= ES | 0x8000;
+    this.sw = sw;
+    return (unmasked & 0x07) !== 0;
+  }
+
+  /**
+   * Stack underflow (an empty source register) or overflow (a push onto a full one):
+   * IE and SF, C1 = 1 for overflow and 0 for underflow (SDM Vol. 1 §8.5.1.1). Returns
+   * true when IE is masked, so the caller writes the indefinite result.
+   */
+  stackFault(overflow: boolean): boolean {
+    return !this.signal(IE | SF, overflow);
+  }
+
+  /** Env ready for an instruction; `pc` applies the precision control. */
+  arith(pc: boolean): Env {
+    return this.env.reset(this.control, pc);
+  }
+
+  /** Content of ST(i) when it is empty in an operation whose IE is masked. */
+  static readonly INDEFINITE = INDEFINITE;
+}
+
+/** Class of a register for FXAM: C3, C2, C0 (SDM Vol. 2A, FXAM). */
+export function fxamClass(v: F80, empty: boolean): number {
+  if (empty) return 0x4100; // C3 and C0
+  switch (classify(v)) {
+    case K_UNSUPPORTED: return 0;
+    case K_QNAN:
+    case K_SNAN: return 0x100;
+    case K_NORMAL: return 0x400;
+    case K_INF: return 0x500;
+    case K_ZERO: return 0x4000;
+    case K_DENORMAL: return 0x4400;
+  }
+  return 0;
+}
+
+export { TWO_POW_32 };
