@@ -1,5 +1,5 @@
 import type { Mmu } from '../mmu/mmu.js';
-import { CpuException, VEC_GP } from './cpu-exception.js';
+import { CpuException, VEC_GP, VEC_SS } from './cpu-exception.js';
 import { ARITH_FLAGS, CF, FIXED_1, OF, PARITY_EVEN, PF, AF, SF, ZF, DF } from './flags.js';
 import type { Insn } from './insn.js';
 import { HIGH_BYTE, REGISTER_SLOTS, RSP } from './registers.js';
@@ -286,15 +286,21 @@ export class Cpu {
     this.hi[RSP] = Math.floor(addr / TWO_POW_32);
   }
 
+  /** A stack address: a non-canonical one is a stack fault, #SS(0) (SDM Vol. 3A §6.15, interrupt 12). */
+  stackAddress(addr: number): number {
+    if (addr < -CANONICAL_LIMIT || addr >= CANONICAL_LIMIT) this.raise(VEC_SS, 0, 'non-canonical stack address');
+    return addr;
+  }
+
   push64(lo: number, hi: number): void {
-    const sp = this.rsp() - 8;
+    const sp = this.stackAddress(this.rsp() - 8);
     this.mem.write64(sp, lo, hi);
     this.setRsp(sp);
   }
 
   /** Pops 64 bits: returns the low half, high half in resHi. */
   pop64(): number {
-    const sp = this.rsp();
+    const sp = this.stackAddress(this.rsp());
     const v = this.mem.read64(sp);
     this.resHi = this.mem.hi;
     this.setRsp(sp + 8);

@@ -31,6 +31,7 @@ export function movZImm(cpu: Cpu, i: Insn): void {
 /** A0-A3: MOV between the accumulator and an absolute 64-bit address (moffs). */
 export function movAccMoffs(cpu: Cpu, i: Insn): void {
   const addr = i.immHi * TWO_POW_32 + (i.imm >>> 0) + cpu.segBase[i.segment];
+  if (addr < -(2 ** 47) || addr >= 2 ** 47) cpu.raise(13, 0, 'non-canonical moffs address');
   if (i.sub === 0) {
     const v = cpu.readMem(addr, i.opsize);
     cpu.setReg(RAX, i.opsize, v, cpu.resHi);
@@ -151,7 +152,7 @@ export function popE(cpu: Cpu, i: Insn): void {
 export function pushValue(cpu: Cpu, size: number, lo: number, hi: number): void {
   if (size === 8) cpu.push64(lo, hi);
   else {
-    const sp = cpu.rsp() - 2;
+    const sp = cpu.stackAddress(cpu.rsp() - 2);
     cpu.mem.write16(sp, lo);
     cpu.setRsp(sp);
   }
@@ -159,7 +160,7 @@ export function pushValue(cpu: Cpu, size: number, lo: number, hi: number): void 
 
 export function popValue(cpu: Cpu, size: number): number {
   if (size === 8) return cpu.pop64();
-  const sp = cpu.rsp();
+  const sp = cpu.stackAddress(cpu.rsp());
   const v = cpu.mem.read16(sp);
   cpu.setRsp(sp + 2);
   cpu.resHi = 0;

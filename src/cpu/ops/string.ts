@@ -1,10 +1,12 @@
 import type { Cpu } from '../cpu.js';
+import { VEC_GP } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
 import { REP_E, REP_NE, REP_NONE } from '../insn.js';
 import { RAX, RCX, RDI, RSI } from '../registers.js';
 import { aluFlags, aluResult, CMP } from './alu.js';
 
 const TWO_POW_32 = 4294967296;
+const CANONICAL_LIMIT = 2 ** 47;
 
 /**
  * String instructions (SDM Vol. 2B, MOVS/STOS/LODS/CMPS/SCAS and REP prefixes).
@@ -68,9 +70,12 @@ export function stringOp(cpu: Cpu, i: Insn): void {
   }
 }
 
+/** RSI or RDI as an address; a non-canonical one is #GP(0) (SDM Vol. 1 §3.3.7.1). */
 function pointer(cpu: Cpu, i: Insn, reg: number): number {
   if (i.addrsize === 4) return cpu.lo[reg] >>> 0;
-  return cpu.hi[reg] * TWO_POW_32 + (cpu.lo[reg] >>> 0);
+  const addr = cpu.hi[reg] * TWO_POW_32 + (cpu.lo[reg] >>> 0);
+  if (addr < -CANONICAL_LIMIT || addr >= CANONICAL_LIMIT) cpu.raise(VEC_GP, 0, 'non-canonical string address');
+  return addr;
 }
 
 function advance(cpu: Cpu, i: Insn, reg: number, step: number): void {
