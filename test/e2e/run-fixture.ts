@@ -27,7 +27,7 @@ export interface FixtureRun {
 
 /** Runs a fixture in-process as the native recording ran it: argv[0] as in the manifest, exactly its environment. */
 export function runFixture(binary: string, args: string[] = [], env: Record<string, string> = {}, options: Partial<MachineOptions> = {}): FixtureRun {
-  const host = new MemoryHost();
+  const host = options.host instanceof MemoryHost ? options.host : new MemoryHost();
   const machine = new Machine({ host, ...options });
   const path = join(FIXTURES, binary);
   machine.load({
