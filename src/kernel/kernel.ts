@@ -10,13 +10,13 @@ import type { Vma } from './address-space.js';
 import { bootKernel } from './boot.js';
 import { HC_EXCEPTION, HC_INT80, HC_SYSCALL64, HC_SYSENTER } from './entry-stubs.js';
 import type { EntryCode } from './entry-stubs.js';
-import { ENOSYS } from './errno.js';
+import { EEXIST, ENOMEM, ENOSYS } from './errno.js';
 import type { Host } from './host.js';
 import type { RandomSource } from './random-source.js';
 import { ClockSource, Timekeeper } from './timekeeper.js';
 import { VdsoPages } from './vdso-mapping.js';
 import { emulateVsyscall, VSYSCALL_ADDR, vsyscallArea, vsyscallPageBytes, VsyscallMode } from './vsyscall.js';
-import { USER_CS } from './layout.js';
+import { TASK_SIZE, USER_CS } from './layout.js';
 import { PageTables } from './page-tables.js';
 import { Process } from './process.js';
 import { PtRegsFrame } from './pt-regs-frame.js';
@@ -100,6 +100,22 @@ export class Kernel {
 
   /** Told of every vDSO call (--trace-vdso, the debugger's catch vdso). */
   vdsoObserver: ((symbol: string) => void) | null = null;
+
+  /**
+   * arch_prctl(ARCH_MAP_VDSO_64, hint): maps a vDSO when the process has none, at the
+   * hint if that range is free (get_unmapped_area), else top-down. Returns 0 or -errno.
+   */
+  mapVdsoAt(hint: number): number {
+    const space = this.process.space;
+    if (VdsoPages.baseIn(space)) return -EEXIST;
+    const size = this.vdso.mappingSize;
+    const start = hint - (hint % 4096);
+    const free = start > 0 && start + size <= TASK_SIZE && !space.vmas.some((v) => v.start < start + size && v.end > start);
+    const at = free ? start : space.findFree(size);
+    if (!at) return -ENOMEM;
+    this.vdso.mapInto(space, at);
+    return 0;
+  }
 
   /** Maps the vDSO into a fresh process (unless disabled); returns its base or 0. */
   mapVdso(space: AddressSpace): number {

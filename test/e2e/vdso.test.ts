@@ -147,6 +147,13 @@ describe('the legacy vsyscall page', () => {
   });
 });
 
+describe('arch_prctl(ARCH_MAP_VDSO_64)', () => {
+  it('maps a vDSO into a process that has none (--no-vdso)', () => {
+    const run = runFixture('bin/vdso-map-glibc', [], {}, { vdso: false });
+    expect(run.stdout).toBe('vDSO at start: no\nARCH_MAP_VDSO_64: mapped\nmaps lists [vdso]: yes\n');
+  });
+});
+
 describe('x64emu vdso dump', () => {
   const ROOT = resolve(__dirname, '../..');
   const readelf = spawnSync('readelf', ['--version']).status === 0;

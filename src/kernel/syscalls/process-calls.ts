@@ -76,6 +76,7 @@ const ARCH_SET_GS = 0x1001;
 const ARCH_SET_FS = 0x1002;
 const ARCH_GET_FS = 0x1003;
 const ARCH_GET_GS = 0x1004;
+const ARCH_MAP_VDSO_64 = 0x2003;
 
 /** arch_prctl(code, addr): FS/GS base; unknown codes are -EINVAL (LINUX-ABI.md §7.1). */
 export function sysArchPrctl(k: Kernel, a: number[]): number {
@@ -92,6 +93,9 @@ export function sysArchPrctl(k: Kernel, a: number[]): number {
       return k.user.writeU64(addr, k.cpu.segBase[1]) ? 0 : -EFAULT;
     case ARCH_GET_GS:
       return k.user.writeU64(addr, k.userGsBase) ? 0 : -EFAULT;
+    case ARCH_MAP_VDSO_64:
+      // prctl_map_vdso: map one (data pages at the hint) if the process has none (CRIU).
+      return k.mapVdsoAt(addr);
     default:
       return -EINVAL;
   }
