@@ -7,8 +7,8 @@ import { decode } from '../../src/cpu/decoder.js';
 import { OPCODES } from '../../src/cpu/opcodes.js';
 import { raisedFrom, TestMachine } from '../cpu/test-machine.js';
 import {
-  CODE_BASE, COMPARED_FLAGS, DATA_BASE, defaultGpr, defaultXmm, GPR_NAMES, GUARD_BASE, hex64, hexToBytes, IF_FLAG,
-  parseWindow, RO_BASE, roByte, bytesToHex,
+  bytesToHex, CODE_BASE, COMPARED_FLAGS, DATA_BASE, defaultFx, defaultGpr, FX_NAMES, fxGet, fxSet, GPR_NAMES, GUARD_BASE,
+  hex64, hexToBytes, IF_FLAG, parseWindow, RO_BASE, roByte,
 } from './layout.js';
 import type { GoldenException, GoldenVector } from './layout.js';
 import { undefinedFlags } from './undefined-flags.js';
@@ -18,21 +18,35 @@ export interface Outcome {
   gpr: string[]; //   16 hex64
   flags: number; //   & COMPARED_FLAGS & ~undefined
   mem: string | null; // the window's bytes, hex
-  xmm: string[];
+  /** x87/SSE state by FX_FIELDS name. */
+  fx: Record<string, string>;
   exc: GoldenException | null;
   /** Set when the emulator did something no CPU does (ran off the snippet, threw a JS error). */
   broken?: string;
 }
 
+/** Where the emulator-only FXSAVE scratch area lives (the host harness has nothing there). */
+const FX_SCRATCH = 0x3000_0000;
+const FXRSTOR64_RBX = [0x48, 0x0f, 0xae, 0x0b];
+const FXSAVE64_RBX = [0x48, 0x0f, 0xae, 0x03];
+
 export class GoldenMachine {
   readonly m = new TestMachine(4 << 20);
   private readonly dataFrames: number[];
   private readonly codeFrames: number[];
+  private readonly fxFrame: number;
+  /**
+   * With FXSAVE/FXRSTOR in the opcode table the x87/SSE state goes in and out through the
+   * emulator's own instructions (so the x87 registers are compared too); without them the
+   * fields the CPU object has are set directly and ST0-7 cannot be compared.
+   */
+  readonly fxInstructions = OPCODES.defs.some((d) => d.mnemonic.startsWith('fxrstor')) && OPCODES.defs.some((d) => d.mnemonic.startsWith('fxsave'));
 
   constructor() {
     const m = this.m;
     this.codeFrames = [m.map(CODE_BASE), m.map(CODE_BASE + 0x1000)];
     this.dataFrames = [m.map(DATA_BASE, { nx: true }), m.map(DATA_BASE + 0x1000, { nx: true })];
+    this.fxFrame = m.map(FX_SCRATCH, { nx: true });
     const ro = m.map(RO_BASE, { writable: false, nx: true });
     for (let k = 0; k < 0x1000; k++) m.phys.bytes[ro + k] = roByte(k);
     void GUARD_BASE; // left unmapped: not present
@@ -62,15 +76,10 @@ export class GoldenMachine {
       cpu.lo[r] = Number(val & 0xffffffffn) | 0;
       cpu.hi[r] = Number(val >> 32n) | 0;
     }
-    for (let x = 0; x < 16; x++) {
-      const name = `xmm${x}`;
-      cpu.xmmBytes.set(name in v.in ? hexToBytes(v.in[name]) : defaultXmm(x), x * 16);
-    }
+    const fxIn = defaultFx();
+    for (const name of FX_NAMES) if (name in v.in) fxSet(fxIn, name, v.in[name]);
+    this.loadFx(fxIn);
     cpu.setRflags(v.fl | IF_FLAG);
-    cpu.mxcsr = 0x1f80;
-    cpu.fpuControl = 0x37f;
-    cpu.fpuStatus = 0;
-    cpu.fpuTag = 0xffff;
     cpu.segBase.fill(0);
 
     const end = CODE_BASE + code.length;
@@ -105,8 +114,7 @@ export class GoldenMachine {
 
     const gpr: string[] = [];
     for (let r = 0; r < 16; r++) gpr.push(hex64((BigInt(cpu.hi[r] >>> 0) << 32n) | BigInt(cpu.lo[r] >>> 0)));
-    const xmm: string[] = [];
-    for (let x = 0; x < 16; x++) xmm.push(bytesToHex(cpu.xmmBytes.subarray(x * 16, x * 16 + 16)));
+    const fx = this.saveFx();
     let mem: string | null = null;
     if (window) {
       const out = new Uint8Array(window.bytes.length);
@@ -117,7 +125,60 @@ export class GoldenMachine {
       mem = bytesToHex(out);
     }
     const flags = cpu.getRflags() & COMPARED_FLAGS & ~undefinedFlags(v.m, v.sz, v.k);
-    return { gpr, flags, mem, xmm, exc, broken };
+    return { gpr, flags, mem, fx, exc, broken };
+  }
+
+  private loadFx(image: Uint8Array): void {
+    const cpu = this.m.cpu;
+    if (this.fxInstructions) {
+      this.m.phys.bytes.set(image, this.fxFrame);
+      this.execAt(FXRSTOR64_RBX);
+      return;
+    }
+    cpu.fpuControl = parseInt(fxGet(image, 'fcw'), 16);
+    cpu.fpuStatus = parseInt(fxGet(image, 'fsw'), 16);
+    const ftw = parseInt(fxGet(image, 'ftw'), 16);
+    let tag = 0;
+    for (let i = 0; i < 8; i++) if (!(ftw & (1 << i))) tag |= 3 << (2 * i); // empty; a used register counts as valid
+    cpu.fpuTag = tag;
+    cpu.mxcsr = parseInt(fxGet(image, 'mxcsr'), 16);
+    cpu.xmmBytes.set(image.subarray(160, 416));
+  }
+
+  private saveFx(): Record<string, string> {
+    const cpu = this.m.cpu;
+    const image = new Uint8Array(512);
+    if (this.fxInstructions) {
+      this.execAt(FXSAVE64_RBX);
+      image.set(this.m.phys.bytes.subarray(this.fxFrame, this.fxFrame + 512));
+    } else {
+      fxSet(image, 'fcw', cpu.fpuControl.toString(16));
+      fxSet(image, 'fsw', cpu.fpuStatus.toString(16));
+      let ftw = 0;
+      for (let i = 0; i < 8; i++) if (((cpu.fpuTag >> (2 * i)) & 3) !== 3) ftw |= 1 << i;
+      fxSet(image, 'ftw', ftw.toString(16));
+      fxSet(image, 'mxcsr', (cpu.mxcsr >>> 0).toString(16));
+      image.set(cpu.xmmBytes.subarray(0, 256), 160);
+    }
+    const out: Record<string, string> = {};
+    for (const name of FX_NAMES) if (this.fxInstructions || !name.startsWith('st')) out[name] = fxGet(image, name);
+    return out;
+  }
+
+  /** Runs FXSAVE64/FXRSTOR64 [rbx] on the scratch area, keeping RBX and RIP. */
+  private execAt(bytes: number[]): void {
+    const cpu = this.m.cpu;
+    const lo = cpu.lo[3];
+    const hi = cpu.hi[3];
+    const rip = cpu.rip;
+    cpu.lo[3] = FX_SCRATCH;
+    cpu.hi[3] = 0;
+    const insn = decode(OPCODES, (o) => bytes[o]);
+    cpu.rip = CODE_BASE + insn.length;
+    insn.exec(cpu, insn);
+    cpu.lo[3] = lo;
+    cpu.hi[3] = hi;
+    cpu.rip = rip;
   }
 }
 
@@ -128,13 +189,11 @@ export function expected(v: GoldenVector): Outcome {
     const name = GPR_NAMES[r];
     gpr.push(v.out[name] ?? v.in[name] ?? hex64(defaultGpr(r)));
   }
-  const xmm: string[] = [];
-  for (let x = 0; x < 16; x++) {
-    const name = `xmm${x}`;
-    xmm.push(v.out[name] ?? v.in[name] ?? bytesToHex(defaultXmm(x)));
-  }
+  const fx0 = defaultFx();
+  const fx: Record<string, string> = {};
+  for (const name of FX_NAMES) fx[name] = v.out[name] ?? v.in[name] ?? fxGet(fx0, name);
   const mem = v.mem ? v.omem ?? v.mem.slice(v.mem.indexOf(':') + 1) : null;
-  return { gpr, flags: v.ofl, mem, xmm, exc: v.exc ?? null };
+  return { gpr, flags: v.ofl, mem, fx, exc: v.exc ?? null };
 }
 
 /** Differences between two outcomes, one line each (empty when they agree). */
@@ -146,7 +205,13 @@ export function compare(want: Outcome, got: Outcome): string[] {
   if (we !== ge) d.push(`exception: expected ${we}, got ${ge}`);
   for (let r = 0; r < 16; r++) if (want.gpr[r] !== got.gpr[r]) d.push(`${GPR_NAMES[r]}: expected ${want.gpr[r]}, got ${got.gpr[r]}`);
   if (want.flags !== got.flags) d.push(`rflags: expected ${flagStr(want.flags)}, got ${flagStr(got.flags)}`);
-  for (let x = 0; x < 16; x++) if (want.xmm[x] !== got.xmm[x]) d.push(`xmm${x}: expected ${want.xmm[x]}, got ${got.xmm[x]}`);
+  for (const name of FX_NAMES) {
+    if (name in got.fx) {
+      if (want.fx[name] !== got.fx[name]) d.push(`${name}: expected ${want.fx[name]}, got ${got.fx[name]}`);
+    } else if (want.fx[name] !== fxGet(defaultFx(), name)) {
+      d.push(`${name}: expected ${want.fx[name]}, but the emulator has no FXSAVE to show its x87 registers`);
+    }
+  }
   if (want.mem !== got.mem) d.push(`memory: expected ${want.mem}\n          got      ${got.mem}`);
   return d;
 }

@@ -7,6 +7,7 @@
 import { CODE_BASE } from './layout.js';
 
 export interface ParsedKey {
+  text: string; //             the key as the opcode table writes it
   mandatory: number | null; // 0x66 / 0xF2 / 0xF3 from the key, or null ("NP" or none)
   map: number; //              0 one-byte, 1 0F, 2 0F 38, 3 0F 3A
   opcode: number;
@@ -47,7 +48,7 @@ export function parseKey(key: string): ParsedKey {
     restriction = (m[2] as 'mem' | 'reg' | undefined) ?? null;
   } else if (rest === 'mem' || rest === 'reg') restriction = rest;
   else if (rest.startsWith('modrm=')) modrm = parseInt(rest.slice(6), 16);
-  return { mandatory, map, opcode: parseInt(op, 16), plusR, digit, restriction, modrm, slashR: rest === '/r' };
+  return { text: key, mandatory, map, opcode: parseInt(op, 16), plusR, digit, restriction, modrm, slashR: rest === '/r' };
 }
 
 export interface RegOperand {

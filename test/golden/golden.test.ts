@@ -30,6 +30,15 @@ export function loadVectors(file: string): GoldenVector[] {
 const onlyForm = process.env.GOLDEN_FORM ?? '';
 const show = Number(process.env.GOLDEN_SHOW ?? 12);
 
+/**
+ * A vector generated from an opcode-table entry the emulator's table does not have (yet) is
+ * *pending*: counted and printed, not failed, so vectors can be recorded ahead of the
+ * implementation. Hand-written snippets (decoder corner cases, privilege, faults) carry no
+ * key and are never pending.
+ */
+const tableKeys = new Set(OPCODES.defs.map((d) => d.key));
+const isPending = (v: GoldenVector): boolean => v.key !== undefined && !tableKeys.has(v.key);
+
 const files = readdirSync(DATA).filter((f) => f.endsWith('.jsonl.gz')).sort();
 const all = new Map(files.map((f) => [f, loadVectors(f)]));
 
@@ -66,6 +75,8 @@ describe('golden vectors from the host CPU', () => {
       }
     }
     const tableEntries = new Set(OPCODES.defs.map((d) => `${d.key} ${d.mnemonic}`));
+    const missing = [...tableEntries].filter((k) => !keys.has(k));
+    if (missing.length) console.log(`opcode table entries without a golden vector: ${missing.join('; ')}`);
     console.log(
       `golden vectors: ${vectors} vectors over ${forms.size} forms in ${all.size} files; ` +
         `${[...tableEntries].filter((k) => keys.has(k)).length} of ${tableEntries.size} opcode table entries exercised`,
@@ -89,13 +100,21 @@ describe('golden vectors from the host CPU', () => {
       const failures: string[] = [];
       const failedForms = new Map<string, number>();
       const list = all.get(file)!;
+      const pending = new Set<string>();
+      let pendingVectors = 0;
       for (const v of list) {
         if (onlyForm && !v.f.includes(onlyForm)) continue;
+        if (isPending(v)) {
+          pending.add(`${v.m} (${v.key})`);
+          pendingVectors++;
+          continue;
+        }
         const diff = compare(expected(v), machine.run(v));
         if (diff.length === 0) continue;
         failedForms.set(v.f, (failedForms.get(v.f) ?? 0) + 1);
         if (failures.length < show) failures.push(`${describeVector(v)}\n  ${diff.join('\n  ')}`);
       }
+      if (pendingVectors) console.log(`${file}: ${pendingVectors} vectors pending, the opcode table has no ${[...pending].join(', ')}`);
       if (failedForms.size) {
         const summary = [...failedForms].map(([f, n]) => `${f} (${n})`).join(', ');
         throw new Error(

@@ -37,6 +37,48 @@ export function defaultXmm(n: number): Uint8Array {
   return b;
 }
 
+/**
+ * The x87/SSE state travels as an FXSAVE64 image (SDM Vol. 1 §10.5.1, Table 10-2); records
+ * name its architectural fields. FOP, FIP, FDP and MXCSR_MASK are implementation details
+ * and never compared.
+ */
+export const FX_FIELDS: Array<[name: string, offset: number, size: number]> = [
+  ['fcw', 0, 2],
+  ['fsw', 2, 2],
+  ['ftw', 4, 1], // the abridged tag byte: bit i set when physical register i is not empty
+  ['mxcsr', 24, 4],
+  ...Array.from({ length: 8 }, (_, i): [string, number, number] => [`st${i}`, 32 + 16 * i, 10]),
+  ...Array.from({ length: 16 }, (_, x): [string, number, number] => [`xmm${x}`, 160 + 16 * x, 16]),
+];
+
+/**
+ * A field's value as text: XMM registers in memory byte order; the others as numbers in hex
+ * (ST registers as 20 digits, sign and exponent first).
+ */
+export function fxGet(fx: Uint8Array, name: string): string {
+  const f = FX_FIELDS.find(([n]) => n === name)!;
+  const bytes = fx.subarray(f[1], f[1] + f[2]);
+  if (name.startsWith('xmm')) return bytesToHex(bytes);
+  return bytesToHex(Uint8Array.from(bytes).reverse());
+}
+
+export function fxSet(fx: Uint8Array, name: string, value: string): void {
+  const f = FX_FIELDS.find(([n]) => n === name)!;
+  let b = hexToBytes(value.padStart(2 * f[2], '0'));
+  if (!name.startsWith('xmm')) b = b.reverse();
+  fx.set(b, f[1]);
+}
+
+export function defaultFx(): Uint8Array {
+  const fx = new Uint8Array(512);
+  fxSet(fx, 'fcw', '037f');
+  fxSet(fx, 'mxcsr', '00001f80');
+  for (let x = 0; x < 16; x++) fx.set(defaultXmm(x), 160 + 16 * x);
+  return fx;
+}
+
+export const FX_NAMES = FX_FIELDS.map(([n]) => n);
+
 /** An exception the snippet raised: vector, error code, CR2 (for #PF) and the faulting instruction's offset. */
 export interface GoldenException {
   v: number;
@@ -60,9 +102,11 @@ export interface GoldenVector {
   sz: number;
   /** Masked shift/rotate count, for the undefined-flags table. */
   k?: number;
+  /** Opcode-table key of the first instruction (absent for hand-written snippets). */
+  key?: string;
   /** Snippet bytes, hex. */
   b: string;
-  /** Inputs that differ from the defaults: gpr names and xmm0..xmm15. */
+  /** Inputs that differ from the defaults: gpr names, and the FX_FIELDS (xmm0..15, st0..7, fcw, fsw, ftw, mxcsr). */
   in: Record<string, string>;
   /** Input RFLAGS. */
   fl: number;

@@ -20,8 +20,8 @@ import { D64, F64, LOCKABLE } from '../../src/cpu/opcode-table.js';
 import { encode, EncodeError, parseKey } from './encode.js';
 import type { InsnSpec, MemOperand, ParsedKey, RmOperand } from './encode.js';
 import {
-  bytesToHex, CODE_BASE, COMPARED_FLAGS, DATA_BASE, DATA_SIZE, defaultGpr, defaultXmm, GPR_NAMES, GUARD_BASE, hex64,
-  hexToBytes, RO_BASE,
+  bytesToHex, CODE_BASE, COMPARED_FLAGS, DATA_BASE, DATA_SIZE, defaultFx, defaultGpr, FX_NAMES, fxGet, GPR_NAMES, GUARD_BASE,
+  hex64, hexToBytes, RO_BASE,
 } from './layout.js';
 import type { GoldenVector } from './layout.js';
 import { undefinedFlags } from './undefined-flags.js';
@@ -110,17 +110,26 @@ const RSP = 4;
 
 class Vec {
   gpr: bigint[] = Array.from({ length: 16 }, (_, n) => defaultGpr(n));
-  xmm: Uint8Array[] = Array.from({ length: 16 }, (_, n) => defaultXmm(n));
+  /** x87/SSE state as an FXSAVE64 image (layout.ts, FX_FIELDS). */
+  fx = defaultFx();
   flags = 0x202;
   mem = new Uint8Array(DATA_SIZE);
   winLo = -1;
   winHi = -1;
   code: number[] = [];
   k: number | undefined = undefined;
+  /** Opcode-table key of the first instruction, when it was encoded from the table. */
+  key: string | undefined = undefined;
   constructor(readonly rng: Rng) {}
+
+  /** XMM register x: a view into the FXSAVE image. */
+  xmm(x: number): Uint8Array {
+    return this.fx.subarray(160 + 16 * x, 176 + 16 * x);
+  }
 
   /** Appends an instruction to the snippet. */
   emit(spec: InsnSpec): void {
+    if (this.code.length === 0) this.key = spec.key.text;
     this.code.push(...encode(spec, this.code.length));
   }
   raw(...bytes: number[]): void {
@@ -1164,64 +1173,108 @@ function memBytes(code: string, size: number): number {
   return 16;
 }
 
-const SSE_HANDLERS = ['movVW', 'movWV', 'movScalarLoad', 'movScalarStore', 'movdToXmm', 'movdFromXmm', 'movqLoad', 'movqStore',
-  'movHalfLoad', 'movHalfStore', 'logicVW', 'packedIntVW', 'pmovmskb', 'movmsk', 'unpack', 'pshuf', 'shiftImm'];
-/** Legacy SSE instructions whose 16-byte memory operand must be aligned (SDM Vol. 1 §11.4.1); MOVUPS/MOVDQU are the exceptions. */
-const UNALIGNED_OK = new Set(['movups', 'movupd', 'movdqu']);
+/** Legacy SSE instructions whose 16-byte memory operand need not be aligned (SDM Vol. 1 §11.4.1, §12.10.3); all others #GP. */
+const UNALIGNED_OK = new Set(['movups', 'movupd', 'movdqu', 'lddqu', 'pcmpestri', 'pcmpestrm', 'pcmpistri', 'pcmpistrm']);
 
+/** Register operand codes (ModRM.reg) and r/m codes of the SDM's notation. */
+const isRegCode = (o: string): boolean => /^[VGP]/.test(o);
+const isRmCode = (o: string): boolean => /^[WUMERNQ]/.test(o);
+
+/** Shift counts for the immediate and XMM-count shifts. */
+const LANE_SHIFTS = [0, 1, 7, 8, 15, 16, 31, 32, 63, 64, 127, 255];
+
+/**
+ * Every table entry with an XMM operand, driven by its operand codes alone: the SSE
+ * families grow in src/cpu/table/ and are picked up here without a list of handlers.
+ * Register and memory variants (also the forbidden ones, which must be #UD), misaligned
+ * 16-byte operands (#GP where the manual demands alignment).
+ */
 function sseForms(): void {
-  for (const h of SSE_HANDLERS) {
-    for (const d of defsOf(h)) {
-      const key = parseKey(d.key);
-      const ops = d.operands;
-      const rmCode = ops.find((o) => /^[WUMEN]/.test(o)) ?? '';
-      const sizes = ops.includes('Ey') ? [4, 8] : [16];
-      const mems = rmCode.startsWith('M') ? [true, false] : key.restriction === 'reg' ? [false] : [false, true];
-      for (const size of sizes) {
-        for (const mem of mems) {
-          const mnem = d.mnemonic.includes('/') ? d.mnemonic.split('/')[size === 8 ? 1 : 0] : d.mnemonic;
-          const id = `${mnem} ${ops.join(',')}${size !== 16 ? ` ${size * 8}` : ''} ${mem ? 'mem' : 'reg'}`;
-          const bytes = memBytes(rmCode, size);
-          const aligned = bytes === 16 && !UNALIGNED_OK.has(d.mnemonic) && rmCode !== 'Mq';
-          form('sse', id, mnem, size, aligned && mem ? 14 : 12, (v, n) => {
-            const r = v.rng;
-            const spec: InsnSpec = { key, rexW: size === 8 };
-            const avoid = new Set<number>();
-            // The ModRM.reg operand: an XMM register, or a general register for G.
-            const regCode = ops.find((o) => /^[VG]/.test(o));
-            let regNo = r.int(16);
-            if (regCode?.startsWith('G')) {
-              regNo = pickReg(r, avoid, false);
-              avoid.add(regNo);
-              v.randomReg(regNo);
-            } else v.xmm[regNo] = randXmm(r);
-            spec.reg = regNo;
-            if (key.digit !== null) spec.reg = undefined;
-            if (mem) {
-              const misaligned = aligned && n >= 12;
-              const t = memTarget(r, 16) + (misaligned ? 8 : 0);
-              v.storeBytes(t, randXmm(r, regCode?.startsWith('V') ? v.xmm[regNo] : undefined));
-              const m = pickMem(v, avoid, t);
-              if (m.addr32) spec.legacy = [0x67];
-              spec.rm = m.op;
-            } else if (rmCode.startsWith('E')) {
-              const e = pickReg(r, avoid, false);
-              v.randomReg(e);
-              spec.rm = { kind: 'reg', reg: e };
-            } else {
-              const x = r.chance(0.1) ? regNo : r.int(16);
-              if (x !== regNo) v.xmm[x] = randXmm(r, v.xmm[regNo]);
-              spec.rm = { kind: 'reg', reg: x };
+  const seen = new Set<string>();
+  for (const d of OPCODES.defs) {
+    const ops = d.operands;
+    if (!ops.some((o) => /^[VWU]/.test(o)) && d.mnemonic !== 'crc32') continue;
+    if (seen.has(d.key)) continue;
+    seen.add(d.key);
+    const key = parseKey(d.key);
+    const regCode = ops.find(isRegCode);
+    const rmCode = ops.find(isRmCode) ?? '';
+    const gprCodes = ops.filter((o) => /^[GER]/.test(o));
+    const sizes = gprCodes.some((o) => o.endsWith('y')) ? [4, 8] : gprCodes.some((o) => o.endsWith('v')) ? [2, 4, 8] : [16];
+    const memAllowed = key.restriction !== 'reg' && !rmCode.startsWith('U') && !rmCode.startsWith('R');
+    const regAllowed = key.restriction !== 'mem' && !rmCode.startsWith('M');
+    // Also the forbidden ModRM form when the key does not already exclude it: it must be #UD.
+    const mems = [...(regAllowed || key.restriction === null ? [false] : []), ...(memAllowed || key.restriction === null ? [true] : [])];
+    for (const size of sizes) {
+      for (const mem of mems) {
+        const names = d.mnemonic.split('/');
+        const mnem = names.length > 1 ? names[size === 8 ? names.length - 1 : 0] : d.mnemonic;
+        const id = `${mnem} ${ops.join(',')}${size !== 16 ? ` ${size * 8}` : ''} ${mem ? 'mem' : 'reg'}${key.mandatory === null ? '' : ` ${key.mandatory.toString(16)}`}`;
+        const bytes = rmCode ? memBytes(rmCode, size) : 16;
+        const aligned = bytes === 16 && !UNALIGNED_OK.has(mnem);
+        const count = mem && aligned ? 14 : 12;
+        if (formIds.has(id)) continue;
+        form('sse', id, mnem, size === 16 ? 4 : size, count, (v, n) => {
+          const r = v.rng;
+          v.flags = statusFlags(r);
+          const legacy: number[] = size === 2 ? [0x66] : [];
+          const spec: InsnSpec = { key, rexW: size === 8, legacy };
+          const avoid = new Set<number>();
+          let regNo = r.int(16);
+          if (regCode?.startsWith('G')) {
+            regNo = pickReg(r, avoid, false);
+            avoid.add(regNo);
+            v.randomReg(regNo);
+          } else v.xmm(regNo).set(randXmm(r));
+          if (key.digit === null) spec.reg = regNo;
+          // Implicit operands: XMM0 (PBLENDVB, PCMPxSTRM), RAX/RDX lengths and RCX (PCMPESTRx).
+          if (regNo !== 0 && r.chance(0.5)) v.xmm(0).set(randXmm(r, v.xmm(regNo)));
+          for (const g of [0, 1, 2]) if (!avoid.has(g)) v.gpr[g] = r.chance(0.5) ? BigInt.asUintN(64, BigInt(r.int(40) - 20)) : value(r, 64);
+          if (mnem === 'maskmovdqu' && n < 10) {
+            // The implicit destination [RDI]; the last vectors keep a non-canonical RDI (#GP).
+            v.window(0x600, 0x640);
+            v.gpr[7] = BigInt(DATA_BASE + 0x610 + r.int(16));
+          }
+          if (mem) {
+            const misaligned = aligned ? n >= 12 : r.chance(0.5);
+            const t = memTarget(r, 16) + (misaligned ? r.pick([1, 4, 8, 12]) : 0);
+            v.storeBytes(t, randXmm(r, regCode?.startsWith('V') ? v.xmm(regNo) : undefined));
+            const m = pickMem(v, avoid, t);
+            if (m.addr32) legacy.push(0x67);
+            spec.rm = m.op;
+          } else if (/^[ER]/.test(rmCode)) {
+            const e = pickReg(r, avoid, false);
+            v.randomReg(e);
+            if (r.chance(0.3)) v.setReg(e, 8, value(r, 64));
+            spec.rm = { kind: 'reg', reg: e };
+          } else {
+            const x = r.chance(0.1) ? regNo : r.int(16);
+            if (x !== regNo) v.xmm(x).set(randXmm(r, v.xmm(regNo)));
+            spec.rm = { kind: 'reg', reg: x };
+          }
+          if (ops.includes('Ib')) {
+            const isShift = /^ps[rl]l?[awdqld]/.test(mnem) || mnem === 'psrldq' || mnem === 'pslldq' || mnem === 'palignr';
+            const c = isShift && n < LANE_SHIFTS.length ? LANE_SHIFTS[n] : r.int(256);
+            spec.imms = [[1, BigInt(c)]];
+          } else if (/^ps[rl][la]?[wdq]$/.test(mnem) && !mem && n < LANE_SHIFTS.length) {
+            // Shift by an XMM count: the whole low quadword is the count.
+            const x = (spec.rm as { reg: number }).reg;
+            if (x !== regNo) {
+              v.xmm(x).fill(0);
+              v.xmm(x)[0] = LANE_SHIFTS[n];
+              if (n === LANE_SHIFTS.length - 1) v.xmm(x)[5] = 1; // a count above 2^32
             }
-            if (ops.includes('Ib')) {
-              const c = h === 'shiftImm' ? (n < 12 ? [0, 1, 7, 8, 15, 16, 31, 32, 63, 64, 127, 255][n] : r.int(256)) : r.int(256);
-              spec.imms = [[1, BigInt(c)]];
-            }
-            v.emit(spec);
-          });
-        }
+          }
+          v.emit(spec);
+        });
       }
     }
+  }
+  for (const d of OPCODES.defs.filter((x) => x.mnemonic === 'emms')) {
+    form('sse', 'emms', 'emms', 4, 2, (v) => {
+      v.fx[4] = v.rng.u32() & 0xff; // some x87 registers in use
+      v.emit({ key: parseKey(d.key) });
+    });
   }
   // LDMXCSR then STMXCSR, to see what was loaded; reserved bits give #GP.
   form('sse', 'ldmxcsr Md + stmxcsr Md', 'ldmxcsr', 4, 12, (v, n) => {
@@ -1359,7 +1412,7 @@ function decodeForms(): void {
     ['0f 18 /4 reserved hint nop', [0x0f, 0x18, 0x23]],
   ];
   for (const [name, bytes] of cases) {
-    form('decode', `decode: ${name}`, 'decode', 8, 3, (v) => {
+    form('decode', `decode: ${name}`, '=decode', 8, 3, (v) => {
       const r = v.rng;
       v.flags = statusFlags(r);
       for (const x of [0, 1, 2, 3, 5, 12, 13]) v.randomReg(x);
@@ -1378,7 +1431,7 @@ function decodeForms(): void {
   // Not VMCALL: the host is a virtual machine, and its hypervisor, not the manual (#UD outside
   // VMX operation), decides what a guest's VMCALL at CPL 3 does.
   for (const [name, bytes] of priv) {
-    form('decode', `cpl3: ${name}`, 'priv', 8, 2, (v) => {
+    form('decode', `cpl3: ${name}`, '=priv', 8, 2, (v) => {
       v.gpr[3] = BigInt(DATA_BASE + 0x400);
       v.raw(...bytes);
     });
@@ -1421,7 +1474,7 @@ function faultForms(): void {
   ];
   for (const [name, bytes] of rmw) {
     for (const [where, addr] of [['not-present', GUARD_BASE + 0x40], ['read-only', RO_BASE + 0x40]] as const) {
-      form('fault', `${name} ${where}`, 'rmw', 4, 1, (v) => {
+      form('fault', `${name} ${where}`, '=rmw', 4, 1, (v) => {
         v.gpr[0] = 5n;
         v.gpr[1] = 0n;
         v.gpr[3] = BigInt(addr);
@@ -1454,6 +1507,28 @@ function faultForms(): void {
     v.gpr[3] = [0x0000800000000000n, 0xffff7fffffffffffn, 0x1234567800000000n, 0x8000000000000000n][n];
     v.raw(0x48, 0x8b, 0x03);
   });
+  // String instructions address through RSI/RDI: a non-canonical pointer is #GP, not a #PF.
+  for (const [name, bytes, reg] of [['lodsb', [0xac], 6], ['stosb', [0xaa], 7], ['movsq', [0x48, 0xa5], 6], ['rep stosq', [0xf3, 0x48, 0xab], 7]] as const) {
+    form('fault', `${name} non-canonical`, 'mov', 8, 2, (v, n) => {
+      v.gpr[6] = BigInt(DATA_BASE + 0x400);
+      v.gpr[7] = BigInt(DATA_BASE + 0x500);
+      v.gpr[1] = 3n;
+      v.gpr[reg] = n ? 0xffff000000000000n : 0x0000800000000000n;
+      v.raw(...bytes);
+    });
+  }
+  // Absolute moffs addresses and the stack pointer are checked for canonical form too (a bad
+  // RSP is a stack fault, #SS).
+  form('fault', 'mov al,moffs non-canonical', 'mov', 1, 2, (v, n) => {
+    v.randomReg(0);
+    v.raw(0xa0, ...[0, 0, 0, 0, 0, 0x80, 0, 0].map((b, k) => (n && k >= 6 ? 0x80 : b)));
+  });
+  for (const [name, bytes] of [['push rbx', [0x53]], ['pop rbx', [0x5b]], ['call rel32', [0xe8, 0, 0, 0, 0]], ['pushfq', [0x9c]]] as const) {
+    form('fault', `${name} with non-canonical rsp`, 'mov', 8, 2, (v, n) => {
+      v.gpr[4] = n ? 0x0000800000000008n : 0xffff000000000000n;
+      v.raw(...bytes);
+    });
+  }
   form('fault', 'idiv by zero leaves registers', 'idiv', 8, 2, (v) => {
     v.randomReg(0);
     v.randomReg(2);
@@ -1510,7 +1585,7 @@ function buildAll(selected: Form[]): Built[] {
 
 function request(v: Vec): string {
   const mem = v.winLo >= 0 ? `${v.winLo.toString(16)}:${bytesToHex(v.mem.subarray(v.winLo, v.winHi))}` : '-';
-  return [bytesToHex(v.code), ...v.gpr.map(hex64), v.flags.toString(16), mem, ...v.xmm.map(bytesToHex)].join(' ');
+  return [bytesToHex(v.code), ...v.gpr.map(hex64), v.flags.toString(16), mem, bytesToHex(v.fx)].join(' ');
 }
 
 const HARNESS = join(ROOT, 'tools', 'golden', 'golden');
@@ -1528,8 +1603,10 @@ export function record(form: { id: string; mnemonic: string; size: number }, v: 
   const f = answer.split(' ');
   const rec: GoldenVector = { f: form.id, m: form.mnemonic, sz: form.size, b: bytesToHex(v.code), in: {}, fl: v.flags, out: {}, ofl: 0 };
   if (v.k !== undefined) rec.k = v.k;
+  if (v.key !== undefined && !form.mnemonic.startsWith('=')) rec.key = v.key;
   for (let r = 0; r < 16; r++) if (v.gpr[r] !== defaultGpr(r)) rec.in[GPR_NAMES[r]] = hex64(v.gpr[r]);
-  for (let x = 0; x < 16; x++) if (bytesToHex(v.xmm[x]) !== bytesToHex(defaultXmm(x))) rec.in[`xmm${x}`] = bytesToHex(v.xmm[x]);
+  const fx0 = defaultFx();
+  for (const name of FX_NAMES) if (fxGet(v.fx, name) !== fxGet(fx0, name)) rec.in[name] = fxGet(v.fx, name);
   if (v.winLo >= 0) rec.mem = `${v.winLo.toString(16)}:${bytesToHex(v.mem.subarray(v.winLo, v.winHi))}`;
   if (f[0] !== 'ok') {
     const [, trap, err, addr, rip] = f[0].split(':');
@@ -1543,7 +1620,8 @@ export function record(form: { id: string; mnemonic: string; size: number }, v: 
   const undefinedMask = undefinedFlags(form.mnemonic, form.size, v.k);
   rec.ofl = parseInt(f[17], 16) & COMPARED_FLAGS & ~undefinedMask;
   if (f[18] !== '-' && rec.mem !== f[18]) rec.omem = f[18].slice(f[18].indexOf(':') + 1);
-  for (let x = 0; x < 16; x++) if (f[19 + x] !== bytesToHex(v.xmm[x])) rec.out[`xmm${x}`] = f[19 + x];
+  const fxOut = hexToBytes(f[19]);
+  for (const name of FX_NAMES) if (fxGet(fxOut, name) !== fxGet(v.fx, name)) rec.out[name] = fxGet(fxOut, name);
   return rec;
 }
 
@@ -1570,7 +1648,6 @@ function main(): void {
 
 // Keep imports used by later groups referenced.
 void byKey;
-void hexToBytes;
 void (null as unknown as RmOperand | undefined);
 
 main();

@@ -14,15 +14,15 @@
  *   RFLAGS              hex; only the status flags and DF are meaningful
  *   MEM                 OFFSET:HEX, bytes placed at DATA_BASE + OFFSET (the rest of the two
  *                       data pages is zero), or "-"
- *   X0 .. X15           the XMM registers, 32 hex digits each, in memory (little-endian)
- *                       byte order
+ *   FX                  the x87/SSE state as a 512-byte FXSAVE64 image, hex (FCW, FSW, FTW,
+ *                       MXCSR, ST0-7, XMM0-15: SDM Vol. 1 §10.5.1, Table 10-2)
  * Answer:
  *   STATUS              "ok", or "exc:TRAPNO:ERR:ADDR:RIPOFF" when the snippet raised a
  *                       signal (trap number and error code from the signal context, ADDR
  *                       from si_addr, RIPOFF the faulting RIP minus CODE_BASE)
  *   R0 .. R15 RFLAGS    registers after the snippet (at the fault for an exception)
  *   MEM                 the requested window after the snippet (same offset), or "-"
- *   X0 .. X15
+ *   FX                  the FXSAVE64 image after the snippet
  *
  * Guest-visible address space (the emulator's golden test maps the same layout):
  *   CODE_BASE  0x10000000  2 pages  RWX
@@ -54,10 +54,10 @@ struct state {
   uint64_t gpr[16]; /* offset 0 */
   uint64_t rflags; /*  offset 128 */
   uint64_t pad; /*     offset 136 */
-  uint8_t xmm[16][16]; /* offset 144 */
+  uint8_t fx[512]; /*   offset 144: FXSAVE64 image (16-byte aligned: the struct is) */
 };
 
-struct state g_in, g_out;
+struct state g_in __attribute__((aligned(16))), g_out __attribute__((aligned(16)));
 uint64_t g_host_rsp;
 uint64_t g_code;
 
@@ -75,14 +75,7 @@ __asm__(
     "  push rbx\n  push rbp\n  push r12\n  push r13\n  push r14\n  push r15\n"
     "  mov [rip+g_host_rsp], rsp\n"
     "  lea rax, [rip+g_in]\n"
-    "  movdqu xmm0, [rax+144+0*16]\n  movdqu xmm1, [rax+144+1*16]\n"
-    "  movdqu xmm2, [rax+144+2*16]\n  movdqu xmm3, [rax+144+3*16]\n"
-    "  movdqu xmm4, [rax+144+4*16]\n  movdqu xmm5, [rax+144+5*16]\n"
-    "  movdqu xmm6, [rax+144+6*16]\n  movdqu xmm7, [rax+144+7*16]\n"
-    "  movdqu xmm8, [rax+144+8*16]\n  movdqu xmm9, [rax+144+9*16]\n"
-    "  movdqu xmm10, [rax+144+10*16]\n  movdqu xmm11, [rax+144+11*16]\n"
-    "  movdqu xmm12, [rax+144+12*16]\n  movdqu xmm13, [rax+144+13*16]\n"
-    "  movdqu xmm14, [rax+144+14*16]\n  movdqu xmm15, [rax+144+15*16]\n"
+    "  fxrstor64 [rax+144]\n"
     "  push qword ptr [rax+128]\n"
     "  popfq\n"
     "  mov rcx, [rax+1*8]\n  mov rdx, [rax+2*8]\n  mov rbx, [rax+3*8]\n"
@@ -99,14 +92,7 @@ __asm__(
     "  mov [rip+g_out+9*8], r9\n  mov [rip+g_out+10*8], r10\n  mov [rip+g_out+11*8], r11\n"
     "  mov [rip+g_out+12*8], r12\n  mov [rip+g_out+13*8], r13\n  mov [rip+g_out+14*8], r14\n"
     "  mov [rip+g_out+15*8], r15\n"
-    "  movdqu [rip+g_out+144+0*16], xmm0\n  movdqu [rip+g_out+144+1*16], xmm1\n"
-    "  movdqu [rip+g_out+144+2*16], xmm2\n  movdqu [rip+g_out+144+3*16], xmm3\n"
-    "  movdqu [rip+g_out+144+4*16], xmm4\n  movdqu [rip+g_out+144+5*16], xmm5\n"
-    "  movdqu [rip+g_out+144+6*16], xmm6\n  movdqu [rip+g_out+144+7*16], xmm7\n"
-    "  movdqu [rip+g_out+144+8*16], xmm8\n  movdqu [rip+g_out+144+9*16], xmm9\n"
-    "  movdqu [rip+g_out+144+10*16], xmm10\n  movdqu [rip+g_out+144+11*16], xmm11\n"
-    "  movdqu [rip+g_out+144+12*16], xmm12\n  movdqu [rip+g_out+144+13*16], xmm13\n"
-    "  movdqu [rip+g_out+144+14*16], xmm14\n  movdqu [rip+g_out+144+15*16], xmm15\n"
+    "  fxsave64 [rip+g_out+144]\n"
     "  mov rsp, [rip+g_host_rsp]\n"
     "  pushfq\n"
     "  pop rax\n"
@@ -134,7 +120,8 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
   g_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
   for (int r = 0; r < 16; r++) g_out.gpr[r] = (uint64_t)uc->uc_mcontext.gregs[greg_of[r]];
   g_out.rflags = (uint64_t)uc->uc_mcontext.gregs[REG_EFL];
-  if (uc->uc_mcontext.fpregs) memcpy(g_out.xmm, uc->uc_mcontext.fpregs->_xmm, sizeof g_out.xmm);
+  /* The signal frame's FP state is an FXSAVE image (struct _libc_fpstate). */
+  if (uc->uc_mcontext.fpregs) memcpy(g_out.fx, uc->uc_mcontext.fpregs, sizeof g_out.fx);
   siglongjmp(g_jmp, 1);
 }
 
@@ -190,16 +177,16 @@ int main(void) {
   int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGALRM};
   for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) sigaction(sigs[k], &sa, NULL);
 
-  static char line[1 << 16];
+  static char line[1 << 17];
   static uint8_t window[DATA_SIZE];
   setvbuf(stdout, NULL, _IOFBF, 1 << 16);
   while (fgets(line, sizeof line, stdin)) {
-    char *fields[64];
+    char *fields[32];
     int nf = 0;
-    for (char *tok = strtok(line, " \n"); tok && nf < 64; tok = strtok(NULL, " \n")) fields[nf++] = tok;
+    for (char *tok = strtok(line, " \n"); tok && nf < 32; tok = strtok(NULL, " \n")) fields[nf++] = tok;
     if (nf == 0) continue;
-    if (nf != 35) {
-      fprintf(stderr, "golden: expected 35 fields, got %d\n", nf);
+    if (nf != 20) {
+      fprintf(stderr, "golden: expected 20 fields, got %d\n", nf);
       return 2;
     }
     size_t n = parse_bytes(fields[0], code, CODE_SIZE - 16);
@@ -225,7 +212,10 @@ int main(void) {
       }
       memcpy(data + woff, window, wlen);
     }
-    for (int x = 0; x < 16; x++) parse_bytes(fields[19 + x], g_in.xmm[x], 16);
+    if (parse_bytes(fields[19], g_in.fx, sizeof g_in.fx) != sizeof g_in.fx) {
+      fprintf(stderr, "golden: the FXSAVE image must be 512 bytes\n");
+      return 2;
+    }
     g_code = CODE_BASE;
     g_signalled = 0;
     if (sigsetjmp(g_jmp, 1) == 0) {
@@ -254,10 +244,8 @@ int main(void) {
     } else {
       printf("-");
     }
-    for (int x = 0; x < 16; x++) {
-      printf(" ");
-      print_bytes(g_out.xmm[x], 16);
-    }
+    printf(" ");
+    print_bytes(g_out.fx, sizeof g_out.fx);
     printf("\n");
   }
   return 0;
