@@ -9,7 +9,6 @@
  * Deterministic: every form draws from its own PRNG seeded by the form id, so adding a
  * form changes no other form's vectors.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,12 +18,9 @@ import type { OpcodeDef } from '../../src/cpu/opcode-table.js';
 import { D64, F64, LOCKABLE } from '../../src/cpu/opcode-table.js';
 import { encode, EncodeError, parseKey } from './encode.js';
 import type { InsnSpec, MemOperand, ParsedKey, RmOperand } from './encode.js';
-import {
-  bytesToHex, CODE_BASE, COMPARED_FLAGS, DATA_BASE, DATA_SIZE, defaultFx, defaultGpr, FX_NAMES, fxGet, GPR_NAMES, GUARD_BASE,
-  hex64, hexToBytes, RO_BASE,
-} from './layout.js';
-import type { GoldenVector } from './layout.js';
-import { undefinedFlags } from './undefined-flags.js';
+import { CODE_BASE, DATA_BASE, DATA_SIZE, defaultFx, defaultGpr, GUARD_BASE, RO_BASE } from './layout.js';
+import { requestLine, runHarness, toRecord } from './native.js';
+import type { NativeInput } from './native.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -1583,47 +1579,12 @@ function buildAll(selected: Form[]): Built[] {
   return out;
 }
 
-function request(v: Vec): string {
-  const mem = v.winLo >= 0 ? `${v.winLo.toString(16)}:${bytesToHex(v.mem.subarray(v.winLo, v.winHi))}` : '-';
-  return [bytesToHex(v.code), ...v.gpr.map(hex64), v.flags.toString(16), mem, bytesToHex(v.fx)].join(' ');
+function nativeInput(v: Vec): NativeInput {
+  const window = v.winLo >= 0 ? { offset: v.winLo, bytes: v.mem.slice(v.winLo, v.winHi) } : null;
+  return { code: v.code, gpr: v.gpr, flags: v.flags, window, fx: v.fx, k: v.k, key: v.key };
 }
 
 const HARNESS = join(ROOT, 'tools', 'golden', 'golden');
-
-export function runHarness(lines: string[]): string[] {
-  const res = spawnSync(HARNESS, [], { input: lines.join('\n') + '\n', maxBuffer: 1 << 30, encoding: 'utf8' });
-  if (res.status !== 0) throw new Error(`golden harness failed: ${res.stderr}`);
-  const out = res.stdout.trimEnd().split('\n');
-  if (out.length !== lines.length) throw new Error(`golden harness answered ${out.length} of ${lines.length}`);
-  return out;
-}
-
-/** Turns a harness answer into the committed record. */
-export function record(form: { id: string; mnemonic: string; size: number }, v: Vec, answer: string): GoldenVector {
-  const f = answer.split(' ');
-  const rec: GoldenVector = { f: form.id, m: form.mnemonic, sz: form.size, b: bytesToHex(v.code), in: {}, fl: v.flags, out: {}, ofl: 0 };
-  if (v.k !== undefined) rec.k = v.k;
-  if (v.key !== undefined && !form.mnemonic.startsWith('=')) rec.key = v.key;
-  for (let r = 0; r < 16; r++) if (v.gpr[r] !== defaultGpr(r)) rec.in[GPR_NAMES[r]] = hex64(v.gpr[r]);
-  const fx0 = defaultFx();
-  for (const name of FX_NAMES) if (fxGet(v.fx, name) !== fxGet(fx0, name)) rec.in[name] = fxGet(v.fx, name);
-  if (v.winLo >= 0) rec.mem = `${v.winLo.toString(16)}:${bytesToHex(v.mem.subarray(v.winLo, v.winHi))}`;
-  if (f[0] !== 'ok') {
-    const [, trap, err, addr, rip] = f[0].split(':');
-    rec.exc = { v: parseInt(trap, 10), e: parseInt(err, 16), r: parseInt(rip, 16) };
-    if (rec.exc.v === 14) rec.exc.a = parseInt(addr, 16).toString(16);
-  }
-  for (let r = 0; r < 16; r++) {
-    const out = f[1 + r];
-    if (out !== hex64(v.gpr[r])) rec.out[GPR_NAMES[r]] = out;
-  }
-  const undefinedMask = undefinedFlags(form.mnemonic, form.size, v.k);
-  rec.ofl = parseInt(f[17], 16) & COMPARED_FLAGS & ~undefinedMask;
-  if (f[18] !== '-' && rec.mem !== f[18]) rec.omem = f[18].slice(f[18].indexOf(':') + 1);
-  const fxOut = hexToBytes(f[19]);
-  for (const name of FX_NAMES) if (fxGet(fxOut, name) !== fxGet(v.fx, name)) rec.out[name] = fxGet(fxOut, name);
-  return rec;
-}
 
 function main(): void {
   allForms();
@@ -1635,8 +1596,9 @@ function main(): void {
   let total = 0;
   for (const g of wanted) {
     const built = buildAll(forms.filter((f) => f.group === g));
-    const answers = runHarness(built.map((b) => request(b.v)));
-    const lines = built.map((b, i) => JSON.stringify(record(b.form, b.v, answers[i])));
+    const inputs = built.map((b) => nativeInput(b.v));
+    const answers = runHarness(HARNESS, inputs.map(requestLine));
+    const lines = built.map((b, i) => JSON.stringify(toRecord({ id: b.form.id, mnemonic: b.form.mnemonic, size: b.form.size }, inputs[i], answers[i])));
     const gz = gzipSync(lines.join('\n') + '\n', { level: 9 });
     writeFileSync(join(HERE, 'data', `${g}.jsonl.gz`), gz);
     const nForms = new Set(built.map((b) => b.form.id)).size;
