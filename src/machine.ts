@@ -1,4 +1,4 @@
-import { Cpu, EXIT_BUDGET, EXIT_FATAL, EXIT_HALT, EXIT_HYPERCALL } from './cpu/cpu.js';
+import { Cpu, EXIT_BREAKPOINT, EXIT_FATAL, EXIT_HALT, EXIT_HYPERCALL } from './cpu/cpu.js';
 import { AMD_MODEL, CpuModel, INTEL_MODEL } from './cpu/cpu-model.js';
 import { Interpreter } from './cpu/interpreter.js';
 import { OPCODES } from './cpu/opcodes.js';
@@ -11,6 +11,7 @@ import { chooseLayout } from './kernel/aslr.js';
 import { HostRandom, RandomSource, SeededRandom } from './kernel/random-source.js';
 import type { Host } from './kernel/host.js';
 import { Kernel } from './kernel/kernel.js';
+import type { StopEvent } from './kernel/kernel.js';
 import type { ExitState } from './kernel/process.js';
 import type { ClockSource } from './kernel/timekeeper.js';
 import type { VsyscallMode } from './kernel/vsyscall.js';
@@ -44,7 +45,14 @@ export interface ProgramSpec {
   envp: string[];
 }
 
-export type RunOutcome = ExitState | { kind: 'fatal'; message: string } | { kind: 'limit'; instructions: number };
+export type RunOutcome =
+  | ExitState
+  | { kind: 'fatal'; message: string }
+  | { kind: 'limit'; instructions: number }
+  /** Stopped before the instruction at `address` (a debugger breakpoint). */
+  | { kind: 'breakpoint'; address: number }
+  /** A debugger stop the kernel reported (syscall entry/exit, exception). */
+  | { kind: 'stopped'; event: StopEvent };
 
 /**
  * The one object a user builds (DESIGN.md): physical memory, MMU, CPU and interpreter,
@@ -129,18 +137,13 @@ export class Machine {
         } else line = `${step} ${rip}`;
       }
       const userBefore = this.interp.userRetired;
-      const reason = this.interp.step();
+      const outcome = this.step();
       // A faulting instruction (say, a demand-paged page) restarts: report it once, when it retires.
       if (line && this.interp.userRetired !== userBefore) {
         emit(line);
         step++;
       }
-      if (reason === EXIT_HYPERCALL) {
-        this.kernel.handleHypercall();
-        if (this.kernel.process.exit) return this.kernel.process.exit;
-      } else if (reason === EXIT_FATAL) {
-        return { kind: 'fatal', message: this.interp.fatalMessage };
-      }
+      if (outcome) return outcome;
     }
   }
 
@@ -157,24 +160,68 @@ export class Machine {
     }
   }
 
-  private runSlices(maxInstructions: number): RunOutcome {
+  /**
+   * Executes one instruction, handling a hypercall it causes (the debugger's stepi).
+   * Returns an outcome when the program ended or a debug stop happened, else null.
+   */
+  step(): RunOutcome | null {
+    const pending = this.completeDeferredHypercall();
+    if (pending) return pending;
+    const reason = this.interp.step();
+    return this.afterExit(reason);
+  }
+
+  /** Runs on after a breakpoint stop without stopping at the same place again. */
+  continue(maxInstructions = Infinity): RunOutcome {
+    this.interp.resumeFromBreakpoint();
+    return this.run(maxInstructions);
+  }
+
+  private completeDeferredHypercall(): RunOutcome | null {
+    if (!this.kernel.deferredHypercall) return null;
+    this.kernel.handleHypercall(true);
+    return this.kernelOutcome();
+  }
+
+  private kernelOutcome(): RunOutcome | null {
     const kernel = this.kernel;
+    if (kernel.process.exit) return kernel.process.exit;
+    if (kernel.pendingStop) {
+      const event = kernel.pendingStop;
+      kernel.pendingStop = null;
+      return { kind: 'stopped', event };
+    }
+    return null;
+  }
+
+  /** What an interpreter exit means for the caller; null to keep running. */
+  private afterExit(reason: number): RunOutcome | null {
+    switch (reason) {
+      case EXIT_HYPERCALL:
+        this.kernel.handleHypercall();
+        return this.kernelOutcome();
+      case EXIT_FATAL:
+        return { kind: 'fatal', message: this.interp.fatalMessage };
+      case EXIT_HALT:
+        return { kind: 'fatal', message: 'the kernel halted' };
+      case EXIT_BREAKPOINT:
+        return { kind: 'breakpoint', address: this.cpu.rip };
+      default:
+        return null;
+    }
+  }
+
+  private runSlices(maxInstructions: number): RunOutcome {
+    const pending = this.completeDeferredHypercall();
+    if (pending) return pending;
     const slice = 1_000_000;
     for (;;) {
       const left = maxInstructions - this.cpu.retired;
       if (left <= 0) return { kind: 'limit', instructions: this.cpu.retired };
       const reason = this.interp.run(Math.min(slice, left));
-      kernel.time.publish(); // the timekeeping tick
-      if (reason === EXIT_HYPERCALL) {
-        kernel.handleHypercall();
-        if (kernel.process.exit) return kernel.process.exit;
-      } else if (reason === EXIT_FATAL) {
-        return { kind: 'fatal', message: this.interp.fatalMessage };
-      } else if (reason === EXIT_HALT) {
-        return { kind: 'fatal', message: 'the kernel halted' };
-      } else if (reason !== EXIT_BUDGET) {
-        continue;
-      }
+      this.kernel.time.publish(); // the timekeeping tick
+      const outcome = this.afterExit(reason);
+      if (outcome) return outcome;
     }
   }
 }

@@ -127,5 +127,10 @@ export function reportOutcome(file: string, outcome: RunOutcome): number {
     case 'fatal':
       process.stderr.write(`x64emu: machine stopped: ${outcome.message}\n`);
       return EXIT_MACHINE_FAILURE;
+    case 'breakpoint':
+    case 'stopped':
+      // Only a debugger sets breakpoints and stops; `run` never does.
+      process.stderr.write(`x64emu: unexpected debugger stop (${outcome.kind})\n`);
+      return EXIT_MACHINE_FAILURE;
   }
 }

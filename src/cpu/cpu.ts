@@ -17,6 +17,7 @@ export const EXIT_HALT = 2; //        HLT at CPL 0
 export const EXIT_BUDGET = 3; //      instruction budget used up
 export const EXIT_STOP = 4; //        someone (debugger, code write into the running block) asked to stop
 export const EXIT_FATAL = 5; //       triple-fault class problem: the machine cannot continue
+export const EXIT_BREAKPOINT = 6; //  a debugger breakpoint: RIP is the breakpoint's address, not yet executed
 
 /**
  * Supplies the time-stamp counter (RDTSC/RDTSCP); the kernel's timekeeper owns it.

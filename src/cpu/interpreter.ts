@@ -1,6 +1,6 @@
 import { PageFault } from '../mmu/page-fault.js';
 import { PAGE_SIZE } from '../mmu/physical-memory.js';
-import { Cpu, EXIT_BUDGET, EXIT_FATAL, EXIT_NONE } from './cpu.js';
+import { Cpu, EXIT_BREAKPOINT, EXIT_BUDGET, EXIT_FATAL, EXIT_NONE } from './cpu.js';
 import { CpuException, MachineHalted, pushesErrorCode, VEC_PF } from './cpu-exception.js';
 import { decode, InstructionTooLong, UndefinedOpcode } from './decoder.js';
 import type { Insn } from './insn.js';
@@ -11,6 +11,10 @@ import { VEC_GP, VEC_UD } from './cpu-exception.js';
 
 /** Internal exit reason: a write hit the running block's code; decode again from RIP. */
 export const EXIT_CODE_CHANGED = 100;
+
+/** Thrown by a breakpoint's wrapper before its instruction runs. */
+class BreakpointHit {}
+const BREAKPOINT = new BreakpointHit();
 
 /** Longest run of instructions decoded into one block. */
 const MAX_BLOCK_INSNS = 64;
@@ -63,6 +67,10 @@ export class Interpreter {
    * decoded, so addresses without a hook cost nothing.
    */
   readonly entryHooks = new Map<number, () => void>();
+  /** Debugger breakpoints, by virtual address: execution stops before these instructions. */
+  private readonly breakpoints = new Set<number>();
+  /** Resuming from a breakpoint runs its instruction once without stopping. */
+  private resumeAt = NaN;
 
   constructor(cpu: Cpu, table: OpcodeTable) {
     this.cpu = cpu;
@@ -104,6 +112,10 @@ export class Interpreter {
         cpu.retired += k;
         if (user) this.userRetired += k;
         this.running = null;
+        if (e === BREAKPOINT) {
+          cpu.rip = start + insns[k].offset;
+          return EXIT_BREAKPOINT;
+        }
         const reason = this.deliver(e, start + insns[k].offset);
         if (reason !== EXIT_NONE) return reason;
         continue;
@@ -118,6 +130,32 @@ export class Interpreter {
       }
     }
     return EXIT_BUDGET;
+  }
+
+  addBreakpoint(addr: number): void {
+    this.breakpoints.add(addr);
+    this.flushCodeCache(); // blocks get their breakpoint wrappers when rebuilt
+  }
+
+  removeBreakpoint(addr: number): boolean {
+    const had = this.breakpoints.delete(addr);
+    if (had) this.flushCodeCache();
+    return had;
+  }
+
+  /** The next `run` starts with the instruction at RIP even if it has a breakpoint. */
+  resumeFromBreakpoint(): void {
+    this.resumeAt = this.cpu.rip;
+  }
+
+  private attachBreakpoint(insn: Insn, addr: number): void {
+    if (!this.breakpoints.has(addr)) return;
+    const exec = insn.exec;
+    insn.exec = (cpu, i) => {
+      if (this.resumeAt === addr) this.resumeAt = NaN;
+      else throw BREAKPOINT;
+      exec(cpu, i);
+    };
   }
 
   /** Executes exactly one instruction (the debugger's stepi); returns an EXIT_* reason. */
@@ -186,6 +224,7 @@ export class Interpreter {
         break; // stop before it; it raises when execution reaches it
       }
       if (offset === 0) this.attachEntryHook(insn, physical);
+      if (this.breakpoints.size) this.attachBreakpoint(insn, at);
       insn.offset = offset;
       offset += insn.length;
       insn.nextOffset = offset;

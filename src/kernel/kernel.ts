@@ -37,6 +37,22 @@ export interface KernelOptions {
   vsyscall: VsyscallMode;
 }
 
+/** Why a debugger asked the kernel to stop the machine. */
+export type StopEvent =
+  | { kind: 'syscall-entry'; path: EntryPath; nr: number; name: string; args: number[] }
+  | { kind: 'syscall-exit'; path: EntryPath; nr: number; name: string; args: number[]; result: number }
+  | { kind: 'exception'; vector: number; rip: number; errorCode: number };
+
+/**
+ * Debugger hooks: each returns true to stop the machine at that point. An entry or
+ * exception stop happens before the kernel acts; the pending work runs on resume.
+ */
+export interface DebugStops {
+  syscallEntry?(path: EntryPath, nr: number, name: string, args: number[]): boolean;
+  syscallExit?(path: EntryPath, nr: number, name: string, args: number[], result: number): boolean;
+  exception?(vector: number, rip: number, errorCode: number): boolean;
+}
+
 /** Observes system calls (strace, the debugger, statistics). */
 export interface SyscallObserver {
   onSyscallEntry?(path: EntryPath, nr: number, name: string, args: number[]): void;
@@ -60,6 +76,12 @@ export class Kernel {
   observer: SyscallObserver | null = null;
   /** The entry of the system call being handled (decides where the user's GS base lives). */
   currentPath: EntryPath = 'syscall';
+  debugStops: DebugStops | null = null;
+  /** Set when a debug stop was requested; the machine returns it to its caller. */
+  pendingStop: StopEvent | null = null;
+  /** A hypercall stopped before the kernel acted on it: handle it when the machine resumes. */
+  deferredHypercall = false;
+  private resuming = false;
 
   constructor(
     readonly cpu: Cpu,
@@ -133,12 +155,17 @@ export class Kernel {
     return this.process.exit !== null;
   }
 
-  /** The entry stub executed VMCALL: dispatch on EAX, with pt_regs at RSP. */
-  handleHypercall(): void {
+  /**
+   * The entry stub executed VMCALL: dispatch on EAX, with pt_regs at RSP. `resuming`
+   * completes a hypercall a debugger stop deferred.
+   */
+  handleHypercall(resuming = false): void {
     const cpu = this.cpu;
     const kind = cpu.lo[RAX];
     const frame = this.frame;
     frame.load(this.mmu, cpu.rsp());
+    this.resuming = resuming;
+    this.deferredHypercall = false;
     let useIret = true;
     if (kind === HC_SYSCALL64) {
       this.syscall('syscall');
@@ -156,7 +183,7 @@ export class Kernel {
     } else {
       throw new Error(`unknown hypercall ${kind}`);
     }
-    if (this.exited) return;
+    if (this.exited || this.deferredHypercall) return;
     frame.store(this.mmu);
     cpu.lo[RAX] = useIret ? 1 : 0;
     cpu.hi[RAX] = 0;
@@ -181,6 +208,11 @@ export class Kernel {
       entry = IA32_TABLE[nr];
       name = SYSCALL_NAMES_32[nr] ?? `syscall_${nr}`;
     }
+    if (!this.resuming && this.debugStops?.syscallEntry?.(path, nr, name, args)) {
+      this.pendingStop = { kind: 'syscall-entry', path, nr, name, args };
+      this.deferredHypercall = true;
+      return;
+    }
     this.stats.countSyscall(path, name);
     this.observer?.onSyscallEntry?.(path, nr, name, args);
     let result: number;
@@ -195,14 +227,23 @@ export class Kernel {
     if (path !== 'syscall') result = result | 0;
     f.set('rax', result);
     this.observer?.onSyscallExit?.(path, nr, name, args, result);
+    if (this.debugStops?.syscallExit?.(path, nr, name, args, result)) {
+      this.pendingStop = { kind: 'syscall-exit', path, nr, name, args, result };
+    }
   }
 
   /** An exception reached the kernel through the IDT. */
   private exception(vector: number): void {
     const f = this.frame;
-    this.stats.exceptions++;
     const fromUser = (f.lo[f.slot('cs')] & 3) === 3;
     const rip = f.get('rip');
+    const errorCode = f.lo[f.slot('orig_rax')];
+    if (!this.resuming && fromUser && this.debugStops?.exception?.(vector, rip, errorCode)) {
+      this.pendingStop = { kind: 'exception', vector, rip, errorCode };
+      this.deferredHypercall = true;
+      return;
+    }
+    this.stats.exceptions++;
     if (!fromUser) {
       const fault = this.interp.lastFault;
       throw new KernelPanic(
