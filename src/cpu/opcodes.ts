@@ -10,7 +10,7 @@ import { divE, idivE, imulE, imulGE, mulE } from './ops/muldiv.js';
 import { shiftDouble, shiftE1, shiftECl, shiftEImm } from './ops/shift.js';
 import {
   logicVW, movdFromXmm, movdToXmm, movHalfLoad, movHalfStore, movmsk, movqLoad, movqStore, movScalarLoad,
-  movScalarStore, movVW, movWV, mxcsrOp, packedIntVW, pmovmskb, pshuf, shiftImm, unpack,
+  movScalarStore, movVW, movWV, mxcsrOp,
 } from './ops/sse.js';
 import { stringOp } from './ops/string.js';
 import {
@@ -271,38 +271,9 @@ t.add('66 0F 17 /r', 'movhpd', 'Mq,Vx', movHalfStore, { sub: 1 });
   t.add(`NP 0F ${op} /r`, ps as string, 'Vx,Wx', logicVW, { sub: sub as number });
   t.add(`66 0F ${op} /r`, pd as string, 'Vx,Wx', logicVW, { sub: sub as number });
 });
-// Packed integer: sub = op * 4 + log2(lane bytes) (ops.sse.packedIntVW).
-const packed: Array<[string, string, number, number]> = [
-  ['paddb', 'FC', 0, 0], ['paddw', 'FD', 0, 1], ['paddd', 'FE', 0, 2], ['paddq', 'D4', 0, 3],
-  ['psubb', 'F8', 1, 0], ['psubw', 'F9', 1, 1], ['psubd', 'FA', 1, 2], ['psubq', 'FB', 1, 3],
-  ['pcmpeqb', '74', 2, 0], ['pcmpeqw', '75', 2, 1], ['pcmpeqd', '76', 2, 2],
-  ['pcmpgtb', '64', 3, 0], ['pcmpgtw', '65', 3, 1], ['pcmpgtd', '66', 3, 2],
-  ['pminub', 'DA', 4, 0], ['pmaxub', 'DE', 5, 0], ['paddusb', 'DC', 6, 0], ['paddusw', 'DD', 6, 1],
-  ['psubusb', 'D8', 7, 0], ['psubusw', 'D9', 7, 1],
-];
-for (const [name, op, kind, width] of packed) t.add(`66 0F ${op} /r`, name, 'Vx,Wx', packedIntVW, { sub: kind * 4 + width });
-t.add('66 0F D7 reg', 'pmovmskb', 'Gd,Ux', pmovmskb);
+// SSE2 packed integer: table/sse-extended.ts.
 t.add('NP 0F 50 reg', 'movmskps', 'Gd,Ux', movmsk, { sub: 4 });
 t.add('66 0F 50 reg', 'movmskpd', 'Gd,Ux', movmsk, { sub: 8 });
-const unpacks: Array<[string, string, number]> = [
-  ['punpcklbw', '60', 0], ['punpcklwd', '61', 1], ['punpckldq', '62', 2], ['punpcklqdq', '6C', 3],
-  ['punpckhbw', '68', 4], ['punpckhwd', '69', 5], ['punpckhdq', '6A', 6], ['punpckhqdq', '6D', 7],
-];
-for (const [name, op, sub] of unpacks) t.add(`66 0F ${op} /r`, name, 'Vx,Wx', unpack, { sub });
-t.add('66 0F 70 /r', 'pshufd', 'Vx,Wx,Ib', pshuf, { sub: 0 });
-t.add('F2 0F 70 /r', 'pshuflw', 'Vx,Wx,Ib', pshuf, { sub: 1 });
-t.add('F3 0F 70 /r', 'pshufhw', 'Vx,Wx,Ib', pshuf, { sub: 2 });
-// Shift by immediate: sub = op * 4 + log2(lane bytes) (ops.sse.shiftImm).
-t.add('66 0F 71 /2 reg', 'psrlw', 'Ux,Ib', shiftImm, { sub: 0 * 4 + 1 });
-t.add('66 0F 71 /4 reg', 'psraw', 'Ux,Ib', shiftImm, { sub: 1 * 4 + 1 });
-t.add('66 0F 71 /6 reg', 'psllw', 'Ux,Ib', shiftImm, { sub: 2 * 4 + 1 });
-t.add('66 0F 72 /2 reg', 'psrld', 'Ux,Ib', shiftImm, { sub: 0 * 4 + 2 });
-t.add('66 0F 72 /4 reg', 'psrad', 'Ux,Ib', shiftImm, { sub: 1 * 4 + 2 });
-t.add('66 0F 72 /6 reg', 'pslld', 'Ux,Ib', shiftImm, { sub: 2 * 4 + 2 });
-t.add('66 0F 73 /2 reg', 'psrlq', 'Ux,Ib', shiftImm, { sub: 0 * 4 + 3 });
-t.add('66 0F 73 /3 reg', 'psrldq', 'Ux,Ib', shiftImm, { sub: 3 * 4 });
-t.add('66 0F 73 /6 reg', 'psllq', 'Ux,Ib', shiftImm, { sub: 2 * 4 + 3 });
-t.add('66 0F 73 /7 reg', 'pslldq', 'Ux,Ib', shiftImm, { sub: 4 * 4 });
 
 // Instruction families kept in files of their own (src/cpu/table/).
 registerX87(t);
