@@ -81,6 +81,8 @@ export class GoldenMachine {
     this.loadFx(fxIn);
     cpu.setRflags(v.fl | IF_FLAG);
     cpu.segBase.fill(0);
+    // The selectors Linux gives a 64-bit process: ES, CS, SS, DS, FS, GS.
+    cpu.selectors.set([0, 0x33, 0x2b, 0, 0, 0]);
 
     const end = CODE_BASE + code.length;
     let exc: GoldenException | null = null;

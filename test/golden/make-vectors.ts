@@ -18,7 +18,7 @@ import type { OpcodeDef } from '../../src/cpu/opcode-table.js';
 import { D64, F64, LOCKABLE } from '../../src/cpu/opcode-table.js';
 import { encode, EncodeError, parseKey } from './encode.js';
 import type { InsnSpec, MemOperand, ParsedKey, RmOperand } from './encode.js';
-import { CODE_BASE, DATA_BASE, DATA_SIZE, defaultFx, defaultGpr, GUARD_BASE, RO_BASE } from './layout.js';
+import { CODE_BASE, DATA_BASE, DATA_SIZE, defaultFx, defaultGpr, fxSet, GUARD_BASE, RO_BASE } from './layout.js';
 import { requestLine, runHarness, toRecord } from './native.js';
 import type { NativeInput } from './native.js';
 
@@ -1005,6 +1005,22 @@ function miscMoveForms(): void {
   }
 }
 
+/** 8C: MOV r/m, Sreg reads the selectors Linux gives user code (CS 0x33, SS 0x2b, the others 0); Sreg 6 and 7 are #UD. */
+function sregForms(): void {
+  const d = byKey('8C /r');
+  const key = parseKey(d.key);
+  for (const size of [2, 4, 8]) {
+    for (const mem of [false, true]) {
+      if (mem && size !== 2) continue; // a memory destination is always 16 bits
+      form('move2', formName(d, size, mem), d.mnemonic, size, 8, (v, n) => {
+        const spec: InsnSpec = { key, legacy: opPrefix(size), rexW: size === 8, reg: n };
+        setEOperand(v, spec, new Set(), 2, mem, value(v.rng, 16));
+        v.emit(spec);
+      });
+    }
+  }
+}
+
 function flagForms(): void {
   for (const d of defsOf('flagOp')) {
     form('flags', d.mnemonic, d.mnemonic, 4, 6, (v) => {
@@ -1152,16 +1168,47 @@ function controlForms(): void {
 
 // ---- SSE ------------------------------------------------------------------------
 
-function randXmm(r: Rng, like?: Uint8Array): Uint8Array {
+/** Single and double precision values worth trying: signed zeros, ties, integer limits, infinities, NaNs, denormals. */
+const F32_SPECIAL = [0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x3f000000, 0x40200000, 0xc0200000, 0x40600000, 0x4b000000,
+  0x4f000000, 0xcf000000, 0x4effffff, 0x5f000000, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7fa00001, 0x00000001,
+  0x007fffff, 0x00800000, 0x7f7fffff, 0x3dcccccd];
+const F64_SPECIAL = [0x0000000000000000n, 0x8000000000000000n, 0x3ff0000000000000n, 0xbff0000000000000n, 0x3fe0000000000000n,
+  0x4004000000000000n, 0xc004000000000000n, 0x41e0000000000000n, 0xc1e0000000000000n, 0x41dfffffffc00000n, 0x43e0000000000000n,
+  0x7ff0000000000000n, 0xfff0000000000000n, 0x7ff8000000000000n, 0xfff8000000000000n, 0x7ff4000000000001n, 0x0000000000000001n,
+  0x000fffffffffffffn, 0x0010000000000000n, 0x7fefffffffffffffn, 0x3fb999999999999an, 0x47efffffe0000000n, 0x36a0000000000000n];
+
+/**
+ * An XMM value for an operand code: float lanes drawn from the specials for ps/ss (32-bit)
+ * and pd/sd (64-bit) codes, bytes biased to 0, 1, 7F, 80, FF otherwise; `like` shares
+ * some lanes so equality, saturation and ties come up.
+ */
+function randXmm(r: Rng, like?: Uint8Array, code = ''): Uint8Array {
   const b = new Uint8Array(16);
-  for (let k = 0; k < 16; k++) b[k] = r.chance(0.4) ? r.pick([0, 1, 0x7f, 0x80, 0xff, 0xfe]) : r.u32() & 0xff;
+  const view = new DataView(b.buffer);
+  const f32 = /(ps|ss)$/.test(code);
+  const f64 = /(pd|sd)$/.test(code);
+  if (f32 || f64) {
+    const lane = f32 ? 4 : 8;
+    for (let k = 0; k < 16; k += lane) {
+      const x = r.int(10);
+      if (x < 5) {
+        if (f32) view.setUint32(k, r.pick(F32_SPECIAL), true);
+        else view.setBigUint64(k, r.pick(F64_SPECIAL), true);
+      } else if (x < 8) {
+        // An ordinary number: a small integer or a short binary fraction, either sign.
+        const v = (r.int(2001) - 1000) / (1 << r.int(8));
+        if (f32) view.setFloat32(k, v, true);
+        else view.setFloat64(k, v, true);
+      } else for (let j = 0; j < lane; j++) b[k + j] = r.u32() & 0xff;
+    }
+  } else for (let k = 0; k < 16; k++) b[k] = r.chance(0.4) ? r.pick([0, 1, 0x7f, 0x80, 0xff, 0xfe]) : r.u32() & 0xff;
   if (like) for (let k = 0; k < 16; k += 4) if (r.chance(0.3)) b.set(like.subarray(k, k + 4), k);
   return b;
 }
 
 /** Bytes a W/M/E operand occupies in memory. */
 function memBytes(code: string, size: number): number {
-  if (code.endsWith('x') || code.endsWith('dq')) return 16;
+  if (code.endsWith('x') || code.endsWith('dq') || code.endsWith('ps') || code.endsWith('pd')) return 16;
   if (code.endsWith('sd') || code.endsWith('q')) return 8;
   if (code.endsWith('ss') || code.endsWith('d')) return 4;
   if (code.endsWith('w')) return 2;
@@ -1221,8 +1268,18 @@ function sseForms(): void {
             regNo = pickReg(r, avoid, false);
             avoid.add(regNo);
             v.randomReg(regNo);
-          } else v.xmm(regNo).set(randXmm(r));
+          } else v.xmm(regNo).set(randXmm(r, undefined, regCode ?? ''));
           if (key.digit === null) spec.reg = regNo;
+          // Floating point: any rounding mode, sometimes FTZ/DAZ, sticky flags already set, or
+          // an exception unmasked (#XM). The default MXCSR for half of the vectors.
+          if (ops.some((o) => /(ps|pd|ss|sd)$/.test(o)) && r.chance(0.5)) {
+            let mx = 0x1f80 | (r.int(4) << 13);
+            if (r.chance(0.15)) mx |= 0x8000; // FTZ
+            if (r.chance(0.15)) mx |= 0x40; //   DAZ
+            if (r.chance(0.2)) mx |= r.int(64); // sticky exception flags
+            if (r.chance(0.1)) mx &= ~(0x80 << r.int(6)); // one exception unmasked
+            fxSet(v.fx, 'mxcsr', mx.toString(16));
+          }
           // Implicit operands: XMM0 (PBLENDVB, PCMPxSTRM), RAX/RDX lengths and RCX (PCMPESTRx).
           if (regNo !== 0 && r.chance(0.5)) v.xmm(0).set(randXmm(r, v.xmm(regNo)));
           for (const g of [0, 1, 2]) if (!avoid.has(g)) v.gpr[g] = r.chance(0.5) ? BigInt.asUintN(64, BigInt(r.int(40) - 20)) : value(r, 64);
@@ -1234,7 +1291,7 @@ function sseForms(): void {
           if (mem) {
             const misaligned = aligned ? n >= 12 : r.chance(0.5);
             const t = memTarget(r, 16) + (misaligned ? r.pick([1, 4, 8, 12]) : 0);
-            v.storeBytes(t, randXmm(r, regCode?.startsWith('V') ? v.xmm(regNo) : undefined));
+            v.storeBytes(t, randXmm(r, regCode?.startsWith('V') ? v.xmm(regNo) : undefined, rmCode));
             const m = pickMem(v, avoid, t);
             if (m.addr32) legacy.push(0x67);
             spec.rm = m.op;
@@ -1245,7 +1302,7 @@ function sseForms(): void {
             spec.rm = { kind: 'reg', reg: e };
           } else {
             const x = r.chance(0.1) ? regNo : r.int(16);
-            if (x !== regNo) v.xmm(x).set(randXmm(r, v.xmm(regNo)));
+            if (x !== regNo) v.xmm(x).set(randXmm(r, v.xmm(regNo), rmCode));
             spec.rm = { kind: 'reg', reg: x };
           }
           if (ops.includes('Ib')) {
@@ -1542,6 +1599,7 @@ function allForms(): void {
   stackForms();
   miscMoveForms();
   flagForms();
+  sregForms();
   stringForms();
   controlForms();
   sseForms();
@@ -1609,7 +1667,6 @@ function main(): void {
 }
 
 // Keep imports used by later groups referenced.
-void byKey;
 void (null as unknown as RmOperand | undefined);
 
 main();
