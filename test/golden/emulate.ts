@@ -4,11 +4,12 @@
  * exception comes back as a value instead of going through an IDT.
  */
 import { decode } from '../../src/cpu/decoder.js';
+import { SEGOVR_GS } from '../../src/cpu/insn.js';
 import { OPCODES } from '../../src/cpu/opcodes.js';
 import { raisedFrom, TestMachine } from '../cpu/test-machine.js';
 import {
-  bytesToHex, CODE_BASE, COMPARED_FLAGS, DATA_BASE, defaultFx, defaultGpr, FX_NAMES, fxGet, fxSet, GPR_NAMES, GUARD_BASE,
-  hex64, hexToBytes, IF_FLAG, parseWindow, RO_BASE, roByte,
+  bytesToHex, CODE_BASE, COMPARED_FLAGS, DATA_BASE, defaultFx, defaultGpr, FX_NAMES, fxGet, fxSet, GPR_NAMES, GS_BASE,
+  GUARD_BASE, hex64, hexToBytes, IF_FLAG, parseWindow, RO_BASE, roByte,
 } from './layout.js';
 import type { GoldenException, GoldenVector } from './layout.js';
 import { undefinedFlags } from './undefined-flags.js';
@@ -81,6 +82,7 @@ export class GoldenMachine {
     this.loadFx(fxIn);
     cpu.setRflags(v.fl | IF_FLAG);
     cpu.segBase.fill(0);
+    cpu.segBase[SEGOVR_GS] = GS_BASE;
     // The selectors Linux gives a 64-bit process: ES, CS, SS, DS, FS, GS.
     cpu.selectors.set([0, 0x33, 0x2b, 0, 0, 0]);
 

@@ -15,6 +15,8 @@ export const GUARD_BASE = DATA_BASE + 0x2000;
 /** One read-only page holding RO_PATTERN (a protection #PF on write). */
 export const RO_BASE = DATA_BASE + 0x3000;
 export const roByte = (k: number): number => (k * 7 + 3) & 0xff;
+/** GS base on both sides, so GS-relative operands land in the data pages (FS stays glibc's on the host: not used). */
+export const GS_BASE = DATA_BASE + 0x100;
 /** RSP unless a vector says otherwise: inside the data pages, so pushes land in memory both sides see. */
 export const DEFAULT_RSP = BigInt(DATA_BASE + 0x1800);
 

@@ -18,7 +18,7 @@ import type { OpcodeDef } from '../../src/cpu/opcode-table.js';
 import { D64, F64, LOCKABLE } from '../../src/cpu/opcode-table.js';
 import { encode, EncodeError, parseKey } from './encode.js';
 import type { InsnSpec, MemOperand, ParsedKey, RmOperand } from './encode.js';
-import { CODE_BASE, DATA_BASE, DATA_SIZE, defaultFx, defaultGpr, fxSet, GUARD_BASE, RO_BASE } from './layout.js';
+import { CODE_BASE, DATA_BASE, DATA_SIZE, defaultFx, defaultGpr, fxSet, GS_BASE, GUARD_BASE, RO_BASE } from './layout.js';
 import { requestLine, runHarness, toRecord } from './native.js';
 import type { NativeInput } from './native.js';
 
@@ -1101,6 +1101,39 @@ function stringForms(): void {
   });
 }
 
+/** GS-relative operands (the harness sets GS base = GS_BASE): loads, stores, RIP-relative, string sources; LEA ignores the base. */
+function segmentForms(): void {
+  const cases: Array<[string, (v: Vec) => void]> = [
+    ['gs: mov load', (v) => { v.gpr[3] = BigInt(0x300 + v.rng.int(64)); v.raw(0x65, 0x48, 0x8b, 0x03); }],
+    ['gs: mov store', (v) => { v.gpr[3] = BigInt(0x300 + v.rng.int(64)); v.raw(0x65, 0x48, 0x89, 0x0b); }],
+    ['gs: add mem', (v) => { v.gpr[3] = BigInt(0x300 + v.rng.int(64)); v.raw(0x65, 0x01, 0x0b); }],
+    ['gs: abs disp32', (v) => { v.raw(0x65, 0x8b, 0x04, 0x25, 0x40, 0x03, 0, 0); }],
+    ['gs: rip-relative', (v) => { v.raw(0x65, 0x8b, 0x05, ...le32(DATA_BASE + 0x400 - GS_BASE - CODE_BASE - 7)); }],
+    ['gs: lea ignores the base', (v) => { v.gpr[3] = v.rng.u64(); v.raw(0x65, 0x48, 0x8d, 0x43, 0x10); }],
+    ['gs: movsb source', (v) => { v.gpr[6] = BigInt(0x300); v.gpr[7] = BigInt(DATA_BASE + 0x500); v.raw(0x65, 0xa4); }],
+    ['gs: rep movsq source', (v) => { v.gpr[6] = BigInt(0x300); v.gpr[7] = BigInt(DATA_BASE + 0x500); v.gpr[1] = 3n; v.raw(0x65, 0xf3, 0x48, 0xa5); }],
+    ['gs: stosb ignores it (ES:RDI)', (v) => { v.gpr[7] = BigInt(DATA_BASE + 0x500); v.raw(0x65, 0xaa); }],
+    ['gs: moffs', (v) => { v.raw(0x65, 0x48, 0xa1, ...le32(0x340), 0, 0, 0, 0); }],
+    ['fs/gs last wins', (v) => { v.gpr[3] = BigInt(0x300); v.raw(0x64, 0x65, 0x8b, 0x03); }],
+    ['rep movsb overlapping (dst = src + 1)', (v) => { v.gpr[6] = BigInt(DATA_BASE + 0x400); v.gpr[7] = BigInt(DATA_BASE + 0x401); v.gpr[1] = 9n; v.raw(0xf3, 0xa4); }],
+    ['rep movsb overlapping backwards (DF=1)', (v) => { v.flags |= 0x400; v.gpr[6] = BigInt(DATA_BASE + 0x408); v.gpr[7] = BigInt(DATA_BASE + 0x407); v.gpr[1] = 9n; v.raw(0xf3, 0xa4); }],
+  ];
+  for (const [name, build] of cases) {
+    form('segment', name, 'mov', 8, 4, (v) => {
+      v.flags = statusFlags(v.rng);
+      v.window(0x3f0, 0x520);
+      v.window(GS_BASE - DATA_BASE + 0x2f0, GS_BASE - DATA_BASE + 0x3a0);
+      v.randomReg(0);
+      v.randomReg(1);
+      build(v);
+    });
+  }
+}
+
+function le32(x: number): number[] {
+  return [x & 0xff, (x >>> 8) & 0xff, (x >>> 16) & 0xff, (x >>> 24) & 0xff];
+}
+
 // ---- control transfer ------------------------------------------------------------
 
 /** Branches jump over `inc r14`, so whether they were taken shows in R14. */
@@ -1582,6 +1615,12 @@ function faultForms(): void {
       v.raw(...bytes);
     });
   }
+  // CMOVcc reads its memory source whether or not the condition holds (SDM Vol. 2A, CMOVcc).
+  form('fault', 'cmovz from not-present with ZF clear', 'cmovz', 4, 2, (v) => {
+    v.flags = 0x202;
+    v.gpr[3] = BigInt(GUARD_BASE + 0x20);
+    v.raw(0x0f, 0x44, 0x03);
+  });
   form('fault', 'idiv by zero leaves registers', 'idiv', 8, 2, (v) => {
     v.randomReg(0);
     v.randomReg(2);
@@ -1601,6 +1640,7 @@ function allForms(): void {
   flagForms();
   sregForms();
   stringForms();
+  segmentForms();
   controlForms();
   sseForms();
   x87Forms();

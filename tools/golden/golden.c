@@ -29,6 +29,8 @@
  *   DATA_BASE  0x20000000  2 pages  RW
  *              0x20002000  1 page   not mapped (PROT_NONE: a not-present #PF)
  *              0x20003000  1 page   read-only, byte k = (k * 7 + 3) & 0xff (a protection #PF)
+ *   GS base    0x20000100  (so GS-relative operands land in the data pages; x86-64 Linux
+ *                          user code does not use GS, glibc keeps its TLS in FS)
  *
  * Build: cc -O1 -o golden golden.c   (see Makefile)
  */
@@ -41,6 +43,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+#include <asm/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define CODE_BASE 0x10000000UL
@@ -49,6 +53,7 @@
 #define DATA_SIZE 0x2000UL
 #define GUARD_BASE (DATA_BASE + 0x2000UL)
 #define RO_BASE (DATA_BASE + 0x3000UL)
+#define GS_BASE (DATA_BASE + 0x100UL)
 
 struct state {
   uint64_t gpr[16]; /* offset 0 */
@@ -169,6 +174,10 @@ int main(void) {
   static uint8_t altstack[65536];
   stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
   sigaltstack(&ss, NULL);
+  if (syscall(SYS_arch_prctl, ARCH_SET_GS, GS_BASE) != 0) {
+    perror("golden: arch_prctl(ARCH_SET_GS)");
+    return 2;
+  }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_signal;
