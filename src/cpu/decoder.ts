@@ -1,8 +1,8 @@
 import { VEC_GP, VEC_UD } from './cpu-exception.js';
 import type { Cpu } from './cpu.js';
 import { Insn, REP_E, REP_NE, REP_NONE, SEGOVR_FS, SEGOVR_GS, SEGOVR_NONE } from './insn.js';
-import { D64, F64, LOCKABLE, MAP_0F, MAP_0F38, MAP_0F3A, PREFIX_66, PREFIX_F2, PREFIX_F3, PREFIX_NP } from './opcode-table.js';
-import type { OpcodeDef, OpcodeTable } from './opcode-table.js';
+import { D64, F64, LOCKABLE, MAP_0F, MAP_0F38, MAP_0F3A, NFX, PREFIX_66, PREFIX_ANY, PREFIX_F2, PREFIX_F3, PREFIX_NP } from './opcode-table.js';
+import type { OpcodeDef, OpcodeTable, OpcodeVariant } from './opcode-table.js';
 import { HIGH_BYTE, RSP, ZERO_REG } from './registers.js';
 
 /** Reads instruction bytes relative to the instruction's first byte. */
@@ -79,24 +79,22 @@ export function decode(table: OpcodeTable, read: ByteReader): Insn {
   const node = table.nodes[map * 256 + opcode];
   if (!node) throw new UndefinedOpcode(seen.concat(peek(read, pos, 2)));
 
-  // Mandatory prefixes (SDM Vol. 2A §2.1.2): F3 / F2 / 66 select a variant when the
-  // table has one, and are then not REP or operand-size prefixes.
-  let variant = node.variants[PREFIX_NP];
-  let usedPrefix = PREFIX_NP;
-  if (rep === REP_E && node.variants[PREFIX_F3]) usedPrefix = PREFIX_F3;
-  else if (rep === REP_NE && node.variants[PREFIX_F2]) usedPrefix = PREFIX_F2;
-  else if (opsizeOverride && node.variants[PREFIX_66]) usedPrefix = PREFIX_66;
-  if (usedPrefix !== PREFIX_NP) {
-    variant = node.variants[usedPrefix];
-    if (usedPrefix === PREFIX_66) opsizeOverride = false;
-    else rep = REP_NONE;
-  }
-
+  // Mandatory prefixes (SDM Vol. 2A §2.1.2, §3.1.1.1): the last of F3/F2, else 66, else
+  // none picks a class. An entry keyed with that class (NP = none of 66/F2/F3) wins and
+  // consumes the prefix; F3 66 0F 38 00 is #UD, not PSHUFB. Otherwise an entry keyed
+  // without a prefix applies, the prefixes keeping their legacy meaning (66 operand size,
+  // F3/F2 REP, or ignored: F3 90 is PAUSE, F2 0F BC is BSF), except F2/F3 on NFx ones.
+  const prefixClass = rep === REP_E ? PREFIX_F3 : rep === REP_NE ? PREFIX_F2 : opsizeOverride ? PREFIX_66 : PREFIX_NP;
   let modrm = -1;
   if (node.hasModrm) modrm = next();
-  let def: OpcodeDef | undefined;
-  if (Array.isArray(variant)) def = variant[modrm];
-  else def = variant;
+  let def = pick(node.variants[prefixClass], modrm);
+  if (def) {
+    if (prefixClass === PREFIX_66) opsizeOverride = false;
+    else if (prefixClass !== PREFIX_NP) rep = REP_NONE;
+  } else {
+    def = pick(node.variants[PREFIX_ANY], modrm);
+    if (def && def.attrs & NFX && rep !== REP_NONE) def = undefined;
+  }
   if (!def) throw new UndefinedOpcode(seen.concat(peek(read, pos, 1)));
   // LOCK is #UD unless the instruction is lockable and its destination is memory (SDM Vol. 2A, LOCK).
   if (lock && (!(def.attrs & LOCKABLE) || modrm < 0 || modrm >= 0xc0)) throw new UndefinedOpcode(seen);
@@ -203,6 +201,11 @@ export function decode(table: OpcodeTable, read: ByteReader): Insn {
   insn.length = pos;
   insn.bytes = Uint8Array.from(seen);
   return insn;
+}
+
+/** The def a prefix class's variant holds for this ModRM byte (-1: no ModRM). */
+function pick(variant: OpcodeVariant | undefined, modrm: number): OpcodeDef | undefined {
+  return Array.isArray(variant) ? variant[modrm] : variant;
 }
 
 /** Byte-sized forms whose operands are fixed registers or immediates (04 add al,Ib ...). */

@@ -9,6 +9,7 @@ import type { Handler } from './insn.js';
  *   "00 /r"           one-byte opcode with a ModRM byte
  *   "0F B6 /r"        two-byte opcode
  *   "66 0F 6F /r"     mandatory prefix (66, F2, F3, or NP for "none of them")
+ *   "0F BC /r"        no prefix named: 66, F2 and F3 keep their legacy meaning
  *   "80 /7"           opcode group: ModRM.reg selects the entry
  *   "0F 01 /7 mem"    ... restricted to a memory operand ("reg" for mod = 11b)
  *   "0F 01 modrm=F8"  one exact ModRM byte (SWAPGS, VMCALL, the fences)
@@ -16,6 +17,13 @@ import type { Handler } from './insn.js';
  * Operands use the manual's codes (SDM Vol. 2D Appendix A.2): E/G/Z for ModRM rm, reg
  * and opcode-embedded registers; I/J/O for immediates, relative offsets and offsets;
  * b/w/d/q/v/z/y for sizes; V/W for XMM reg and XMM-or-memory; fixed registers by name.
+ *
+ * Prefix classes (SDM Vol. 2A §2.1.2 and §3.1.1.1): the last of F2/F3 present, else 66,
+ * else none, picks a class. An entry whose key names a class (NP, 66, F3, F2) matches
+ * only that class and consumes the prefix; in particular NP means none of 66/F2/F3, and
+ * "66 0F 3A 0F" with an F3 as well is #UD. An entry without a prefix in its key matches
+ * when no class entry does, and the prefixes keep their legacy meaning (66 operand size,
+ * F3/F2 REP, or ignored); with the NFX attribute (the SDM's "NFx") F2/F3 are #UD there.
  */
 export interface OpcodeDef {
   key: string;
@@ -41,22 +49,26 @@ export const F64 = 2;
 export const ENDS_BLOCK = 4;
 /** Valid with a LOCK prefix when the destination is memory. */
 export const LOCKABLE = 8;
+/** "NFx" (SDM Vol. 2A §3.1.1.1): F2/F3 are #UD, 66 stays an operand-size prefix (MOVBE). */
+export const NFX = 16;
 
 export const PREFIX_NP = 0;
 export const PREFIX_66 = 1;
 export const PREFIX_F3 = 2;
 export const PREFIX_F2 = 3;
+/** Keys without a mandatory prefix: the fallback when no class entry matches. */
+export const PREFIX_ANY = 4;
 
 export const MAP_ONE_BYTE = 0;
 export const MAP_0F = 1;
 export const MAP_0F38 = 2;
 export const MAP_0F3A = 3;
 
-/** Per opcode and mandatory-prefix class: one def, or 256 indexed by the ModRM byte. */
+/** Per opcode and mandatory-prefix class (PREFIX_*): one def, or 256 indexed by the ModRM byte. */
 export type OpcodeVariant = OpcodeDef | Array<OpcodeDef | undefined>;
 
 export class OpcodeNode {
-  readonly variants: Array<OpcodeVariant | undefined> = [undefined, undefined, undefined, undefined];
+  readonly variants: Array<OpcodeVariant | undefined> = [undefined, undefined, undefined, undefined, undefined];
   hasModrm = false;
 }
 
@@ -142,7 +154,7 @@ interface ParsedKey {
 
 function parseKey(key: string): ParsedKey {
   const tokens = key.trim().split(/\s+/);
-  let prefix = PREFIX_NP;
+  let prefix = PREFIX_ANY;
   if (tokens.length > 1 && ['NP', '66', 'F3', 'F2'].includes(tokens[0])) {
     prefix = ['NP', '66', 'F3', 'F2'].indexOf(tokens.shift()!);
   }

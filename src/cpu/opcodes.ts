@@ -1,4 +1,4 @@
-import { D64, ENDS_BLOCK, F64, LOCKABLE, OpcodeTable } from './opcode-table.js';
+import { D64, ENDS_BLOCK, F64, LOCKABLE, NFX, OpcodeTable } from './opcode-table.js';
 import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, negE, notE, testAccImm, testEG, testEImm } from './ops/alu.js';
 import { bsfBsr, btEG, btEImm, popcnt, tzcntLzcnt } from './ops/bit.js';
 import { callE, callRel, jccRel, jmpE, jmpRel, jrcxz, loop, ret } from './ops/control.js';
@@ -145,8 +145,9 @@ CONDITIONS.forEach((cc, n) => {
   t.add(`0F ${hex(0x80 + n)}`, `j${cc}`, 'Jz', jccRel, { sub: n, attrs: F64 | ENDS_BLOCK });
 });
 t.add('0F C8+r', 'bswap', 'Zv', bswap);
-t.add('0F 38 F0 /r', 'movbe', 'Gv,M', movbe, { sub: 0 });
-t.add('0F 38 F1 /r', 'movbe', 'M,Gv', movbe, { sub: 1 });
+// 66 is MOVBE's operand size, F2 selects CRC32 (table/sse-extended.ts), F3 is #UD (NFx).
+t.add('0F 38 F0 /r', 'movbe', 'Gv,M', movbe, { sub: 0, attrs: NFX });
+t.add('0F 38 F1 /r', 'movbe', 'M,Gv', movbe, { sub: 1, attrs: NFX });
 t.add('0F C0 /r', 'xadd', 'Eb,Gb', xadd, { attrs: LOCKABLE });
 t.add('0F C1 /r', 'xadd', 'Ev,Gv', xadd, { attrs: LOCKABLE });
 t.add('0F B0 /r', 'cmpxchg', 'Eb,Gb', cmpxchg, { attrs: LOCKABLE });
@@ -196,12 +197,20 @@ t.add('0F 18 /r', 'prefetch', 'M', nop); // PREFETCHNTA/T0/T1/T2 and reserved hi
 t.add('0F 0D /r', 'prefetchw', 'M', nop);
 t.add('F3 0F 1E modrm=FA', 'endbr64', '', nop);
 t.add('F3 0F 1E modrm=FB', 'endbr32', '', nop);
-t.add('0F AE modrm=E8', 'lfence', '', nop);
-t.add('0F AE modrm=F0', 'mfence', '', nop);
-t.add('0F AE modrm=F8', 'sfence', '', nop);
-t.add('0F AE /7 mem', 'clflush', 'Mb', nop);
-t.add('0F AE /2 mem', 'ldmxcsr', 'Md', mxcsrOp, { sub: 2 });
-t.add('0F AE /3 mem', 'stmxcsr', 'Md', mxcsrOp, { sub: 3 });
+// RDSSP "is a NOP when CET shadow stacks are not enabled" (SDM Vol. 2B, RDSSPD/RDSSPQ):
+// glibc's static longjmp runs it to learn that, with the register zeroed beforehand.
+t.add('F3 0F 1E /1 reg', 'rdsspd/rdsspq', 'Ry', nop);
+// NP: with 66/F2/F3 the 0F AE row is other instructions (SDM Vol. 2), #UD here because
+// CPUID does not advertise them: 66 /7 mem CLFLUSHOPT, 66/F3/F2 /6 reg TPAUSE/UMONITOR/
+// UMWAIT (WAITPKG), F3 /0-/3 reg RDFSBASE..WRGSBASE (FSGSBASE), and F3 /5 reg INCSSP,
+// which is #UD while CR4.CET or the shadow-stack enable is clear (SDM Vol. 2A, INCSSP;
+// glibc runs it only with shadow stacks on).
+t.add('NP 0F AE modrm=E8', 'lfence', '', nop);
+t.add('NP 0F AE modrm=F0', 'mfence', '', nop);
+t.add('NP 0F AE modrm=F8', 'sfence', '', nop);
+t.add('NP 0F AE /7 mem', 'clflush', 'Mb', nop);
+t.add('NP 0F AE /2 mem', 'ldmxcsr', 'Md', mxcsrOp, { sub: 2 });
+t.add('NP 0F AE /3 mem', 'stmxcsr', 'Md', mxcsrOp, { sub: 3 });
 
 // ---- system -----------------------------------------------------------------------------
 t.add('0F 05', 'syscall', '', syscallInsn, { attrs: ENDS_BLOCK });
@@ -230,6 +239,7 @@ t.add('0F 00 /3', 'ltr', 'Ew', ltr);
 t.add('0F 03 /r', 'lsl', 'Gv,Ew', lsl);
 t.add('0F 06', 'clts', '', privilegedNop);
 t.add('0F 09', 'wbinvd', '', privilegedNop);
+t.add('F3 0F 09', 'wbnoinvd', '', privilegedNop); // CPL 0 only, like WBINVD (SDM Vol. 2B, WBNOINVD)
 
 // ---- SSE / SSE2 -------------------------------------------------------------------------
 // "mem"/"reg" keys: the other ModRM form is #UD (MOVNTDQ/MOVNTPS/MOVLPD/MOVHPD take only

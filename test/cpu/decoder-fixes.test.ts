@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { decode, UndefinedOpcode } from '../../src/cpu/decoder.js';
+import { disassemble } from '../../src/cpu/disassembler.js';
+import type { Insn } from '../../src/cpu/insn.js';
+import { REP_E, REP_NONE } from '../../src/cpu/insn.js';
+import { NFX, OpcodeTable } from '../../src/cpu/opcode-table.js';
+import { OPCODES } from '../../src/cpu/opcodes.js';
+import { getReg, setReg, TestMachine } from './test-machine.js';
+
+// Decoder and opcode-table fixes found by comparing the disassembler with objdump.
+// Expected values come from the SDM (cited per test) or from `objdump -d -M intel`
+// (GNU binutils 2.40: `objdump -D -b binary -m i386:x86-64 -M intel`), as noted; where
+// objdump and a real CPU disagree about an encoding, the CPU (SDM) wins.
+
+const bytesOf = (hex: string): number[] => hex.trim().split(/\s+/).map((b) => parseInt(b, 16));
+
+/** Decodes `hex` (NOPs follow, so a misread length shows instead of failing); 'UD' for #UD. */
+function decodeHex(hex: string, table: OpcodeTable = OPCODES): Insn | 'UD' {
+  const bytes = bytesOf(hex).concat(new Array(16).fill(0x90));
+  try {
+    return decode(table, (i) => bytes[i]);
+  } catch (e) {
+    if (e instanceof UndefinedOpcode) return 'UD';
+    throw e;
+  }
+}
+
+/** Intel-syntax text of the instruction, or '#UD'. */
+function dis(hex: string): string {
+  const insn = decodeHex(hex);
+  return insn === 'UD' ? '#UD' : disassemble(insn, 0x401000);
+}
+
+function decoded(hex: string, table: OpcodeTable = OPCODES): Insn {
+  const insn = decodeHex(hex, table);
+  if (insn === 'UD') throw new Error(`${hex} decoded as #UD`);
+  return insn;
+}
+
+const CODE = 0x400000;
+const RAX = 0;
+
+/** Runs one instruction at CPL 3 on a bare machine; returns the CPU after it, or the vector raised. */
+function run(hex: string, setup: (m: TestMachine) => void = () => {}): { m: TestMachine; vector?: number } {
+  const m = new TestMachine(1 << 20);
+  m.map(CODE);
+  m.writeBytes(CODE, bytesOf(hex));
+  m.cpu.rip = CODE;
+  setup(m);
+  const raised = m.step();
+  return { m, vector: raised?.vector };
+}
+
+describe('mandatory prefixes: NP is none of 66/F2/F3 (SDM Vol. 2A §2.1.2, §3.1.1.1)', () => {
+  it('F3/F2/66 on the NP 0F AE row are other instructions, #UD while CPUID does not advertise them', () => {
+    // objdump: incsspd eax / incsspq rax / umwait eax / tpause eax / umonitor rax /
+    // clflushopt BYTE PTR [rax]. INCSSP is #UD "if CR4.CET = 0" (SDM Vol. 2A, INCSSPD/
+    // INCSSPQ); WAITPKG and CLFLUSHOPT are #UD unless CPUID leaf 7 sets their bits.
+    for (const hex of ['f3 0f ae e8', 'f3 48 0f ae e8', 'f2 0f ae f0', '66 0f ae f0', 'f3 0f ae f0', '66 0f ae 38']) {
+      expect(dis(hex), hex).toBe('#UD');
+    }
+    // A prefix on a fence is not ignored either (#UD on the host CPU too).
+    expect(dis('66 0f ae e8')).toBe('#UD');
+    expect(dis('f2 0f ae f8')).toBe('#UD');
+    // The NP forms themselves (objdump).
+    expect(dis('0f ae e8')).toBe('lfence');
+    expect(dis('0f ae f0')).toBe('mfence');
+    expect(dis('0f ae 38')).toBe('clflush BYTE PTR [rax]');
+    expect(dis('0f ae 10')).toBe('ldmxcsr DWORD PTR [rax]');
+  });
+
+  it('F3 0F 09 is WBNOINVD, not WBINVD (SDM Vol. 2B, WBNOINVD; objdump: wbnoinvd)', () => {
+    expect(dis('f3 0f 09')).toBe('wbnoinvd');
+    expect(dis('0f 09')).toBe('wbinvd');
+    expect(run('f3 0f 09').vector).toBe(13); // privileged: #GP(0) at CPL 3
+  });
+
+  it('RDSSP is a NOP while shadow stacks are off (SDM Vol. 2B, RDSSPD/RDSSPQ)', () => {
+    expect(dis('f3 48 0f 1e c8')).toBe('rdsspq rax'); // objdump
+    expect(dis('f3 0f 1e c8')).toBe('rdsspd eax');
+    const { m, vector } = run('f3 48 0f 1e c8', (mm) => setReg(mm.cpu, RAX, 0n));
+    expect(vector).toBeUndefined();
+    expect(getReg(m.cpu, RAX)).toBe(0n); // glibc's longjmp zeroes RAX first and reads 0 back
+  });
+
+  it('an SSE entry with a mandatory 66 is #UD when F3 or F2 is also present', () => {
+    // The last of F2/F3 selects the class before 66 (#UD on the host CPU; objdump: (bad)).
+    expect(dis('66 0f 38 00 c1')).toBe('pshufb xmm0,xmm1');
+    expect(dis('f3 66 0f 38 00 c1')).toBe('#UD');
+    expect(dis('f2 66 0f 38 00 c1')).toBe('#UD');
+    // F3 wins over 66 where an F3 entry exists: MOVSS (66 is then ignored).
+    expect(decoded('66 f3 0f 10 c1').def?.mnemonic).toBe('movss');
+  });
+
+  it('MOVBE (NFx): 66 is its operand size, F3 is #UD, F2 belongs to CRC32', () => {
+    // SDM Vol. 2B, MOVBE and CRC32; Vol. 2D Table A-4 row 0F 38 F0: MOVBE Gy,My /
+    // MOVBE Gw,Mw (66) / CRC32 Gd,Eb (F2) / CRC32 Gd,Eb (66 & F2). objdump for the text.
+    expect(dis('0f 38 f0 00')).toBe('movbe eax,DWORD PTR [rax]');
+    expect(dis('66 0f 38 f0 00')).toBe('movbe ax,WORD PTR [rax]');
+    expect(dis('48 0f 38 f0 00')).toBe('movbe rax,QWORD PTR [rax]');
+    expect(dis('f3 0f 38 f0 00')).toBe('#UD');
+    expect(dis('f3 0f 38 f1 00')).toBe('#UD');
+    expect(decodeHex('f2 0f 38 f0 00')).not.toBe('UD');
+    expect(decoded('f2 0f 38 f0 c1').def?.mnemonic).not.toBe('movbe');
+    expect(decoded('f2 0f 38 f1 c1').def?.mnemonic).not.toBe('movbe');
+  });
+
+  it('the same rules on a table of its own: class entries consume their prefix, NFx fallbacks reject F2/F3', () => {
+    const noop = (): void => {};
+    const t = new OpcodeTable();
+    t.add('0F 38 F0 /r', 'movbe', 'Gv,Mv', noop, { attrs: NFX });
+    t.add('F2 0F 38 F0 /r', 'crc32', 'Gy,Eb', noop);
+    t.add('0F BC /r', 'bsf', 'Gv,Ev', noop);
+    t.add('F3 0F BC /r', 'tzcnt', 'Gv,Ev', noop);
+    t.add('NP 0F 10 /r', 'movups', 'Vx,Wx', noop);
+    t.add('F3 0F 10 /r', 'movss', 'Vx,Wss', noop);
+    const crc = decoded('66 f2 0f 38 f0 00', t);
+    expect([crc.def?.mnemonic, crc.opsize, crc.rep]).toEqual(['crc32', 2, REP_NONE]); // 66 stays operand size
+    expect(decoded('66 0f 38 f0 00', t).opsize).toBe(2);
+    expect(decodeHex('f3 0f 38 f0 00', t)).toBe('UD');
+    expect(decodeHex('66 f3 0f 38 f0 00', t)).toBe('UD');
+    const tz = decoded('66 f3 0f bc c0', t);
+    expect([tz.def?.mnemonic, tz.opsize, tz.rep]).toEqual(['tzcnt', 2, REP_NONE]);
+    expect(decoded('f2 0f bc c0', t).def?.mnemonic).toBe('bsf'); // BSF ignores F2 (host CPU)
+    expect(decoded('0f 10 c0', t).def?.mnemonic).toBe('movups');
+    expect(decodeHex('66 0f 10 c0', t)).toBe('UD');
+    expect(decodeHex('f2 0f 10 c0', t)).toBe('UD');
+    expect(decoded('f2 f3 0f 10 c0', t).def?.mnemonic).toBe('movss'); // the last of F2/F3
+  });
+
+  it('legacy prefixes on ordinary instructions keep their meaning', () => {
+    // objdump: xchg ax,ax / pause / repnz nop / rep movs ... / bsf ax,ax / tzcnt eax,eax / popcnt ax,ax
+    expect(dis('66 90')).toBe('xchg ax,ax');
+    expect(dis('f3 90')).toBe('pause');
+    expect(decoded('66 f3 90').def?.mnemonic).toBe('pause');
+    expect(decoded('f2 90').def?.mnemonic).toBe('xchg'); // NOP; F2 ignored (host CPU)
+    const movs = decoded('f3 a4');
+    expect([movs.def?.mnemonic, movs.rep]).toEqual(['movs', REP_E]);
+    expect(dis('f3 48 ab')).toBe('rep stos QWORD PTR es:[rdi],rax');
+    expect(dis('66 0f bc c0')).toBe('bsf ax,ax');
+    expect(dis('f3 0f bc c0')).toBe('tzcnt eax,eax');
+    expect(decoded('f2 0f bc c0').def?.mnemonic).toBe('bsf'); // objdump says (bad); the CPU runs BSF
+    expect(dis('66 f3 0f b8 c0')).toBe('popcnt ax,ax');
+    expect(dis('66 0f b8 c0')).toBe('#UD'); // NP 0F B8 is JMPE (IA-64 only)
+    expect(dis('66 0f 1f 44 00 00')).toBe('nop WORD PTR [rax+rax*1+0x0]');
+    expect(dis('f3 0f 1e fa')).toBe('endbr64');
+    expect(dis('f3 c3')).toBe('repz ret');
+  });
+});
