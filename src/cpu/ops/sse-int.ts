@@ -551,6 +551,8 @@ export function maskmovdqu(cpu: Cpu, i: Insn): void {
   requireRegister(cpu, i);
   let addr = i.addrsize === 4 ? cpu.lo[7] >>> 0 : cpu.regSigned(7);
   addr += cpu.segBase[i.segment];
+  // The implicit [RDI] must be canonical: #GP(0), not a #PF (SDM Vol. 2B, MASKMOVDQU, 64-bit mode exceptions).
+  if (addr < -(2 ** 47) || addr + 15 >= 2 ** 47) cpu.raise(VEC_GP, 0, 'maskmovdqu to a non-canonical address');
   const x = cpu.xmmBytes;
   const d = i.reg * 16;
   const m = i.rm * 16;
