@@ -1422,9 +1422,10 @@ function x87Forms(): void {
 function nopForms(): void {
   for (const d of defsOf('nop')) {
     const key = parseKey(d.key);
-    const hasRm = d.operands.some((o) => /^[EM]/.test(o));
-    const memOnly = d.operands.some((o) => o.startsWith('M'));
-    for (const mem of hasRm ? (memOnly ? [true] : [false, true]) : [null]) {
+    const hasRm = d.hasModrm && key.modrm === null;
+    const memOnly = d.operands.some((o) => o.startsWith('M')) || key.restriction === 'mem';
+    const regOnly = d.operands.some((o) => o.startsWith('R')) || key.restriction === 'reg';
+    for (const mem of hasRm ? (memOnly ? [true] : regOnly ? [false] : [false, true]) : [null]) {
       form('nop', `${d.mnemonic} ${d.operands.join(',') || '-'}${mem === null ? '' : mem ? ' mem' : ' reg'}`, d.mnemonic, 4, 4, (v) => {
         const r = v.rng;
         const spec: InsnSpec = { key };
