@@ -1514,12 +1514,17 @@ function decodeForms(): void {
     ['rdmsr', [0x0f, 0x32]], ['wrmsr', [0x0f, 0x30]], ['mov rax,cr0', [0x0f, 0x20, 0xc0]], ['mov cr3,rax', [0x0f, 0x22, 0xd8]],
     ['lgdt [rbx]', [0x0f, 0x01, 0x13]], ['lidt [rbx]', [0x0f, 0x01, 0x1b]], ['invlpg [rbx]', [0x0f, 0x01, 0x3b]],
     ['swapgs', [0x0f, 0x01, 0xf8]], ['sysret', [0x48, 0x0f, 0x07]], ['sysexit', [0x0f, 0x35]], ['ltr ax', [0x0f, 0x00, 0xd8]],
+    ['wbnoinvd', [0xf3, 0x0f, 0x09]],
+    // MOV Sreg at CPL 3: null DS/ES are fine, a null SS is #GP(0), CS and Sreg 6/7 are #UD (SDM Vol. 2B, MOV).
+    ['mov ds,ax (0)', [0x8e, 0xd8]], ['mov es,ax (0)', [0x8e, 0xc0]], ['mov ss,ax (0)', [0x8e, 0xd0]], ['mov cs,ax', [0x8e, 0xc8]],
+    ['mov sreg6,ax', [0x8e, 0xf0]],
   ];
   // Not VMCALL: the host is a virtual machine, and its hypervisor, not the manual (#UD outside
   // VMX operation), decides what a guest's VMCALL at CPL 3 does.
   for (const [name, bytes] of priv) {
     form('decode', `cpl3: ${name}`, '=priv', 8, 2, (v) => {
       v.gpr[3] = BigInt(DATA_BASE + 0x400);
+      v.gpr[0] = (v.gpr[0] & ~0xffffn) | (name.includes('(0)') ? 0n : 0x2bn);
       v.raw(...bytes);
     });
   }
