@@ -103,7 +103,7 @@ class Parser {
     if (sym) return toU64(sym.address);
     const r = registerValue(this.ctx.machine.cpu, name);
     if (r !== undefined) return r;
-    throw new DebugError(`no symbol named '${name}' (see 'info symbols ${name.slice(0, 4)}'; registers are written $rsp)`);
+    throw new DebugError(`no symbol named '${name}' ('info symbols PART' lists names containing PART; registers are written $rsp)`);
   }
 }
 

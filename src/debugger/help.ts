@@ -174,7 +174,9 @@ export function helpAll(): string[] {
     out.push(`${GROUP_TITLES[group]}:`);
     for (const c of COMMANDS.filter((x) => x.group === group)) {
       const short = c.aliases.length ? ` (${c.aliases.join(', ')})` : '';
-      out.push(`  ${(c.usage.split(' | ')[0] + short).padEnd(40)} ${c.summary}`);
+      const left = `  ${c.usage.split(' | ')[0]}${short}`;
+      if (left.length > 42) out.push(left, `${' '.repeat(43)}${c.summary}`);
+      else out.push(`${left.padEnd(42)} ${c.summary}`);
     }
   }
   out.push('Addresses accept symbols, registers and arithmetic: main+4, $rsp+8, *($rsp), 0x401000.');

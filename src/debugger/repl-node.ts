@@ -19,7 +19,9 @@ export function writeLine(line: string): void {
     try {
       done += writeSync(1, data, done);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(0); // the reader went away (| head): nothing left to say
+      if (code !== 'EAGAIN') throw e;
     }
   }
 }

@@ -600,7 +600,7 @@ export class DebugSession {
     if (e.kind === 'syscall-entry' || e.kind === 'syscall-exit') {
       const via = e.path === 'syscall' ? 'syscall' : e.path === 'int80' ? 'int 0x80' : 'sysenter';
       const call = formatCall(this.machine, e.path, e.name, e.args);
-      const head = stop.points.length ? `Catchpoint ${ids}` : 'until-syscall';
+      const head = stop.points.length ? `Catchpoint ${ids}` : 'System call';
       if (e.kind === 'syscall-entry') {
         this.print(`${head} (call to ${e.name}, ${e.path === 'syscall' ? '' : 'ia32 '}nr ${e.nr}, via ${via}): ${call}`);
         this.print(`   The kernel has not run the handler yet. The CPU is at CPL 0 in the entry stub, just after its vmcall;`);

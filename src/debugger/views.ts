@@ -471,6 +471,7 @@ function scanForReturns(ctx: DebugContext, rsp: number): Array<[number, number]>
       break;
     }
     if (!exec.some((a) => v >= a.start && v < a.end)) continue;
+    if (ctx.symbols.find(v)?.offset === 0) continue; // a function's address, not a return address
     if (looksLikeReturn(ctx, v)) found.push([slot, v]);
   }
   return found;
