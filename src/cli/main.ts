@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { debugCommand } from './debug-command.js';
 import { disasmCommand } from './disasm-command.js';
 import { runCommand } from './run-command.js';
 import { vdsoDump, vdsoInfo } from './vdso-command.js';
@@ -47,6 +48,32 @@ vdso
   .description('list its symbols, offsets and the vvar layout')
   .action(() => {
     process.exitCode = vdsoInfo();
+  });
+
+program
+  .command('debug')
+  .description('debug a program: breakpoints, stepping into the kernel, system call and vDSO catchpoints, page walks')
+  .argument('<elf>', 'the program')
+  .argument('[args...]', 'its arguments')
+  .option('--script <file>', 'run the debugger commands in FILE (then stop, unless stdin is a terminal)')
+  .option('--stdin <file>', "the program's standard input (default: empty, as the debugger reads the terminal)")
+  .option('--strace', 'also print one line per system call to stderr')
+  .option('--memory <MiB>', 'guest physical memory (default 512)')
+  .option('--cpu <model>', 'CPU model: intel or amd (default intel)')
+  .option('--no-vdso', 'map no vDSO and omit AT_SYSINFO_EHDR (Linux vdso=0)')
+  .option('--no-aslr', 'disable address-space randomization (like setarch -R)')
+  .option('--seed <n>', 'seed every random choice to repeat a run')
+  .option('--clock <source>', 'host (default) or virtual (time advances with instructions)')
+  .option('--epoch <seconds>', 'start of the virtual clock, seconds since 1970')
+  .option('--vsyscall <mode>', 'legacy vsyscall page: xonly (default), emulate or none')
+  .passThroughOptions()
+  .action(async (elf: string, args: string[], options) => {
+    try {
+      process.exitCode = await debugCommand(elf, args, options);
+    } catch (e) {
+      process.stderr.write(`x64emu: internal error: ${(e as Error).message}\n${process.env.X64EMU_DEBUG ? `${(e as Error).stack}\n` : ''}`);
+      process.exitCode = 70;
+    }
   });
 
 program
