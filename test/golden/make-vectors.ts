@@ -1415,6 +1415,40 @@ function x87Forms(): void {
   form('x87', 'fwait', 'fwait', 4, 2, (v) => {
     v.raw(0x9b);
   });
+  // A few register-stack forms through the FXSAVE image: random registers, tags, TOP, and
+  // precision/rounding control (exceptions masked). They exercise the ST/FTW/FSW plumbing;
+  // the x87's own golden set (test/cpu/x87) covers the arithmetic in depth.
+  const stackForms: Array<[string, string, number[]]> = [
+    ['fxch st(i)', 'D9 /1 reg', []], ['fld1', 'D9 modrm=E8', []], ['fchs', 'D9 modrm=E0', []], ['fabs', 'D9 modrm=E1', []],
+    ['fadd st,st(i)', 'D8 /0 reg', []], ['fmul st,st(i)', 'D8 /1 reg', []], ['fdivr st,st(i)', 'D8 /7 reg', []],
+    ['fsqrt', 'D9 modrm=FA', []], ['frndint', 'D9 modrm=FC', []], ['fucomi st,st(i)', 'DB /5 reg', []],
+  ];
+  for (const [name, keyText] of stackForms) {
+    form('x87', name, name.split(' ')[0], 10, 16, (v) => {
+      const r = v.rng;
+      v.flags = statusFlags(r);
+      fxSet(v.fx, 'fcw', (0x037f | (r.int(16) << 8)).toString(16)); // PC and RC
+      fxSet(v.fx, 'fsw', (r.int(8) << 11).toString(16)); //            TOP
+      fxSet(v.fx, 'ftw', (r.chance(0.8) ? 0xff : r.u32() & 0xff).toString(16));
+      for (let k = 0; k < 8; k++) fxSet(v.fx, `st${k}`, randF80(r));
+      const key = parseKey(keyText);
+      const spec: InsnSpec = { key };
+      if (key.modrm === null) spec.rm = { kind: 'reg', reg: r.int(8) };
+      v.emit(spec);
+    });
+  }
+}
+
+/** An 80-bit extended value as 20 hex digits (sign/exponent, then the significand with its explicit integer bit). */
+function randF80(r: Rng): string {
+  const specials = ['00000000000000000000', '80000000000000000000', '3fff8000000000000000', 'bfffc000000000000000',
+    '7ffeffffffffffffffff', '00018000000000000000', '00000000000000000001', '00008000000000000000', '7fff8000000000000000',
+    'ffff8000000000000000', '7fffc000000000000000', '7fffa000000000000000', 'ffffc000000000000000', '3fff0000000000000001',
+    '4000c90fdaa22168c235', '3ffeb504f333f9de6485'];
+  if (r.chance(0.4)) return r.pick(specials);
+  const se = (r.chance(0.5) ? 0x8000 : 0) | (0x3fff + r.int(80) - 40);
+  const sig = (1n << 63n) | r.bits(63);
+  return se.toString(16).padStart(4, '0') + sig.toString(16).padStart(16, '0');
 }
 
 // ---- no-ops, hints, fences -----------------------------------------------------------
