@@ -51,8 +51,11 @@ export class GoldenMachine {
     const ro = m.map(RO_BASE, { writable: false, nx: true });
     for (let k = 0; k < 0x1000; k++) m.phys.bytes[ro + k] = roByte(k);
     void GUARD_BASE; // left unmapped: not present
-    // Long mode as Linux runs it: EFER.SCE | LME | LMA | NXE.
+    // Long mode as Linux runs it: EFER.SCE | LME | LMA | NXE; CR0 PG AM WP NE ET MP PE;
+    // CR4 PAE MCE PGE OSFXSR OSXMMEXCPT (so an unmasked SIMD exception is #XM, not #UD).
     m.cpu.efer = 0xd01;
+    m.cpu.cr0 = 0x8005_0033 | 0;
+    m.cpu.cr4 = 0x6e0;
     m.mmu.nxe = true;
   }
 
