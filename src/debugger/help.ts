@@ -79,8 +79,8 @@ export const COMMANDS: CommandHelp[] = [
     details: ['info breakpoints (info b) lists breakpoints, watchpoints and catchpoints with their hit counts.', 'info symbols PATTERN lists the symbols whose names contain PATTERN.'],
   },
   {
-    name: 'regs', aliases: ['info registers'], group: 'state', usage: 'regs',
-    summary: 'general registers, RIP, decoded RFLAGS, segment selectors, CPL, FS/GS base',
+    name: 'regs', aliases: ['info registers'], group: 'state', usage: 'regs [name ...]',
+    summary: 'general registers, RIP, decoded RFLAGS, segment selectors, CPL, FS/GS base (or just the ones named)',
     details: [],
   },
   {

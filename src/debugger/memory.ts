@@ -54,13 +54,17 @@ export function readMemory(machine: Machine, addr: number, length: number): Uint
 
 /** Reads as many bytes as are readable from `addr`, up to `length` (for disassembly near a page end). */
 export function readUpTo(machine: Machine, addr: number, length: number): Uint8Array {
-  const out: number[] = [];
-  for (let i = 0; i < length; i++) {
-    const t = translate(machine, addr + i);
+  const out = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const at = addr + done;
+    const t = translate(machine, at);
     if (!t.ok) break;
-    out.push(machine.mmu.bytes[t.physical]);
+    const n = Math.min(PAGE_SIZE - (((at % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE), length - done);
+    out.set(machine.mmu.bytes.subarray(t.physical, t.physical + n), done);
+    done += n;
   }
-  return Uint8Array.from(out);
+  return out.subarray(0, done);
 }
 
 /** A little-endian unsigned 64-bit value at `addr`. */

@@ -6,7 +6,7 @@ import { SIGNAL_NAMES } from '../kernel/signals.js';
 import { SYSCALL_NAMES_32, SYSCALL_NAMES_64 } from '../kernel/syscalls/syscall-names.js';
 import type { Machine, RunOutcome } from '../machine.js';
 import { DebugContext } from './context.js';
-import { evaluate, evaluateAddress, REGISTER_NAMES } from './expr.js';
+import { evaluate, evaluateAddress, REGISTER_NAMES, registerValue } from './expr.js';
 import { fromU64, hex64, hexAddr, hexBytes, hexSmall, ordinal, plural, quoteBytes, signedOf } from './format.js';
 import { commandWords, findCommand, helpAll, helpFor, usageLine } from './help.js';
 import { DebugError, readCString, readMemory, readU64, readUpTo, translate } from './memory.js';
@@ -75,8 +75,9 @@ interface Target {
 /** What one executed instruction did, for the step displays. */
 interface StepInfo {
   rip: number;
-  text: string;
-  mnemonic: string;
+  /** The instruction, disassembled on demand (most steps never need it). */
+  readonly text: string;
+  readonly mnemonic: string;
   lines: string[];
   fromCpl: number;
   toCpl: number;
@@ -237,7 +238,7 @@ export class DebugSession {
         this.cmdInfo(args);
         return true;
       case 'regs':
-        this.lines(registersView(this.ctx));
+        this.cmdRegs(args);
         return true;
       case 'disas':
         this.cmdDisas(args);
@@ -417,20 +418,24 @@ export class DebugSession {
     maxSteps?: number;
     target?: Target;
     until?: (s: StepInfo) => boolean;
-    beforeStep?: (rip: number, text: string) => void;
+    beforeStep?: (rip: number) => void;
     onStep?: (s: StepInfo) => void;
   }): Promise<Stop> {
     const machine = this.machine;
     const maxSteps = opts.maxSteps ?? Infinity;
     const watches = this.points.filter((p): p is Watchpoint => p.type === 'watch');
     this.ctx.refresh();
+    // Addresses worth a closer look after a step (checked with one Set lookup per instruction).
+    const stopAt = new Set<number>(this.vdsoCatchAddresses().keys());
+    for (const p of this.points) if (p.type === 'break') stopAt.add(p.address);
+    if (opts.target) stopAt.add(opts.target.address);
     this.lastYield = performance.now();
     for (let n = 0; ; n++) {
       if (n >= maxSteps) return { why: 'steps', count: n };
       if ((n & 1023) === 1023 && (await this.breathe())) return { why: 'interrupted' };
       const before = this.history.total;
       const pre = this.capture();
-      opts.beforeStep?.(pre.rip, pre.text);
+      opts.beforeStep?.(pre.rip);
       const outcome = machine.step();
       const info = this.describeStep(pre, before);
       opts.onStep?.(info);
@@ -448,8 +453,10 @@ export class DebugSession {
         }
       }
       if (opts.until?.(info)) return { why: 'done' };
-      const stop = this.classifyAddress(machine.cpu.rip, opts.target);
-      if (stop) return stop;
+      if (stopAt.has(machine.cpu.rip)) {
+        const stop = this.classifyAddress(machine.cpu.rip, opts.target);
+        if (stop) return stop;
+      }
     }
   }
 
@@ -459,17 +466,27 @@ export class DebugSession {
     return this.runFast(target);
   }
 
-  private capture(): { rip: number; cpl: number; text: string; mnemonic: string; fault: unknown; rsp: number } {
+  private capture(): { rip: number; cpl: number; fault: unknown } {
     const cpu = this.machine.cpu;
-    const line = this.ctx.instructionAt(cpu.rip);
-    const text = line?.text ?? '(bad)';
-    return { rip: cpu.rip, cpl: cpu.cpl, text, mnemonic: text.split(' ')[0], fault: this.machine.interp.lastFault, rsp: signedOf(cpu.lo[4], cpu.hi[4]) };
+    return { rip: cpu.rip, cpl: cpu.cpl, fault: this.machine.interp.lastFault };
   }
 
   /** What the instruction just executed did that a learner should see. */
-  private describeStep(pre: ReturnType<DebugSession['capture']>, historyBefore: number): StepInfo {
+  private describeStep(at: ReturnType<DebugSession['capture']>, historyBefore: number): StepInfo {
     const cpu = this.machine.cpu;
     const lines: string[] = [];
+    const ctx = this.ctx;
+    let text: string | undefined;
+    // Decoded after the fact from the same bytes: code does not change under a step.
+    const pre = {
+      ...at,
+      get text(): string {
+        return (text ??= ctx.instructionAt(at.rip)?.text ?? '(bad)');
+      },
+      get mnemonic(): string {
+        return this.text.split(' ')[0];
+      },
+    };
     const where = (a: number): string => this.ctx.where(a);
     const fault = this.machine.interp.lastFault;
     const rsp = signedOf(cpu.lo[4], cpu.hi[4]);
@@ -512,7 +529,18 @@ export class DebugSession {
     for (const r of this.history.since(historyBefore)) {
       lines.push(`   [kernel] ${recordLine(r)}   (the kernel's handler ran at the vmcall)`);
     }
-    return { rip: pre.rip, text: pre.text, mnemonic: pre.mnemonic, lines, fromCpl: pre.cpl, toCpl: cpu.cpl };
+    return {
+      rip: at.rip,
+      get text() {
+        return pre.text;
+      },
+      get mnemonic() {
+        return pre.mnemonic;
+      },
+      lines,
+      fromCpl: at.cpl,
+      toCpl: cpu.cpl,
+    };
   }
 
   private readWatch(w: Watchpoint): Uint8Array | null {
@@ -699,8 +727,8 @@ export class DebugSession {
     let listed = 0;
     const stop = await this.runStepped({
       maxSteps: n,
-      beforeStep: (rip, text) => {
-        if (n > 1 && listed < LIST_LIMIT) this.print(`   ${this.ctx.where(rip)}: ${text}`);
+      beforeStep: (rip) => {
+        if (n > 1 && listed < LIST_LIMIT) this.print(`   ${this.ctx.instructionLine(rip)}`);
         listed++;
       },
       onStep: (s) => s.lines.forEach((l) => this.print(l)),
@@ -769,7 +797,7 @@ export class DebugSession {
     if (ret !== undefined) {
       stop = await this.resume({ address: ret, accept: () => signedOf(this.machine.cpu.lo[4], this.machine.cpu.hi[4]) > frameTop });
     } else {
-      stop = await this.runStepped({ until: (s) => s.fromCpl === 3 && s.mnemonic.startsWith('ret') && signedOf(this.machine.cpu.lo[4], this.machine.cpu.hi[4]) > rsp });
+      stop = await this.runStepped({ until: (s) => s.fromCpl === 3 && signedOf(this.machine.cpu.lo[4], this.machine.cpu.hi[4]) > rsp && s.mnemonic.startsWith('ret') });
     }
     if (stop.why === 'done') {
       const rax = hex64(BigInt.asUintN(64, (BigInt(this.machine.cpu.hi[0] >>> 0) << 32n) | BigInt(this.machine.cpu.lo[0] >>> 0)));
@@ -943,7 +971,7 @@ export class DebugSession {
       case 'r':
       case 'reg':
       case 'registers':
-        this.lines(registersView(this.ctx));
+        this.cmdRegs(rest.join(' '));
         return;
       case 'cpu':
         this.lines(cpuInfoView(this.ctx));
@@ -976,6 +1004,22 @@ export class DebugSession {
   }
 
   // ---- state commands ------------------------------------------------------------------------------
+
+  /** All registers, or the ones named (`regs rip rsp`, `info registers rax`). */
+  private cmdRegs(args: string): void {
+    if (!args) {
+      this.lines(registersView(this.ctx));
+      return;
+    }
+    for (const word of args.split(/[\s,]+/)) {
+      const name = word.replace(/^\$/, '');
+      const v = registerValue(this.machine.cpu, name);
+      if (v === undefined) throw new DebugError(`no register named ${word} (rax..r15, rip, rflags, fs_base, gs_base, kernel_gs_base, cr2, cr3)`);
+      const sym = this.ctx.symbols.describe(fromU64(v));
+      const flags = name === 'rflags' || name === 'eflags' ? ` ${describeFlags(Number(v))}` : '';
+      this.print(`${name.padEnd(6)} ${hex64(v)}${sym ? ` <${sym}>` : ''}${flags}`);
+    }
+  }
 
   private cmdPrint(args: string): void {
     if (!args) throw new DebugError(usageLine('print'));

@@ -3,7 +3,7 @@ import { describeFlags } from '../cpu/flags.js';
 import { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS } from '../cpu/registers.js';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../kernel/address-space.js';
 import { renderMaps } from '../kernel/files/procfs.js';
-import { PERCPU_ADDR } from '../kernel/layout.js';
+import { KERNEL_STACK_TOP, PERCPU_ADDR } from '../kernel/layout.js';
 import { AT_EXECFN, AT_PLATFORM, AT_RANDOM, AT_SYSINFO_EHDR, auxvName } from '../loader/auxv.js';
 import {
   CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_TAI,
@@ -174,12 +174,47 @@ export function cpuInfoView(ctx: DebugContext): string[] {
 
 // ---- the process's memory --------------------------------------------------------------
 
+/**
+ * The user's RIP, RSP and RBP while the CPU is in the kernel. Every entry builds its
+ * frame down from KERNEL_STACK_TOP (entry-stubs.ts): the IRET-frame part first (rip at
+ * TOP-40, rsp at TOP-16), then pt_regs below it (rbp in slot 4 of 21). Right after
+ * SYSCALL nothing is pushed yet: the return address is in RCX and RSP is still the user's.
+ */
+export function userState(ctx: DebugContext): { rip: number; rsp: number; rbp: number; where: string } {
+  const cpu = ctx.machine.cpu;
+  const reg = (r: number): number => signedOf(cpu.lo[r], cpu.hi[r]);
+  if (cpu.cpl === 3) return { rip: cpu.rip, rsp: reg(4), rbp: reg(5), where: 'registers' };
+  const rsp = reg(4);
+  const q = (a: number): number => Number(BigInt.asIntN(64, readU64(ctx.machine, a)));
+  const onKernelStack = rsp < KERNEL_STACK_TOP && rsp >= KERNEL_STACK_TOP - 4 * 4096;
+  try {
+    if (onKernelStack && rsp <= KERNEL_STACK_TOP - 40) {
+      const full = rsp <= KERNEL_STACK_TOP - 21 * 8;
+      return {
+        rip: q(KERNEL_STACK_TOP - 40),
+        rsp: q(KERNEL_STACK_TOP - 16),
+        rbp: full ? q(KERNEL_STACK_TOP - 21 * 8 + 4 * 8) : reg(5),
+        where: full ? `pt_regs at ${hexAddr(KERNEL_STACK_TOP - 21 * 8)}` : 'the IRET frame on the kernel stack',
+      };
+    }
+  } catch {
+    // fall through: the frame is not readable
+  }
+  const userRsp = rsp >= 0 ? rsp : (() => {
+    try {
+      return q(PERCPU_ADDR + 8);
+    } catch {
+      return 0;
+    }
+  })();
+  return { rip: reg(1), rsp: userRsp, rbp: reg(5), where: 'RCX (as SYSCALL saved it)' };
+}
+
 /** /proc/self/maps, with arrows at the areas that hold RIP and RSP. */
 export function mapsView(ctx: DebugContext): string[] {
   const { machine } = ctx;
   const cpu = machine.cpu;
-  const rsp = signedOf(cpu.lo[4], cpu.hi[4]);
-  const userRsp = cpu.cpl === 3 ? rsp : machine.kernel.frame.get('rsp');
+  const userRsp = userState(ctx).rsp;
   const lines = renderMaps(machine.kernel).trimEnd().split('\n');
   return lines.map((line) => {
     const m = /^([0-9a-f]+)-([0-9a-f]+)/.exec(line);
@@ -408,14 +443,12 @@ export function backtraceView(ctx: DebugContext): string[] {
   let rbp = signedOf(cpu.lo[5], cpu.hi[5]);
   let rsp = signedOf(cpu.lo[4], cpu.hi[4]);
   if (cpu.cpl === 0) {
-    const frameAt = machine.kernel.frame.address;
     out.push(`#0  ${ctx.where(rip)}  (kernel entry code, CPL 0)`);
-    if (!frameAt) return out;
-    const f = machine.kernel.frame;
-    rip = f.get('rip');
-    rbp = f.get('rbp');
-    rsp = f.get('rsp');
-    out.push(`    the user's registers are saved in pt_regs at ${hexAddr(frameAt)}; the user frames:`);
+    const user = userState(ctx);
+    rip = user.rip;
+    rbp = user.rbp;
+    rsp = user.rsp;
+    out.push(`    the user's state is in ${user.where}; the user frames:`);
   }
   const stack = machine.kernel.process.space.vmas.find((v) => rsp >= v.start && rsp < v.end);
   const inStack = (a: number): boolean => !!stack && a >= stack.start && a + 16 <= stack.end;

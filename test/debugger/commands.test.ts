@@ -128,6 +128,24 @@ describe('stepping', () => {
   });
 });
 
+describe('inside the kernel', () => {
+  it('bt and maps find the user\'s state wherever the entry stub is: RCX right after syscall, then the frame it pushes', async () => {
+    const sc = findInstruction('bin/hello-glibc', '__libc_write', 'syscall');
+    const after = hex(sc.address + sc.length);
+    const run = await debugScript('bin/hello-glibc', [`break *${hex(sc.address)}`, 'continue', 'stepi', 'bt', 'stepi 10', 'bt', 'maps', 'regs rip rcx r11 $rflags']);
+    const [, , , bt1, , bt2, maps, regs] = run.outputs;
+    expect(bt1[0]).toBe('#0  0xffffffff81000000 <entry_syscall_64>  (kernel entry code, CPL 0)');
+    expect(bt1[1]).toBe("    the user's state is in RCX (as SYSCALL saved it); the user frames:");
+    expect(bt1[2]).toMatch(new RegExp(`^#1 {2}${after} <__libc_write\\+0x[0-9a-f]+>$`));
+    expect(bt2[1]).toMatch(/^ {4}the user's state is in (pt_regs at 0xffffffff82ffff58|the IRET frame on the kernel stack); the user frames:$/);
+    expect(bt2[2]).toMatch(new RegExp(`^#1 {2}${after} <__libc_write\\+0x[0-9a-f]+>$`));
+    expect(maps.join('\n')).toMatch(/\[stack\] +<- user rsp/);
+    expect(regs[0]).toMatch(/^rip {4}0xffffffff81[0-9a-f]{6} <entry_syscall_64\+0x[0-9a-f]+>$/);
+    expect(regs[1]).toMatch(new RegExp(`^rcx +0x0+${after.slice(2)} <__libc_write\\+0x[0-9a-f]+>$`));
+    expect(regs[3]).toMatch(/^rflags 0x0+2 \[ {2}\]$/);
+  });
+});
+
 describe('watchpoints', () => {
   it('stop after the instruction that changed the bytes, and name the kernel when a system call wrote them', async () => {
     const run = await debugScript('bin/clock-loop-glibc', ['catch syscall clock_gettime', 'continue', 'delete', 'print $rsi'], { args: ['3'], vdso: false });
