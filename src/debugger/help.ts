@@ -139,6 +139,11 @@ export const COMMANDS: CommandHelp[] = [
     details: [],
   },
   {
+    name: 'gdbserver', aliases: [], group: 'session', usage: 'gdbserver [port]',
+    summary: 'let gdb drive the program (target remote 127.0.0.1:PORT) until it detaches',
+    details: ['Without a port the system picks a free one. Only loopback addresses are used.'],
+  },
+  {
     name: 'help', aliases: ['h', '?'], group: 'session', usage: 'help [command]',
     summary: 'list the commands, or explain one',
     details: [],

@@ -32,9 +32,23 @@ export interface DebugSessionOptions {
   print: (line: string) => void;
   /** An empty line repeats the last stepping command (gdb's habit; for terminals). */
   repeatOnEmpty?: boolean;
+  /**
+   * Starts a gdb remote stub on a loopback port for `gdbserver PORT` (the front end
+   * supplies it: the stub needs a socket, which the core cannot open).
+   */
+  gdbserver?: GdbServerStarter;
   /** Installed alongside the debugger's own observer on each machine (e.g. --strace). */
   observer?: (machine: Machine) => import('../kernel/kernel.js').SyscallObserver | null;
 }
+
+/** How a gdb session handed over with `gdbserver` ended (src/debugger/gdb/stub.ts). */
+export type GdbHandBack = { reason: 'exited' | 'killed'; outcome: RunOutcome } | { reason: 'detached' | 'disconnected' };
+
+/** What `gdbserver` needs from the gdb stub: a listener for one session with the machine. */
+export type GdbServerStarter = (
+  machine: Machine,
+  port: number,
+) => Promise<{ host: string; port: number; finished: Promise<GdbHandBack>; close(): void }>;
 
 interface PointBase {
   id: number;
@@ -148,10 +162,13 @@ export class DebugSession {
     this.print(this.ctx.locationLine());
   }
 
-  /** Asks a running command to stop at the next check (Ctrl-C). */
+  /** Asks a running command to stop at the next check (Ctrl-C); stops waiting for gdb. */
   interrupt(): void {
     this.interrupted = true;
+    this.gdbListener?.close();
   }
+
+  private gdbListener: { close(): void } | null = null;
 
   /** Command words for tab completion, and symbol and register names for arguments. */
   complete(line: string): string[] {
@@ -172,7 +189,7 @@ export class DebugSession {
     let line = raw.trim();
     if (line.startsWith('#')) return true;
     if (!line) {
-      if (!this.options.repeatOnEmpty || !/^(stepi|si|nexti|ni|continue|c|cont|x)\b/.test(this.lastCommand)) return true;
+      if (!this.options.repeatOnEmpty || !/^(stepi|si|nexti|ni|continue|c|cont)\b/.test(this.lastCommand)) return true;
       line = this.lastCommand;
     }
     this.lastCommand = line;
@@ -268,6 +285,9 @@ export class DebugSession {
         return true;
       case 'syscalls':
         this.cmdSyscalls(args);
+        return true;
+      case 'gdbserver':
+        await this.cmdGdbserver(args);
         return true;
       default:
         throw new DebugError(usageLine(word));
@@ -831,6 +851,38 @@ export class DebugSession {
     } finally {
       this.untilSyscall = false;
     }
+  }
+
+  /**
+   * Hands the machine to gdb until it detaches, kills the program or goes away. The
+   * stub owns the breakpoints and the kernel's debug stops meanwhile, so the session
+   * takes its own out first and puts them back on the next resume.
+   */
+  private async cmdGdbserver(args: string): Promise<void> {
+    this.requireRunning();
+    if (!this.options.gdbserver) throw new DebugError('gdbserver is not available in this front end');
+    const port = args ? Number(args) : 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DebugError(usageLine('gdbserver'));
+    for (const a of this.installed) this.machine.interp.removeBreakpoint(a);
+    this.installed = new Set();
+    const server = await this.options.gdbserver(this.machine, port);
+    this.gdbListener = server;
+    this.print(`Waiting for gdb on ${server.host}:${server.port}: in gdb, type  target remote ${server.host}:${server.port}`);
+    this.print('(the debugger resumes when gdb detaches, kills the program or disconnects; Ctrl-C stops waiting)');
+    let end: GdbHandBack;
+    try {
+      end = await server.finished;
+    } finally {
+      this.gdbListener = null;
+    }
+    this.started = true;
+    if (end.reason === 'exited' || end.reason === 'killed') {
+      this.print(`gdb ${end.reason === 'killed' ? 'killed the program' : 'ran the program to its end'}.`);
+      this.report({ why: 'ended', outcome: end.outcome });
+      return;
+    }
+    this.print(end.reason === 'detached' ? 'gdb detached; the program is stopped where gdb left it.' : 'gdb is gone (no session, or the connection closed); the program is stopped where it was.');
+    this.print(this.ctx.locationLine());
   }
 
   // ---- breakpoints and catchpoints -------------------------------------------------------------

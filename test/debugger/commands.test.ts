@@ -227,3 +227,41 @@ describe('views', () => {
     expect(run.outputs[4][0]).toMatch(/^=> 0x[0-9a-f]+ <_IO_puts>: /);
   });
 });
+
+describe('gdbserver', () => {
+  it('hands the machine to gdb and takes it back where gdb left it, breakpoints intact', async () => {
+    const seen: number[] = [];
+    const run = await debugScript('bin/write-syscall', ['break _start+0x16', 'gdbserver 1234', 'info breakpoints', 'continue'], {
+      session: {
+        gdbserver: async (machine, port) => {
+          seen.push(port);
+          // "gdb" single-steps twice, then detaches.
+          machine.step();
+          machine.step();
+          return { host: '127.0.0.1', port, finished: Promise.resolve({ reason: 'detached' as const }), close: () => {} };
+        },
+      },
+    });
+    expect(seen).toEqual([1234]);
+    expect(run.outputs[1]).toEqual([
+      'Waiting for gdb on 127.0.0.1:1234: in gdb, type  target remote 127.0.0.1:1234',
+      '(the debugger resumes when gdb detaches, kills the program or disconnects; Ctrl-C stops waiting)',
+      'gdb detached; the program is stopped where gdb left it.',
+      '=> 0x40100a <_start+0xa>: lea rsi,[rip+0xfef] # 402000 <msg>  (CPL 3)',
+    ]);
+    expect(run.outputs[3][0]).toBe('Breakpoint 1, 0x401016 <_start+0x16> (1st hit)');
+  });
+
+  it('reports the end when gdb ran the program to its end, and needs a front end that can listen', async () => {
+    const run = await debugScript('bin/write-syscall', ['gdbserver', 'stepi'], {
+      session: {
+        gdbserver: async (machine, port) => ({ host: '127.0.0.1', port: 40000 + port, finished: Promise.resolve({ reason: 'exited' as const, outcome: machine.run() }), close: () => {} }),
+      },
+    });
+    expect(run.outputs[0]).toContain('gdb ran the program to its end.');
+    expect(run.outputs[0]).toContain('Program ended: it exited with status 0.');
+    expect(run.outputs[1]).toEqual(["The program is not running (it exited with status 0). 'run' starts it again."]);
+    const bare = await debugScript('bin/write-syscall', ['gdbserver 1']);
+    expect(bare.outputs[0]).toEqual(['gdbserver is not available in this front end']);
+  });
+});

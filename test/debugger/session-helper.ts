@@ -5,7 +5,7 @@ import { elfSymbols } from '../../src/debugger/symbols.js';
 import { parseElf } from '../../src/loader/elf.js';
 import { MemoryHost } from '../../src/kernel/host.js';
 import { Machine, MachineOptions } from '../../src/machine.js';
-import { DebugSession } from '../../src/debugger/session.js';
+import { DebugSession, DebugSessionOptions } from '../../src/debugger/session.js';
 import { FIXTURES } from '../e2e/run-fixture.js';
 
 export interface ScriptRun {
@@ -23,8 +23,12 @@ export interface ScriptRun {
  * Runs a debugger script against a fixture the way `x64emu debug --script` does, in
  * process, with a deterministic machine: no ASLR, a fixed seed, the virtual clock.
  */
-export async function debugScript(binary: string, script: string[], options: Partial<MachineOptions> & { args?: string[] } = {}): Promise<ScriptRun> {
-  const { args = [], ...machineOptions } = options;
+export async function debugScript(
+  binary: string,
+  script: string[],
+  options: Partial<MachineOptions> & { args?: string[]; session?: Partial<DebugSessionOptions> } = {},
+): Promise<ScriptRun> {
+  const { args = [], session: extra = {}, ...machineOptions } = options;
   const path = join(FIXTURES, binary);
   const image = readFileSync(path);
   const lines: string[] = [];
@@ -41,6 +45,7 @@ export async function debugScript(binary: string, script: string[], options: Par
       m.load({ image, path, execPath: binary, argv: [binary, ...args], envp: ['LANG=C'] });
       return m;
     },
+    ...extra,
   });
   session.greet();
   for (const command of script) {
