@@ -125,6 +125,8 @@ export class Cpu {
 
   /** Instructions retired so far. */
   retired = 0;
+  /** Index, within a compiled block, of the instruction that raised (translator/compile-block.ts). */
+  blockPos = 0;
   /** Non-zero asks the run loop to stop after the current instruction (EXIT_*). */
   exitRequest = EXIT_NONE;
 

@@ -7,6 +7,7 @@ import type { Insn } from './insn.js';
 import { deliverInterrupt } from './interrupts.js';
 import { ENDS_BLOCK } from './opcode-table.js';
 import type { OpcodeTable } from './opcode-table.js';
+import { compileBlock, CompiledBlock } from './translator/compile-block.js';
 import { VEC_GP, VEC_UD } from './cpu-exception.js';
 
 /** Internal exit reason: a write hit the running block's code; decode again from RIP. */
@@ -21,6 +22,10 @@ const MAX_BLOCK_INSNS = 64;
 
 /** A straight-line run of decoded instructions, cached by the physical address of its start. */
 export class Block {
+  /** Executions so far; at COMPILE_THRESHOLD the block is translated to JavaScript. */
+  runs = 0;
+  compiled: CompiledBlock | null = null;
+
   constructor(
     readonly physical: number,
     readonly insns: Insn[],
@@ -28,6 +33,9 @@ export class Block {
     readonly frames: number[],
   ) {}
 }
+
+/** Executions of a block before it is compiled: cold code is not worth the compile. */
+const COMPILE_THRESHOLD = 16;
 
 /** What the last exception was, for the kernel's report and the debugger. */
 export interface FaultRecord {
@@ -67,6 +75,8 @@ export class Interpreter {
    * decoded, so addresses without a hook cost nothing.
    */
   readonly entryHooks = new Map<number, () => void>();
+  /** Compile hot blocks to JavaScript (off: interpret everything, for comparisons). */
+  translate = true;
   /** Debugger breakpoints, by virtual address: execution stops before these instructions. */
   private readonly breakpoints = new Set<number>();
   /** Resuming from a breakpoint runs its instruction once without stopping. */
@@ -100,15 +110,22 @@ export class Interpreter {
       const user = cpu.cpl === 3;
       let k = 0;
       this.running = block;
+      const compiled = block.compiled;
       try {
-        while (k < n) {
-          const insn = insns[k];
-          cpu.rip = start + insn.nextOffset;
-          insn.exec(cpu, insn);
-          k++;
-          if (cpu.exitRequest !== EXIT_NONE) break;
+        if (compiled !== null) {
+          k = compiled(cpu, start);
+        } else {
+          if (++block.runs === COMPILE_THRESHOLD && this.translate) block.compiled = compileBlock(insns);
+          while (k < n) {
+            const insn = insns[k];
+            cpu.rip = start + insn.nextOffset;
+            insn.exec(cpu, insn);
+            k++;
+            if (cpu.exitRequest !== EXIT_NONE) break;
+          }
         }
       } catch (e) {
+        if (compiled !== null) k = cpu.blockPos;
         cpu.retired += k;
         if (user) this.userRetired += k;
         this.running = null;

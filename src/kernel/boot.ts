@@ -4,7 +4,8 @@ import { ARITH_FLAGS, AC, DF, ID, IF, IOPL, NT, RF, TF } from '../cpu/flags.js';
 import { EFER_LMA, EFER_LME, EFER_NXE, EFER_SCE } from '../cpu/ops/system.js';
 import { SEG_CS, SEG_SS } from '../cpu/registers.js';
 import { PAGE_SIZE, PhysicalMemory } from '../mmu/physical-memory.js';
-import { assembleEntryCode, EntryCode } from './entry-stubs.js';
+import type { EntryCode } from './entry-stubs.js';
+import { bootImages } from './boot-images.js';
 import {
   CPUNODE_SELECTOR, GDT_ADDR, IDT_ADDR, KERNEL_CS, KERNEL_DS, KERNEL_STACK_PAGES, KERNEL_STACK_TOP, KERNEL_TEXT,
   KERNEL32_CS, PERCPU_ADDR, PERCPU_KERNEL_RSP, TSS_ADDR, TSS_SELECTOR, USER_CS, USER_DS, USER32_CS,
@@ -40,7 +41,7 @@ type KernelWriter = (vaddr: number, lo: number, hi: number) => void;
  * SYSENTER, and long mode with paging, NX and write protection on.
  */
 export function bootKernel(cpu: Cpu, phys: PhysicalMemory, tables: PageTables): EntryCode {
-  const entry = assembleEntryCode();
+  const entry = bootImages().entry;
   const mapKernelPages = (vaddr: number, pages: number, executable: boolean, writable: boolean): void => {
     for (let i = 0; i < pages; i++) {
       tables.map(vaddr + i * PAGE_SIZE, phys.allocFrame(), { user: false, writable, executable, global: true });

@@ -55,16 +55,18 @@ const RESTORE_REGS = `
     pop rdi
     add rsp, 8                ; orig_rax`;
 
+/**
+ * Each exception vector gets a three-instruction stub: make the orig_rax slot hold an
+ * error code (-1 when the CPU pushed none, as Linux does), save RDI in its pt_regs slot,
+ * and carry the vector in EDI to the shared path, which saves the rest.
+ */
 function exceptionStub(vector: number): string {
-  // Vectors without a CPU-pushed error code get -1 in the orig_rax slot (as Linux does).
   return `
 exception_${vector}:
     ${pushesErrorCode(vector) ? '' : 'push -1'}
-    ${saveRegs('rax')}
-    mov eax, ${HC_EXCEPTION + vector}
-    vmcall
-    ${RESTORE_REGS}
-    iretq`;
+    push rdi
+    mov edi, ${vector}
+    jmp exception_common`;
 }
 
 export const ENTRY_SOURCE = `
@@ -132,6 +134,14 @@ entry_sysenter:
     iretq
 
 ${Array.from({ length: 32 }, (_, v) => exceptionStub(v)).join('\n')}
+
+; The rest of pt_regs after RDI, then the hypercall HC_EXCEPTION + vector.
+exception_common:
+    ${saveRegs('rax').replace('push rdi', '')}
+    lea eax, [rdi + ${HC_EXCEPTION}]
+    vmcall
+    ${RESTORE_REGS}
+    iretq
 `;
 
 export interface EntryCode {

@@ -1,6 +1,7 @@
 import type { PhysicalMemory } from '../mmu/physical-memory.js';
 import { PAGE_SIZE } from '../mmu/physical-memory.js';
-import { buildVdso64, Vdso64Image } from '../vdso/image.js';
+import type { Vdso64Image } from '../vdso/image.js';
+import { bootImages } from './boot-images.js';
 import { VDSO_DATA_SIZE, VVAR_PAGES, VVAR_SIZE, VVAR_VCLOCK_SIZE } from '../vdso/vvar-layout.js';
 import { vvarMemory, VvarMemory } from '../vdso/vvar-writer.js';
 import { AddressSpace, PROT_EXEC, PROT_READ } from './address-space.js';
@@ -20,7 +21,7 @@ export class VdsoPages {
   readonly timeData: VvarMemory;
 
   constructor(phys: PhysicalMemory) {
-    this.image = buildVdso64();
+    this.image = bootImages().vdso;
     for (let off = 0; off < this.image.size; off += PAGE_SIZE) {
       const frame = phys.allocFrame();
       phys.bytes.set(this.image.bytes.subarray(off, off + PAGE_SIZE), frame);

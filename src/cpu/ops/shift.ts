@@ -54,7 +54,6 @@ function shiftE(cpu: Cpu, i: Insn, rawCount: number): void {
   let rHi = 0;
   let cf: number;
   let of: number;
-  const msbOf = (lo: number, hi: number): number => (size === 8 ? hi >>> 31 : (lo >>> (bits - 1)) & 1);
 
   switch (op) {
     case SHL:
@@ -66,7 +65,7 @@ function shiftE(cpu: Cpu, i: Insn, rawCount: number): void {
         r = count < 32 ? (a << count) & sizeMask(size) : 0;
         cf = count <= bits ? (a >>> (bits - count)) & 1 : 0;
       }
-      of = msbOf(r, rHi) ^ cf;
+      of = (size === 8 ? rHi >>> 31 : (r >>> (bits - 1)) & 1) ^ cf;
       break;
     case SHR:
       if (size === 8) {
@@ -78,7 +77,7 @@ function shiftE(cpu: Cpu, i: Insn, rawCount: number): void {
         r = count < 32 ? (ua >>> count) | 0 : 0;
         cf = count <= bits ? (ua >>> (count - 1)) & 1 : 0;
       }
-      of = msbOf(a, aHi);
+      of = size === 8 ? aHi >>> 31 : (a >>> (bits - 1)) & 1;
       break;
     case 7: // SAR
       if (size === 8) {

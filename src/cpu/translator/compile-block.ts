@@ -1,0 +1,80 @@
+import type { Cpu } from '../cpu.js';
+import { VEC_GP } from '../cpu-exception.js';
+import type { Insn } from '../insn.js';
+import { branchTemplates, templateFor } from './templates.js';
+
+/**
+ * The block translator (issue 6): turns a hot decoded block into one JavaScript
+ * function, which V8 then compiles to machine code. Instructions with a template
+ * (templates.ts) become straight-line code with their operands folded in; the rest call
+ * their interpreter handler, so every instruction the interpreter runs can be in a
+ * compiled block and the two always agree.
+ *
+ * Contract with the run loop (interpreter.ts): `compiled(cpu, base)` runs the block
+ * whose first instruction is at virtual address `base` and returns how many
+ * instructions completed, with cpu.rip at the next one. If an instruction raises, the
+ * function records its index in cpu.blockPos and rethrows: the run loop rolls RIP back
+ * to that instruction and delivers the exception, exactly as when interpreting.
+ * A set cpu.exitRequest (a hypercall, a write into this block's code) ends the block
+ * after the instruction that set it.
+ */
+export type CompiledBlock = (cpu: Cpu, base: number) => number;
+
+/** Called from generated code for the cases it does not inline. */
+const runtime = {
+  nonCanonical(cpu: Cpu): never {
+    cpu.raise(VEC_GP, 0, 'non-canonical address');
+  },
+  badBranch(cpu: Cpu): never {
+    cpu.raise(VEC_GP, 0, 'branch to a non-canonical address');
+  },
+  misaligned(cpu: Cpu): never {
+    cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
+  },
+};
+
+/** Instructions whose template may write memory: a write into this block's code must end it. */
+const WRITES_MEMORY = /mem\.write|cpu\.push/;
+
+export function compileBlock(insns: Insn[]): CompiledBlock {
+  const lines: string[] = [];
+  const n = insns.length;
+  let ripSet = false;
+  for (let k = 0; k < n; k++) {
+    const i = insns[k];
+    const last = k === n - 1;
+    lines.push(`k = ${k}; // ${i.def?.mnemonic ?? '?'}`);
+    const branch = last ? branchTemplates.get(i.exec) : undefined;
+    const branchCode = branch ? branch(i) : null;
+    if (branchCode !== null && branchCode !== undefined) {
+      lines.push(branchCode);
+      ripSet = true;
+      continue;
+    }
+    const template = templateFor(i);
+    const code = template ? template(i) : null;
+    if (code !== null) {
+      lines.push(code);
+      if (WRITES_MEMORY.test(code) && !last) lines.push(`if (cpu.exitRequest !== 0) { cpu.rip = base + ${i.nextOffset}; return ${k + 1}; }`);
+      continue;
+    }
+    // The interpreter's handler, with RIP at the next instruction as it expects.
+    lines.push(`cpu.rip = base + ${i.nextOffset}; I[${k}].exec(cpu, I[${k}]);`);
+    if (last) ripSet = true;
+    else lines.push(`if (cpu.exitRequest !== 0) return ${k + 1};`);
+  }
+  if (!ripSet) lines.push(`cpu.rip = base + ${insns[n - 1].nextOffset};`);
+  const source = `
+return function compiledBlock(cpu, base) {
+  const lo = cpu.lo, hi = cpu.hi, mem = cpu.mem;
+  let a = 0, x = 0, xh = 0, y = 0, yh = 0, r = 0, rh = 0, t = 0, u = 0, k = 0;
+  try {
+    ${lines.join('\n    ')}
+  } catch (e) {
+    cpu.blockPos = k;
+    throw e;
+  }
+  return ${n};
+};`;
+  return new Function('I', 'rt', source)(insns, runtime) as CompiledBlock;
+}

@@ -1,0 +1,303 @@
+import type { Handler, Insn } from '../insn.js';
+import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, testAccImm, testEG, testEImm } from '../ops/alu.js';
+import { callRel, jccRel, jmpRel, ret } from '../ops/control.js';
+import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushZ, setcc } from '../ops/data.js';
+import { shiftEImm } from '../ops/shift.js';
+import { movVW, movWV } from '../ops/sse.js';
+import { RAX } from '../registers.js';
+import { effectiveAddress, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
+
+/**
+ * Code templates for the instructions that dominate real programs. A template returns
+ * JavaScript for one instruction with its operands, sizes and immediates folded in, or
+ * null to let the block call the interpreter's handler instead (always correct). Every
+ * template implements exactly what its handler does; the translator tests run both.
+ *
+ * A template may set `cpu.rip` only when it ends the block (branches).
+ */
+export type Template = (i: Insn) => string | null;
+
+const ADD = 0;
+const OR = 1;
+const AND = 4;
+const SUB = 5;
+const XOR = 6;
+const CMP = 7;
+
+/** Reads the E operand (register or memory at `a`, which must be computed first) into x/xh. */
+function loadE(i: Insn, size: number): string {
+  if (i.rm >= 0) return size === 8 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `x = ${readReg(i.rm, size)};`;
+  return size === 8 ? `x = mem.read64(a); xh = mem.hi;` : `x = ${readMem(size)};`;
+}
+
+function storeE(i: Insn, size: number, v: string, vh: string): string {
+  return i.rm >= 0 ? writeReg(i.rm, size, v, vh) : writeMem(size, v, vh);
+}
+
+/**
+ * dst op= src for the ALU operations we inline (ADD OR AND SUB XOR CMP) at 4 and 8
+ * bytes. `dst` describes where the first operand lives; y/yh hold the second.
+ */
+function alu(op: number, size: number, loadX: string, store: (v: string, vh: string) => string, loadY: string): string | null {
+  if (![ADD, OR, AND, SUB, XOR, CMP].includes(op) || (size !== 4 && size !== 8)) return null;
+  const write = op === CMP ? '' : store('r', 'rh');
+  if (size === 4) {
+    let body: string;
+    let aux: string;
+    switch (op) {
+      case ADD: body = 'r = (x + y) | 0;'; aux = 't = (x & y) | ((x | y) & ~r);'; break;
+      case SUB:
+      case CMP: body = 'r = (x - y) | 0;'; aux = 't = (~x & y) | (~(x ^ y) & r);'; break;
+      case AND: body = 'r = x & y;'; aux = 't = 0;'; break;
+      case OR: body = 'r = x | y;'; aux = 't = 0;'; break;
+      default: body = 'r = x ^ y;'; aux = 't = 0;'; break;
+    }
+    return `${loadX} ${loadY} ${body} ${write} ${aux} ${setFlags(4, 'r', 't')}`;
+  }
+  let body: string;
+  let aux: string;
+  switch (op) {
+    case ADD:
+      body = 't = (x >>> 0) + (y >>> 0); r = t | 0; rh = (xh + yh + (t >= 4294967296 ? 1 : 0)) | 0;';
+      aux = 't = (x & y) | ((x | y) & ~r); u = (xh & yh) | ((xh | yh) & ~rh);';
+      break;
+    case SUB:
+    case CMP:
+      body = 't = (x >>> 0) - (y >>> 0); r = t | 0; rh = (xh - yh - (t < 0 ? 1 : 0)) | 0;';
+      aux = 't = (~x & y) | (~(x ^ y) & r); u = (~xh & yh) | (~(xh ^ yh) & rh);';
+      break;
+    case AND: body = 'r = x & y; rh = xh & yh;'; aux = 't = 0; u = 0;'; break;
+    case OR: body = 'r = x | y; rh = xh | yh;'; aux = 't = 0; u = 0;'; break;
+    default: body = 'r = x ^ y; rh = xh ^ yh;'; aux = 't = 0; u = 0;'; break;
+  }
+  return `${loadX} ${loadY} ${body} ${write} ${aux} ${setFlags(8, 'r', 't', 'rh', 'u')}`;
+}
+
+function yFromReg(reg: number, size: number): string {
+  return size === 8 ? `y = lo[${reg}]; yh = hi[${reg}];` : `y = ${readReg(reg, size)};`;
+}
+
+function yFromImm(i: Insn, size: number): string {
+  return size === 8 ? `y = ${i.imm}; yh = ${i.immHi};` : `y = ${i.imm};`;
+}
+
+const aluToE = (i: Insn, loadY: string): string | null => {
+  const size = i.opsize;
+  const ea = i.rm >= 0 ? '' : effectiveAddress(i);
+  const code = alu(i.sub, size, loadE(i, size), (v, vh) => storeE(i, size, v, vh), loadY);
+  return code === null ? null : ea + ' ' + code;
+};
+
+const templates = new Map<Handler, Template>([
+  [aluEG, (i) => aluToE(i, yFromReg(i.reg, i.opsize))],
+  [aluEImm, (i) => aluToE(i, yFromImm(i, i.opsize))],
+  [
+    aluGE,
+    (i) => {
+      const size = i.opsize;
+      if (size !== 4 && size !== 8) return null;
+      // y = E (register or memory), x = G.
+      const loadY = i.rm >= 0 ? yFromReg(i.rm, size) : `${effectiveAddress(i)} ${size === 8 ? 'y = mem.read64(a); yh = mem.hi;' : `y = ${readMem(size)};`}`;
+      const loadX = size === 8 ? `x = lo[${i.reg}]; xh = hi[${i.reg}];` : `x = lo[${i.reg}];`;
+      return alu(i.sub, size, `${loadY} ${loadX}`, (v, vh) => writeReg(i.reg, size, v, vh), '');
+    },
+  ],
+  [
+    aluAccImm,
+    (i) => {
+      const size = i.opsize;
+      const loadX = size === 8 ? `x = lo[${RAX}]; xh = hi[${RAX}];` : `x = lo[${RAX}];`;
+      return alu(i.sub, size, loadX, (v, vh) => writeReg(RAX, size, v, vh), yFromImm(i, size));
+    },
+  ],
+  [testEG, (i) => test(i, yFromReg(i.reg, i.opsize))],
+  [testEImm, (i) => test(i, yFromImm(i, i.opsize))],
+  [
+    testAccImm,
+    (i) => {
+      const size = i.opsize;
+      if (size !== 4 && size !== 8) return null;
+      const load = size === 8 ? `x = lo[${RAX}]; xh = hi[${RAX}];` : `x = lo[${RAX}];`;
+      return alu(AND, size, load, () => '', yFromImm(i, size));
+    },
+  ],
+  [
+    movEG,
+    (i) => {
+      const size = i.opsize;
+      const v = size === 8 ? `lo[${i.reg}]` : readReg(i.reg, size);
+      const vh = size === 8 ? `hi[${i.reg}]` : '0';
+      if (i.rm >= 0) return size === 8 ? `lo[${i.rm}] = lo[${i.reg}]; hi[${i.rm}] = hi[${i.reg}];` : writeReg(i.rm, size, v);
+      return `${effectiveAddress(i)} ${writeMem(size, v, vh)}`;
+    },
+  ],
+  [
+    movGE,
+    (i) => {
+      const size = i.opsize;
+      if (i.rm >= 0) return size === 8 ? `lo[${i.reg}] = lo[${i.rm}]; hi[${i.reg}] = hi[${i.rm}];` : writeReg(i.reg, size, readReg(i.rm, size));
+      if (size === 8) return `${effectiveAddress(i)} x = mem.read64(a); ${writeReg(i.reg, 8, 'x', 'mem.hi')}`;
+      return `${effectiveAddress(i)} ${writeReg(i.reg, size, readMem(size))}`;
+    },
+  ],
+  [
+    movEImm,
+    (i) => {
+      if (i.rm >= 0) return writeReg(i.rm, i.opsize, String(i.imm), String(i.immHi));
+      return `${effectiveAddress(i)} ${writeMem(i.opsize, String(i.imm), String(i.immHi))}`;
+    },
+  ],
+  [movZImm, (i) => writeReg(i.reg, i.opsize, String(i.imm), String(i.immHi))],
+  [
+    lea,
+    (i) => {
+      if (i.rm >= 0 || i.addrsize !== 8 || (i.opsize !== 8 && i.opsize !== 4)) return null;
+      // Exact 64-bit sum in halves, no canonical check (LEA is arithmetic).
+      const addr = i.ripRelative
+        ? `a = base + ${i.nextOffset + i.disp}; r = a | 0; rh = Math.floor(a / 4294967296) | 0;`
+        : `t = (lo[${i.base}] >>> 0) + (lo[${i.index}] >>> 0) * ${i.scale} + ${i.disp >>> 0}; x = Math.floor(t / 4294967296); r = t | 0; ` +
+          `rh = (hi[${i.base}] + hi[${i.index}] * ${i.scale} + ${i.disp < 0 ? -1 : 0} + x) | 0;`;
+      return `${addr} ${writeReg(i.reg, i.opsize, 'r', 'rh')}`;
+    },
+  ],
+  [
+    movx,
+    (i) => {
+      const srcSize = Math.abs(i.sub);
+      const load = i.rm >= 0 ? `x = ${readReg(i.rm, srcSize)};` : `${effectiveAddress(i)} x = ${readMem(srcSize)};`;
+      const ext = i.sub < 0 ? (srcSize === 1 ? 'x = (x << 24) >> 24;' : 'x = (x << 16) >> 16;') : '';
+      if (i.opsize === 2) return `${load} ${ext} ${writeReg(i.reg, 2, 'x')}`;
+      return `${load} ${ext} ${writeReg(i.reg, i.opsize, 'x', i.sub < 0 ? 'x >> 31' : '0')}`;
+    },
+  ],
+  [
+    movsxd,
+    (i) => {
+      if (i.opsize !== 8) return null;
+      const load = i.rm >= 0 ? `x = lo[${i.rm}];` : `${effectiveAddress(i)} x = mem.read32(a);`;
+      return `${load} lo[${i.reg}] = x; hi[${i.reg}] = x >> 31;`;
+    },
+  ],
+  [pushZ, (i) => (i.opsize === 8 ? `cpu.push64(lo[${i.reg}], hi[${i.reg}]);` : null)],
+  [popZ, (i) => (i.opsize === 8 ? `x = cpu.pop64(); lo[${i.reg}] = x; hi[${i.reg}] = cpu.resHi;` : null)],
+  [
+    incDecE,
+    (i) => {
+      const size = i.opsize;
+      if (size !== 4 || i.rm < 0) return null;
+      // INC/DEC keep CF: materialise it first, then encode CF, OF, AF in the aux word.
+      const op = i.sub === 0 ? '+' : '-';
+      const of = i.sub === 0 ? 'r === -2147483648' : 'r === 2147483647';
+      return `t = cpu.getCF(); x = lo[${i.rm}]; r = (x ${op} 1) | 0; lo[${i.rm}] = r; hi[${i.rm}] = 0; ` +
+        `cpu.setFlagsCOA(r, 0, 4, t, ${of} ? 1 : 0, (r & 0xf) === ${i.sub === 0 ? 0 : 0xf} ? 1 : 0);`;
+    },
+  ],
+  [
+    cmov,
+    (i) => {
+      const size = i.opsize;
+      if (size !== 4 && size !== 8) return null;
+      const load = i.rm >= 0 ? (size === 8 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `x = lo[${i.rm}];`) : `${effectiveAddress(i)} ${size === 8 ? 'x = mem.read64(a); xh = mem.hi;' : 'x = mem.read32(a);'}`;
+      const write = size === 8 ? `lo[${i.reg}] = x; hi[${i.reg}] = xh;` : `lo[${i.reg}] = x; hi[${i.reg}] = 0;`;
+      const otherwise = size === 4 ? ` else hi[${i.reg}] = 0;` : '';
+      return `${load} if (cpu.cond(${i.sub})) { ${write} }${otherwise}`;
+    },
+  ],
+  [
+    setcc,
+    (i) => (i.rm >= 0 ? writeReg(i.rm, 1, `cpu.cond(${i.sub}) ? 1 : 0`) : `${effectiveAddress(i)} mem.write8(a, cpu.cond(${i.sub}) ? 1 : 0);`),
+  ],
+  [
+    shiftEImm,
+    (i) => {
+      const size = i.opsize;
+      const op = i.sub === 6 ? 4 : i.sub;
+      if (size !== 4 || i.rm < 0 || (op !== 4 && op !== 5 && op !== 7)) return rotateTemplate(i);
+      const count = i.imm & 0x1f;
+      if (count === 0) return '';
+      const rm = i.rm;
+      // SHL: CF = bit (32 - count), OF = MSB(result) ^ CF; SHR: CF = bit (count - 1), OF = MSB(source);
+      // SAR: CF = bit (count - 1), OF = 0 (SDM Vol. 2B, SAL/SAR/SHL/SHR).
+      const body =
+        op === 4
+          ? `r = x << ${count}; t = (x >>> ${32 - count}) & 1; u = (r >>> 31) ^ t;`
+          : op === 5
+            ? `r = (x >>> ${count}) | 0; t = (x >>> ${count - 1}) & 1; u = x >>> 31;`
+            : `r = x >> ${count}; t = (x >> ${count - 1}) & 1; u = 0;`;
+      return `x = lo[${rm}]; ${body} lo[${rm}] = r; hi[${rm}] = 0; cpu.setFlagsCOA(r, 0, 4, t, u, 0);`;
+    },
+  ],
+  [nop, () => ''],
+  [movVW, (i) => xmmMove(i, true)],
+  [movWV, (i) => xmmMove(i, false)],
+]);
+
+/**
+ * MOVDQA/MOVDQU/MOVAPS/MOVUPS and friends: 128-bit copies as four 32-bit lanes, with the
+ * alignment check of the aligned forms (#GP, SDM Vol. 2B MOVDQA).
+ */
+function xmmMove(i: Insn, load: boolean): string | null {
+  const x = 'cpu.xmm';
+  const reg = i.reg * 4;
+  if (i.rm >= 0) {
+    const rm = i.rm * 4;
+    const [d, s] = load ? [reg, rm] : [rm, reg];
+    return `${x}[${d}] = ${x}[${s}]; ${x}[${d + 1}] = ${x}[${s + 1}]; ${x}[${d + 2}] = ${x}[${s + 2}]; ${x}[${d + 3}] = ${x}[${s + 3}];`;
+  }
+  const align = i.sub === 1 ? `if (a % 16 !== 0) rt.misaligned(cpu);` : '';
+  if (load) {
+    return `${effectiveAddress(i)} ${align} ${x}[${reg}] = mem.read64(a); ${x}[${reg + 1}] = mem.hi; ${x}[${reg + 2}] = mem.read64(a + 8); ${x}[${reg + 3}] = mem.hi;`;
+  }
+  return `${effectiveAddress(i)} ${align} mem.write64(a + 8, ${x}[${reg + 2}], ${x}[${reg + 3}]); mem.write64(a, ${x}[${reg}], ${x}[${reg + 1}]);`;
+}
+
+/**
+ * ROL/ROR r32, imm8: only CF and OF change (SDM Vol. 2B, RCL/RCR/ROL/ROR): CF is the bit
+ * rotated into the far end, OF as for a count of 1 (defined there, computed the same
+ * way otherwise, like the interpreter).
+ */
+function rotateTemplate(i: Insn): string | null {
+  if (i.opsize !== 4 || i.rm < 0 || (i.sub !== 0 && i.sub !== 1)) return null;
+  const count = i.imm & 0x1f;
+  if (count === 0) return '';
+  const rm = i.rm;
+  const body =
+    i.sub === 0
+      ? `r = (x << ${count}) | (x >>> ${32 - count}); t = r & 1; u = (r >>> 31) ^ t;`
+      : `r = (x >>> ${count}) | (x << ${32 - count}); t = r >>> 31; u = t ^ ((r >>> 30) & 1);`;
+  return `x = lo[${rm}]; ${body} lo[${rm}] = r; hi[${rm}] = 0; cpu.setStatusFlags(0x801, t | (u << 11));`;
+}
+
+function test(i: Insn, loadY: string): string | null {
+  const size = i.opsize;
+  if (size !== 4 && size !== 8) return null;
+  const ea = i.rm >= 0 ? '' : effectiveAddress(i);
+  return ea + ' ' + alu(AND, size, loadE(i, size), () => '', loadY);
+}
+
+/**
+ * Block-ending templates: they set cpu.rip themselves. `next` is the offset of the
+ * following instruction from the block's start.
+ */
+const CHECK_TARGET = 'if (a < -140737488355328 || a >= 140737488355328) rt.badBranch(cpu);';
+
+export const branchTemplates = new Map<Handler, (i: Insn) => string | null>([
+  [jmpRel, (i) => `a = base + ${i.nextOffset + i.imm}; ${CHECK_TARGET} cpu.rip = a;`],
+  [
+    jccRel,
+    (i) => `if (cpu.cond(${i.sub})) { a = base + ${i.nextOffset + i.imm}; ${CHECK_TARGET} cpu.rip = a; } else cpu.rip = base + ${i.nextOffset};`,
+  ],
+  [callRel, (i) => `a = base + ${i.nextOffset + i.imm}; cpu.pushAddress(base + ${i.nextOffset}); ${CHECK_TARGET} cpu.rip = a;`],
+  [
+    ret,
+    (i) =>
+      i.sub
+        ? null
+        : `x = cpu.pop64(); a = cpu.resHi * 4294967296 + (x >>> 0); ${CHECK_TARGET} cpu.rip = a;`,
+  ],
+]);
+
+export function templateFor(i: Insn): Template | undefined {
+  return templates.get(i.exec);
+}
+
