@@ -6,6 +6,7 @@
 import { decode } from '../../src/cpu/decoder.js';
 import { SEGOVR_GS } from '../../src/cpu/insn.js';
 import { OPCODES } from '../../src/cpu/opcodes.js';
+import { compileBlock } from '../../src/cpu/translator/compile-block.js';
 import { raisedFrom, TestMachine } from '../cpu/test-machine.js';
 import {
   bytesToHex, CODE_BASE, COMPARED_FLAGS, DATA_BASE, defaultFx, defaultGpr, FX_NAMES, fxGet, fxSet, GPR_NAMES, GS_BASE,
@@ -43,7 +44,12 @@ export class GoldenMachine {
    */
   readonly fxInstructions = OPCODES.defs.some((d) => d.mnemonic.startsWith('fxrstor')) && OPCODES.defs.some((d) => d.mnemonic.startsWith('fxsave'));
 
-  constructor() {
+  /**
+   * `translate`: run each instruction as a one-instruction block compiled by the block
+   * translator (src/cpu/translator) instead of calling its handler, so the vectors check
+   * the translator's templates against the host CPU too.
+   */
+  constructor(private readonly translate = false) {
     const m = this.m;
     this.codeFrames = [m.map(CODE_BASE), m.map(CODE_BASE + 0x1000)];
     this.dataFrames = [m.map(DATA_BASE, { nx: true }), m.map(DATA_BASE + 0x1000, { nx: true })];
@@ -102,8 +108,14 @@ export class GoldenMachine {
       const start = rip;
       try {
         const insn = decode(OPCODES, (o) => m.mmu.bytes[m.mmu.translateExec(start + o)]);
-        cpu.rip = start + insn.length;
-        insn.exec(cpu, insn);
+        if (this.translate) {
+          insn.offset = 0;
+          insn.nextOffset = insn.length;
+          compileBlock([insn])(cpu, start);
+        } else {
+          cpu.rip = start + insn.length;
+          insn.exec(cpu, insn);
+        }
         rip = cpu.rip;
       } catch (e) {
         let raised;

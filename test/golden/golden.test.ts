@@ -94,9 +94,9 @@ describe('golden vectors from the host CPU', () => {
     }
   });
 
-  for (const file of files) {
-    it(`agrees with the host on ${file}`, () => {
-      const machine = new GoldenMachine();
+  for (const [file, translate] of files.flatMap((f) => [[f, false], [f, true]] as const)) {
+    it(`agrees with the host on ${file}${translate ? ' through the block translator' : ''}`, () => {
+      const machine = new GoldenMachine(translate);
       const failures: string[] = [];
       const failedForms = new Map<string, number>();
       const list = all.get(file)!;

@@ -83,7 +83,9 @@ function yFromImm(i: Insn, size: number): string {
 
 const aluToE = (i: Insn, loadY: string): string | null => {
   const size = i.opsize;
-  const ea = i.rm >= 0 ? '' : effectiveAddress(i);
+  // A read-modify-write destination is checked for writing before it is read, so a
+  // fault reports W in its error code (Cpu.eaRmw).
+  const ea = i.rm >= 0 ? '' : effectiveAddress(i) + (i.sub === CMP ? '' : ` mem.checkWrite(a, ${size});`);
   const code = alu(i.sub, size, loadE(i, size), (v, vh) => storeE(i, size, v, vh), loadY);
   return code === null ? null : ea + ' ' + code;
 };
@@ -214,7 +216,7 @@ const templates = new Map<Handler, Template>([
       const op = i.sub === 6 ? 4 : i.sub;
       if (size !== 4 || i.rm < 0 || (op !== 4 && op !== 5 && op !== 7)) return rotateTemplate(i);
       const count = i.imm & 0x1f;
-      if (count === 0) return '';
+      if (count === 0) return `hi[${i.rm}] = 0;`; // a 32-bit destination is written even so
       const rm = i.rm;
       // SHL: CF = bit (32 - count), OF = MSB(result) ^ CF; SHR: CF = bit (count - 1), OF = MSB(source);
       // SAR: CF = bit (count - 1), OF = 0 (SDM Vol. 2B, SAL/SAR/SHL/SHR).
@@ -246,7 +248,8 @@ function xmmMove(i: Insn, load: boolean): string | null {
   }
   const align = i.sub === 1 ? `if (a % 16 !== 0) rt.misaligned(cpu);` : '';
   if (load) {
-    return `${effectiveAddress(i)} ${align} ${x}[${reg}] = mem.read64(a); ${x}[${reg + 1}] = mem.hi; ${x}[${reg + 2}] = mem.read64(a + 8); ${x}[${reg + 3}] = mem.hi;`;
+    // Both halves are read before the register changes: a fault leaves it intact.
+    return `${effectiveAddress(i)} ${align} x = mem.read64(a); xh = mem.hi; y = mem.read64(a + 8); ${x}[${reg}] = x; ${x}[${reg + 1}] = xh; ${x}[${reg + 2}] = y; ${x}[${reg + 3}] = mem.hi;`;
   }
   return `${effectiveAddress(i)} ${align} mem.write64(a + 8, ${x}[${reg + 2}], ${x}[${reg + 3}]); mem.write64(a, ${x}[${reg}], ${x}[${reg + 1}]);`;
 }
@@ -259,7 +262,7 @@ function xmmMove(i: Insn, load: boolean): string | null {
 function rotateTemplate(i: Insn): string | null {
   if (i.opsize !== 4 || i.rm < 0 || (i.sub !== 0 && i.sub !== 1)) return null;
   const count = i.imm & 0x1f;
-  if (count === 0) return '';
+  if (count === 0) return `hi[${i.rm}] = 0;`;
   const rm = i.rm;
   const body =
     i.sub === 0
