@@ -6,9 +6,11 @@ import { NodeHost } from '../host/node-host.js';
 import { CORE_SIGNALS, SIGNAL_DESCRIPTIONS, SIGNAL_NAMES } from '../kernel/signals.js';
 import { collectStats, formatStats } from './stats.js';
 import { StraceWriter } from './strace.js';
+import { formatVdsoCall } from '../debugger/syscall-format.js';
 
 export interface RunOptions {
   strace?: boolean;
+  traceVdso?: boolean;
   memory?: string;
   cpu?: string;
   maxInsns?: string;
@@ -85,6 +87,7 @@ export function runCommand(file: string, args: string[], options: RunOptions): n
     return EXIT_USAGE;
   }
   if (options.strace) machine.kernel.observer = new StraceWriter(machine.kernel, (line) => process.stderr.write(line + '\n'));
+  if (options.traceVdso) machine.kernel.vdsoObserver = (symbol) => process.stderr.write(formatVdsoCall(symbol, machine.cpu) + '\n');
   try {
     machine.load({ image, path, execPath: file, argv: [file, ...args], envp: Object.entries(process.env).map(([k, v]) => `${k}=${v}`) });
   } catch (e) {

@@ -140,7 +140,7 @@ describe('formatting', () => {
   it('system calls as strace prints them', () => {
     const m = machine('bin/write-syscall');
     expect(formatCall(m, 'syscall', 'write', [1, 0x402000, 36, 0, 0, 0])).toBe('write(1, "Hello from the syscall instructi"..., 36)');
-    expect(formatCall(m, 'syscall', 'openat', [-100, 0x402000, 0, 0, 0, 0])).toBe('openat(AT_FDCWD, "Hello from the syscall instruction!\\n", 0, 0)');
+    expect(formatCall(m, 'syscall', 'openat', [-100, 0x402000, 0, 0, 0, 0])).toBe('openat(AT_FDCWD, "Hello from the syscall instruction!\\n", O_RDONLY)');
     expect(formatCall(m, 'int80', 'clock_gettime', [1, 0xfffff000, 0, 0, 0, 0])).toBe('clock_gettime(CLOCK_MONOTONIC, 0xfffff000)');
     expect(formatResult(-2)).toBe('-1 ENOENT (No such file or directory)');
     expect(formatResult(0x4ac000)).toBe('0x4ac000');
