@@ -31,9 +31,12 @@ program
   .option('--max-insns <n>', 'stop after n instructions (exit status 124)')
   .option('--trace <file>', 'write each user instruction address to FILE, in native-trace format')
   .option('--trace-regs', 'with --trace: registers and flags too (native-trace -r)')
+  .option('--gdb <host:port>', 'wait for gdb on a loopback HOST:PORT (gdb: target remote HOST:PORT) and let it drive the program')
   .passThroughOptions()
   .action((elf: string, args: string[], options) => {
-    process.exitCode = runCommand(elf, args, options);
+    const status = runCommand(elf, args, options);
+    if (typeof status === 'number') process.exitCode = status;
+    else void status.then((s) => (process.exitCode = s));
   });
 
 const vdso = program.command('vdso').description('the vDSO image the kernel maps into every process');

@@ -4,6 +4,8 @@ import { ElfError } from '../loader/elf.js';
 import { Machine, MachineOptions, RunOutcome } from '../machine.js';
 import { NodeHost } from '../host/node-host.js';
 import { CORE_SIGNALS, SIGNAL_DESCRIPTIONS, SIGNAL_NAMES } from '../kernel/signals.js';
+import { parseGdbAddress } from '../debugger/gdb/address.js';
+import { runUnderGdb } from '../debugger/gdb/server.js';
 import { collectStats, formatStats } from './stats.js';
 import { StraceWriter } from './strace.js';
 import { formatVdsoCall } from '../debugger/syscall-format.js';
@@ -24,6 +26,7 @@ export interface RunOptions {
   vsyscall?: string;
   stats?: boolean;
   statsJson?: string;
+  gdb?: string;
 }
 
 /** Exit statuses of the emulator itself, chosen as a shell chooses them. */
@@ -64,8 +67,11 @@ export function machineOptions(options: RunOptions): Omit<MachineOptions, 'host'
   };
 }
 
-/** `x64emu run <elf> [args...]`: runs a guest as if the shell had exec'd it. */
-export function runCommand(file: string, args: string[], options: RunOptions): number {
+/**
+ * `x64emu run <elf> [args...]`: runs a guest as if the shell had exec'd it. With
+ * `--gdb` the run waits on gdb, so the status comes later, as a promise.
+ */
+export function runCommand(file: string, args: string[], options: RunOptions): number | Promise<number> {
   const path = resolve(file);
   let image: Uint8Array;
   try {
@@ -78,9 +84,16 @@ export function runCommand(file: string, args: string[], options: RunOptions): n
   }
   let machine: Machine;
   let limit = Infinity;
+  let gdb: { host: string; port: number } | undefined;
   try {
     machine = new Machine({ host: new NodeHost(), ...machineOptions(options) });
     limit = integer('max-insns', options.maxInsns, 1, Number.MAX_SAFE_INTEGER) ?? Infinity;
+    if (options.gdb !== undefined) {
+      const parsed = parseGdbAddress(options.gdb);
+      if ('error' in parsed) throw new UsageError(parsed.error);
+      if (options.trace) throw new UsageError('--gdb and --trace cannot be used together');
+      gdb = parsed;
+    }
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`x64emu: ${e.message}\n`);
@@ -97,6 +110,15 @@ export function runCommand(file: string, args: string[], options: RunOptions): n
     }
     throw e;
   }
+  if (gdb) {
+    return runUnderGdb(machine, gdb, (line) => process.stderr.write(line + '\n'), limit).then(
+      (outcome) => finishRun(file, machine, outcome, options),
+      (e: unknown) => {
+        process.stderr.write(`x64emu: --gdb: ${e instanceof Error ? e.message : String(e)}\n`);
+        return EXIT_MACHINE_FAILURE;
+      },
+    );
+  }
   let outcome: RunOutcome;
   if (options.trace) {
     const fd = openSync(options.trace, 'w');
@@ -105,6 +127,11 @@ export function runCommand(file: string, args: string[], options: RunOptions): n
   } else {
     outcome = machine.run(limit);
   }
+  return finishRun(file, machine, outcome, options);
+}
+
+/** Reports how the run ended and writes the statistics; returns the exit status. */
+function finishRun(file: string, machine: Machine, outcome: RunOutcome, options: RunOptions): number {
   const status = reportOutcome(file, outcome);
   if (options.stats || options.statsJson) {
     const stats = collectStats(machine);
