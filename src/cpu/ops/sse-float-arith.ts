@@ -1,9 +1,10 @@
 import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import {
-  A, B, begin, dazD, dazS, end, endStep, env, FAST_BITS, FAST_MASK, memDouble, memSingle, normalOrZeroD, normalOrZeroS, viewsOf, exponentOf, FMT_D, FMT_S, IE, inputD, inputS, invalidD, invalidS, isNegative, ldexp,
-  loadReg, loadW, MAX_D, MAX_S, MIN_NORMAL_D, MIN_NORMAL_S, nanResultD, nanResultS, productError, quietD, quietS,
-  R, RC_DOWN, roundTo, SD, SF, SI, storeReg, T, ZE,
+  A, B, begin, dazD, dazS, end, endStep, env, exponentOf, FAST_BITS, FAST_MASK, FMT_D, FMT_S, IE, inputD, inputS,
+  invalidD, invalidS, isNegative, ldexp, loadReg, loadW, MAX_D, MAX_S, memDouble, memSingle, MIN_NORMAL_D,
+  MIN_NORMAL_S, nanResultD, nanResultS, normalOrZeroD, normalOrZeroS, productError, quietD, quietS, R, RC_DOWN,
+  roundTo, SD, SF, SI, storeReg, T, viewsOf, ZE,
 } from './sse-float-core.js';
 
 /**
@@ -14,7 +15,9 @@ import {
  * Lane primitives work on staging slots (sse-float-core.ts): `x` and `y` are the
  * operands, `r` the result, counted in elements of the precision (floats for *S,
  * doubles for *D). Each has a fast path for the common case (see env.fast) and an exact
- * path that handles NaNs, infinities, DAZ/DE, rounding modes and the flags.
+ * path that handles NaNs, infinities, DAZ/DE, rounding modes and the flags. The
+ * PS/PD/SS/SD handlers first try the same common case directly on the registers
+ * (fastS/fastD), without staging.
  */
 
 export const OP_ADD = 0;

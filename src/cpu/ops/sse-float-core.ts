@@ -317,7 +317,7 @@ function roundInt(m: number, tail: number, mode: number): number {
   return f === 0 && tail < 0 ? fl : fl + 1;
 }
 
-/** Precision, minimum and maximum exponent of the destination format. */
+/** Destination formats of roundTo: binary32, binary64. */
 export const FMT_S = 0;
 export const FMT_D = 1;
 
@@ -325,8 +325,9 @@ export const FMT_D = 1;
  * Rounds the exact value (hi + lo) * 2^e to binary32 (FMT_S) or binary64 (FMT_D) under
  * env.rc, records PE/UE/OE in env.post, and applies FTZ. hi is a non-zero finite double,
  * lo a tail of hi's sign-relative remainder (|lo| at most half an ulp of hi; only its
- * sign counts). Tininess is detected after rounding, as x86 does for SSE (SDM Vol. 1
- * §4.9.1.5): the value rounded with an unbounded exponent range is below 2^emin.
+ * sign counts). Tininess is detected after rounding (the value rounded with an
+ * unbounded exponent range is below 2^emin), as the host CPU does (SDM Vol. 1 §4.9.1.5
+ * allows either; tools/sse-golden/README.md has the vector that decides).
  */
 export function roundTo(hi: number, lo: number, e: number, fmt: number): number {
   const p = fmt === FMT_D ? 53 : 24;
