@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, manifest, runFixture } from './run-fixture.js';
+import { FIXTURES, type ManifestEntry, manifest, runFixture } from './run-fixture.js';
 
 /**
  * Every fixture runs in the emulator and must print exactly what the same binary
@@ -9,7 +9,13 @@ import { FIXTURES, manifest, runFixture } from './run-fixture.js';
  * end with the same status.
  */
 describe('fixtures match their native runs', () => {
-  for (const entry of manifest()) {
+  for (const entry of manifest() as Array<ManifestEntry & { knownFailing?: string }>) {
+    // An entry marked "knownFailing" (fixtures/README.md) is reported as skipped, with its reason,
+    // until the emulator runs it; remove the mark when it passes.
+    if (entry.knownFailing) {
+      it.skip(`${entry.name} [known failing: ${entry.knownFailing}]`, () => {});
+      continue;
+    }
     it(entry.name, () => {
       const run = runFixture(entry.binary, entry.args, entry.env);
       const expected = readFileSync(join(FIXTURES, entry.stdout), 'utf8');
