@@ -266,9 +266,12 @@ t.add('66 0F 6E /r', 'movd/movq', 'Vx,Ey', movdToXmm);
 t.add('66 0F 7E /r', 'movd/movq', 'Ey,Vx', movdFromXmm);
 t.add('F3 0F 7E /r', 'movq', 'Vx,Wq', movqLoad);
 t.add('66 0F D6 /r', 'movq', 'Wq,Vx', movqStore);
-t.add('NP 0F 12 /r', 'movlps', 'Vx,Mq', movHalfLoad, { sub: 0 });
+// NP 0F 12/16 with mod = 11b are MOVHLPS/MOVLHPS (SDM Vol. 2B); the 66 register forms are #UD.
+t.add('NP 0F 12 mem', 'movlps', 'Vx,Mq', movHalfLoad, { sub: 0 });
+t.add('NP 0F 12 reg', 'movhlps', 'Vx,Ux', movHalfLoad, { sub: 0 });
 t.add('66 0F 12 mem', 'movlpd', 'Vx,Mq', movHalfLoad, { sub: 0 });
-t.add('NP 0F 16 /r', 'movhps', 'Vx,Mq', movHalfLoad, { sub: 1 });
+t.add('NP 0F 16 mem', 'movhps', 'Vx,Mq', movHalfLoad, { sub: 1 });
+t.add('NP 0F 16 reg', 'movlhps', 'Vx,Ux', movHalfLoad, { sub: 1 });
 t.add('66 0F 16 mem', 'movhpd', 'Vx,Mq', movHalfLoad, { sub: 1 });
 t.add('NP 0F 13 /r', 'movlps', 'Mq,Vx', movHalfStore, { sub: 0 });
 t.add('66 0F 13 /r', 'movlpd', 'Mq,Vx', movHalfStore, { sub: 0 });

@@ -147,3 +147,29 @@ describe('mandatory prefixes: NP is none of 66/F2/F3 (SDM Vol. 2A §2.1.2, §3.1
     expect(dis('f3 c3')).toBe('repz ret');
   });
 });
+
+describe('NP 0F 12 / 0F 16: memory forms MOVLPS/MOVHPS, register forms MOVHLPS/MOVLHPS (SDM Vol. 2B)', () => {
+  it('names each form as objdump does; the 66 register forms are #UD', () => {
+    expect(dis('0f 12 c1')).toBe('movhlps xmm0,xmm1');
+    expect(dis('0f 12 01')).toBe('movlps xmm0,QWORD PTR [rcx]');
+    expect(dis('0f 16 c1')).toBe('movlhps xmm0,xmm1');
+    expect(dis('0f 16 01')).toBe('movhps xmm0,QWORD PTR [rcx]');
+    expect(dis('66 0f 12 01')).toBe('movlpd xmm0,QWORD PTR [rcx]');
+    expect(dis('66 0f 12 c1')).toBe('#UD'); // objdump: (bad); #UD on the host CPU
+    expect(dis('66 0f 16 c1')).toBe('#UD');
+  });
+
+  it('MOVHLPS moves the source high quadword to the low one, MOVLHPS the low to the high', () => {
+    const xmm = (m: TestMachine, n: number): number[] => Array.from(m.cpu.xmm.subarray(4 * n, 4 * n + 4), (v) => v >>> 0);
+    const setup = (m: TestMachine): void => {
+      m.cpu.xmm.set([0x00000000, 0x11111111, 0x22222222, 0x33333333], 0);
+      m.cpu.xmm.set([0x44444444, 0x55555555, 0x66666666, 0x77777777], 4);
+    };
+    const hl = run('0f 12 c1', setup); // movhlps xmm0,xmm1
+    expect(hl.vector).toBeUndefined();
+    expect(xmm(hl.m, 0)).toEqual([0x66666666, 0x77777777, 0x22222222, 0x33333333]);
+    const lh = run('0f 16 c1', setup); // movlhps xmm0,xmm1
+    expect(lh.vector).toBeUndefined();
+    expect(xmm(lh.m, 0)).toEqual([0x00000000, 0x11111111, 0x44444444, 0x55555555]);
+  });
+});
