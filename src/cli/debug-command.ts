@@ -4,6 +4,7 @@ import type { Host } from '../kernel/host.js';
 import { ElfError } from '../loader/elf.js';
 import { Machine } from '../machine.js';
 import { NodeHost } from '../host/node-host.js';
+import { createGdbServer } from '../debugger/gdb/server.js';
 import { DebugSession } from '../debugger/session.js';
 import { runRepl, writeLine } from '../debugger/repl-node.js';
 import { machineOptions, RunOptions } from './run-command.js';
@@ -67,6 +68,7 @@ export async function debugCommand(file: string, args: string[], options: DebugO
       name: file,
       print: writeLine,
       repeatOnEmpty: process.stdin.isTTY === true,
+      gdbserver: (machine, port) => createGdbServer(machine, { port }),
       observer: options.strace ? (m) => new StraceWriter(m.kernel, (line) => writeSync(2, line + '\n')) : undefined,
     });
   } catch (e) {

@@ -11,7 +11,7 @@ import { fromU64, hex64, hexAddr, hexBytes, hexSmall, ordinal, plural, quoteByte
 import { commandWords, findCommand, helpAll, helpFor, usageLine } from './help.js';
 import { DebugError, readCString, readMemory, readU64, readUpTo, translate } from './memory.js';
 import { composeObservers, recordLine, SyscallHistory, SyscallRecord } from './syscall-history.js';
-import { formatCall, formatResult } from './syscall-text.js';
+import { formatSyscallEntry, formatSyscallExit, formatSyscallResult, formatVdsoCall } from './syscall-format.js';
 import {
   auxvView, backtraceView, cpuInfoView, mapsView, pagewalkView, programSummary, registersView, stackView, vdsoView,
 } from './views.js';
@@ -608,6 +608,7 @@ export class DebugSession {
         break;
       case 'vdso':
         this.print(`Catchpoint ${stop.points.map((p) => p.id).join(', ')} (vDSO call ${stop.symbol}): user-mode code reading the vvar page; no kernel entry`);
+        this.print(`   ${formatVdsoCall(stop.symbol, machine.cpu)}`);
         break;
       case 'watch':
         this.reportWatch(stop);
@@ -647,14 +648,18 @@ export class DebugSession {
     const frame = this.machine.kernel.frame;
     if (e.kind === 'syscall-entry' || e.kind === 'syscall-exit') {
       const via = e.path === 'syscall' ? 'syscall' : e.path === 'int80' ? 'int 0x80' : 'sysenter';
-      const call = formatCall(this.machine, e.path, e.name, e.args);
+      const kernel = this.machine.kernel;
       const head = stop.points.length ? `Catchpoint ${ids}` : 'System call';
       if (e.kind === 'syscall-entry') {
-        this.print(`${head} (call to ${e.name}, ${e.path === 'syscall' ? '' : 'ia32 '}nr ${e.nr}, via ${via}): ${call}`);
+        this.print(`${head} (call to ${e.name}, ${e.path === 'syscall' ? '' : 'ia32 '}nr ${e.nr}, via ${via}): ${formatSyscallEntry(kernel, e.path, e.nr, e.name, e.args)}`);
         this.print(`   The kernel has not run the handler yet. The CPU is at CPL 0 in the entry stub, just after its vmcall;`);
         this.print(`   the user's registers are saved in pt_regs at ${hexAddr(frame.address)}, and it will return to ${this.ctx.where(frame.get('rip'))}.`);
       } else {
-        this.print(`${head} (returned from ${e.name}, via ${via}): ${call} = ${formatResult(e.result)}`);
+        // Inputs as they were at entry (the history decoded them then), outputs as the kernel left them.
+        const last = this.history.last;
+        const entry = last && last.result === e.result && last.name === e.name ? last.decoded : undefined;
+        const call = formatSyscallExit(kernel, e.path, e.nr, e.name, e.args, e.result, entry);
+        this.print(`${head} (returned from ${e.name}, via ${via}): ${call} = ${formatSyscallResult(e.path, e.name, e.args, e.result)}`);
         this.print(`   The result is in pt_regs.rax at ${hexAddr(frame.address + 10 * 8)}; the stub will restore the registers and return to ${this.ctx.where(frame.get('rip'))}.`);
       }
       return;

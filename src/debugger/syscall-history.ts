@@ -1,7 +1,7 @@
 import type { SyscallObserver } from '../kernel/kernel.js';
 import type { EntryPath } from '../kernel/syscalls/types.js';
 import type { Machine } from '../machine.js';
-import { formatCall, formatResult } from './syscall-text.js';
+import { DecodedEntry, decodeSyscallEntry, formatSyscallExit, formatSyscallLine, formatSyscallResult } from './syscall-format.js';
 
 /** One system call of the run, as the debugger's `syscalls` view lists it. */
 export interface SyscallRecord {
@@ -10,7 +10,10 @@ export interface SyscallRecord {
   path: EntryPath;
   nr: number;
   name: string;
-  /** The call with its arguments, rendered at entry (before the kernel changed memory). */
+  args: number[];
+  /** What strace's decoding read at entry (inputs before the kernel changed memory). */
+  decoded: DecodedEntry;
+  /** The call with its arguments: as at entry, then with the outputs decoded at exit. */
   call: string;
   /** The return value; undefined while the call runs (and forever for exit). */
   result?: number;
@@ -22,8 +25,9 @@ export interface SyscallRecord {
 const KEEP = 10_000;
 
 /**
- * Records every system call the kernel serves, as an observer composed with any other
- * (strace keeps working alongside the debugger).
+ * Records every system call the kernel serves, decoded by the shared strace formatter
+ * (syscall-format.ts), as an observer composed with any other (strace keeps working
+ * alongside the debugger).
  */
 export class SyscallHistory implements SyscallObserver {
   readonly records: SyscallRecord[] = [];
@@ -33,22 +37,24 @@ export class SyscallHistory implements SyscallObserver {
   constructor(private readonly machine: Machine) {}
 
   onSyscallEntry(path: EntryPath, nr: number, name: string, args: number[]): void {
-    const record: SyscallRecord = {
-      seq: ++this.total,
-      path,
-      nr,
-      name,
-      call: formatCall(this.machine, path, name, args),
-      returnRip: this.machine.kernel.frame.get('rip'),
-    };
+    const decoded = decodeSyscallEntry(this.machine.kernel, path, nr, name, args);
+    const record: SyscallRecord = { seq: ++this.total, path, nr, name, args, decoded, call: decoded.text, returnRip: this.machine.kernel.frame.get('rip') };
     this.records.push(record);
     if (this.records.length > KEEP * 1.5) this.records.splice(0, this.records.length - KEEP);
     this.current = record;
   }
 
-  onSyscallExit(_path: EntryPath, _nr: number, _name: string, _args: number[], result: number): void {
-    if (this.current) this.current.result = result;
+  onSyscallExit(path: EntryPath, nr: number, name: string, args: number[], result: number): void {
+    const r = this.current;
     this.current = null;
+    if (!r) return;
+    r.result = result;
+    r.call = formatSyscallExit(this.machine.kernel, path, nr, name, args, result, r.decoded);
+  }
+
+  /** The record of the call the kernel is handling or has just handled. */
+  get last(): SyscallRecord | undefined {
+    return this.records[this.records.length - 1];
   }
 
   /** Records after the seq number `after`. */
@@ -61,8 +67,7 @@ export class SyscallHistory implements SyscallObserver {
 
 /** `write(1, "hi\n", 3) = 3`, with `[int80] ` in front for the ia32 entries, as --strace marks them. */
 export function recordLine(r: SyscallRecord): string {
-  const mark = r.path === 'syscall' ? '' : `[${r.path}] `;
-  return `${mark}${r.call} = ${r.result === undefined ? '?' : formatResult(r.result)}`;
+  return formatSyscallLine(r.path, r.call, r.result === undefined ? undefined : formatSyscallResult(r.path, r.name, r.args, r.result), 0);
 }
 
 /** Both observers see every event (the debugger never takes strace's place). */

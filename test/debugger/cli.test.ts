@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -64,5 +64,36 @@ describe('x64emu debug', () => {
     const notElf = debug(['package.json']);
     expect(notElf.status).toBe(126);
     expect(notElf.stderr.split('\n')).toHaveLength(2);
+  });
+});
+
+function haveGdb(): boolean {
+  return spawnSync('gdb', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+describe('gdbserver in the REPL', () => {
+  if (!haveGdb()) console.log('skipping the gdbserver REPL test: gdb is not installed');
+  it.skipIf(!haveGdb())('lets the host\'s gdb step the program, then takes it back where gdb left it', async () => {
+    const child = spawn(process.execPath, [CLI, 'debug', '--no-aslr', 'fixtures/bin/write-syscall'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const waitFor = async (re: RegExp): Promise<RegExpExecArray> => {
+      for (let i = 0; i < 300; i++) {
+        const m = re.exec(out);
+        if (m) return m;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${re} in:\n${out}`);
+    };
+    child.stdin.write('break _start+0x16\ngdbserver\n');
+    const [, address] = await waitFor(/Waiting for gdb on (127\.0\.0\.1:\d+)/);
+    const gdb = spawnSync('gdb', ['-batch', '-nx', '-ex', `target remote ${address}`, '-ex', 'stepi', '-ex', 'info registers rip', '-ex', 'detach', join(ROOT, 'fixtures/bin/write-syscall')], { encoding: 'utf8', timeout: 30_000 });
+    expect(gdb.stdout).toMatch(/rip +0x401005 +0x401005 <_start\+5>/);
+    await waitFor(/gdb detached; the program is stopped where gdb left it\.\n=> 0x401005 <_start\+0x5>: mov edi,0x1 {2}\(CPL 3\)\n/);
+    child.stdin.end('continue\ncontinue\nquit\n');
+    const status = await new Promise<number | null>((r) => child.on('close', r));
+    expect(status).toBe(0);
+    expect(out).toContain('Breakpoint 1, 0x401016 <_start+0x16> (1st hit)');
+    expect(out).toContain('Program ended: it exited with status 0.');
   });
 });

@@ -154,9 +154,29 @@ describe('watchpoints', () => {
     const [set, byKernel, byUser, info] = run2.outputs.slice(3);
     expect(set[0]).toMatch(new RegExp(`^Watchpoint 2: ${buffer}, 16 bytes = `));
     expect(byKernel[0]).toBe(`Watchpoint 2: ${buffer} (16 bytes) changed`);
-    expect(byKernel).toContainEqual(expect.stringMatching(/^ {3}written by the kernel during clock_gettime\(CLOCK_MONOTONIC, 0x[0-9a-f]+\) = 0$/));
+    expect(byKernel).toContainEqual(expect.stringMatching(/^ {3}written by the kernel during clock_gettime\(CLOCK_MONOTONIC, \{tv_sec=\d+, tv_nsec=\d+\}\) = 0$/));
     expect(byUser).toContainEqual(expect.stringMatching(/^ {3}written by 0x[0-9a-f]+ <main\+0x[0-9a-f]+>: /));
     expect(info[1]).toBe(`2    watchpoint     2  ${buffer}, 16 bytes (writes)`);
+  });
+});
+
+describe('system calls decoded as strace decodes them', () => {
+  it('inputs at entry, outputs at the return, and the history keeps both', async () => {
+    const run = await debugScript('bin/vdso-probe-glibc', ['catch syscall newfstatat mmap', 'continue', 'continue', 'continue', 'continue', 'syscalls 2']);
+    expect(run.outputs[1][0]).toBe('Catchpoint 1 (call to mmap, nr 9, via syscall): mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)');
+    expect(run.outputs[2][0]).toMatch(/^Catchpoint 1 \(returned from mmap, via syscall\): mmap\(NULL, 4096, PROT_READ\|PROT_WRITE, MAP_PRIVATE\|MAP_ANONYMOUS, -1, 0\) = 0x7ffff7[0-9a-f]{6}$/);
+    expect(run.outputs[3][0]).toMatch(/^Catchpoint 1 \(call to newfstatat, nr 262, via syscall\): newfstatat\(1, "", 0x7fff[0-9a-f]+, AT_EMPTY_PATH\)$/);
+    expect(run.outputs[4][0]).toMatch(/^Catchpoint 1 \(returned from newfstatat, via syscall\): newfstatat\(1, "", \{st_mode=S_IF\w+\|0\d+, st_size=0, \.\.\.\}, AT_EMPTY_PATH\) = 0$/);
+    expect(run.outputs[5].slice(-3, -1)).toEqual([
+      expect.stringMatching(/^ +\d+ {2}mmap\(NULL, 4096, .*\) = 0x7ffff7[0-9a-f]{6}$/),
+      expect.stringMatching(/^ +\d+ {2}newfstatat\(1, "", \{st_mode=.*\}, AT_EMPTY_PATH\) = 0$/),
+    ]);
+  });
+
+  it('a vDSO catchpoint shows the call with its arguments from the registers', async () => {
+    const run = await debugScript('bin/vdso-probe-glibc', ['catch vdso', 'continue', 'continue']);
+    expect(run.outputs[1][1]).toMatch(/^ {3}\[vdso\] __vdso_clock_gettime\(CLOCK_REALTIME, 0x7fff[0-9a-f]+\)$/);
+    expect(run.outputs[2][1]).toMatch(/^ {3}\[vdso\] __vdso_clock_gettime\(CLOCK_MONOTONIC, 0x7fff[0-9a-f]+\)$/);
   });
 });
 

@@ -7,7 +7,6 @@ import { evaluate, evaluateAddress } from '../../src/debugger/expr.js';
 import { fromU64, hex64, hexAddr, quoteBytes, toU64 } from '../../src/debugger/format.js';
 import { DebugError, readCString, readMemory, readU64, translate } from '../../src/debugger/memory.js';
 import { elfSymbols, SymbolTable } from '../../src/debugger/symbols.js';
-import { formatCall, formatResult } from '../../src/debugger/syscall-text.js';
 import { MemoryHost } from '../../src/kernel/host.js';
 import { parseElf } from '../../src/loader/elf.js';
 import { Machine } from '../../src/machine.js';
@@ -135,15 +134,5 @@ describe('formatting', () => {
     expect(toU64(-1)).toBe(2n ** 64n - 1n);
     expect(fromU64(0xffffffff81000000n)).toBe(-0x7f000000);
     expect(quoteBytes(new TextEncoder().encode('a"b\\\n\x01'))).toBe('"a\\"b\\\\\\n\\x01"');
-  });
-
-  it('system calls as strace prints them', () => {
-    const m = machine('bin/write-syscall');
-    expect(formatCall(m, 'syscall', 'write', [1, 0x402000, 36, 0, 0, 0])).toBe('write(1, "Hello from the syscall instructi"..., 36)');
-    expect(formatCall(m, 'syscall', 'openat', [-100, 0x402000, 0, 0, 0, 0])).toBe('openat(AT_FDCWD, "Hello from the syscall instruction!\\n", O_RDONLY)');
-    expect(formatCall(m, 'int80', 'clock_gettime', [1, 0xfffff000, 0, 0, 0, 0])).toBe('clock_gettime(CLOCK_MONOTONIC, 0xfffff000)');
-    expect(formatResult(-2)).toBe('-1 ENOENT (No such file or directory)');
-    expect(formatResult(0x4ac000)).toBe('0x4ac000');
-    expect(formatResult(14)).toBe('14');
   });
 });
