@@ -147,6 +147,8 @@ export class Machine {
     }
   }
 
+  private lastTick = 0;
+
   /** Seconds spent in `run`, from the first guest instruction to the end. */
   wallSeconds = 0;
 
@@ -219,7 +221,11 @@ export class Machine {
       const left = maxInstructions - this.cpu.retired;
       if (left <= 0) return { kind: 'limit', instructions: this.cpu.retired };
       const reason = this.interp.run(Math.min(slice, left));
-      this.kernel.time.publish(); // the timekeeping tick
+      // The timekeeping tick, about once per million instructions (not per system call).
+      if (this.cpu.retired - this.lastTick >= slice) {
+        this.lastTick = this.cpu.retired;
+        this.kernel.time.publish();
+      }
       const outcome = this.afterExit(reason);
       if (outcome) return outcome;
     }

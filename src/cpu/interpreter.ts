@@ -34,6 +34,10 @@ export class Block {
   ) {}
 }
 
+/** Entries of the RIP → block cache (a power of two). */
+const RIP_CACHE_SIZE = 4096;
+const RIP_CACHE_MASK = RIP_CACHE_SIZE - 1;
+
 /** Executions of a block before it is compiled: cold code is not worth the compile. */
 const COMPILE_THRESHOLD = 16;
 
@@ -217,11 +221,33 @@ export class Interpreter {
     };
   }
 
+  /**
+   * The block to run at `rip`. A small direct-mapped cache by virtual address skips the
+   * page walk and the map lookup for the blocks of hot loops; it is forgotten whenever
+   * any translation or any cached code changes, so it never outlives what it saw.
+   */
   private blockAt(rip: number): Block {
-    const physical = this.cpu.mem.translateExec(rip);
-    const cached = this.blocks.get(physical);
-    if (cached) return cached;
-    return this.buildBlock(rip, physical);
+    const mem = this.cpu.mem;
+    if (mem.mappingGeneration !== this.ripCacheGeneration) this.clearRipCache();
+    // Separate entries per privilege: a block cached at CPL 0 must not let CPL 3 skip
+    // the page walk's U/S check.
+    const slot = (rip & RIP_CACHE_MASK) + (mem.userMode ? RIP_CACHE_SIZE : 0);
+    if (this.ripCacheTags[slot] === rip) return this.ripCacheBlocks[slot]!;
+    const physical = mem.translateExec(rip);
+    const block = this.blocks.get(physical) ?? this.buildBlock(rip, physical);
+    this.ripCacheTags[slot] = rip;
+    this.ripCacheBlocks[slot] = block;
+    return block;
+  }
+
+  private readonly ripCacheTags = new Float64Array(2 * RIP_CACHE_SIZE).fill(NaN);
+  private readonly ripCacheBlocks: Array<Block | null> = new Array(2 * RIP_CACHE_SIZE).fill(null);
+  private ripCacheGeneration = -1;
+
+  private clearRipCache(): void {
+    this.ripCacheTags.fill(NaN);
+    this.ripCacheBlocks.fill(null);
+    this.ripCacheGeneration = this.cpu.mem.mappingGeneration;
   }
 
   private buildBlock(rip: number, physical: number): Block {
@@ -270,6 +296,7 @@ export class Interpreter {
   invalidateFrame(frame: number): void {
     const list = this.blocksInFrame.get(frame);
     if (!list) return;
+    this.ripCacheGeneration = -1;
     this.blocksInFrame.delete(frame);
     for (const block of list) {
       if (this.blocks.get(block.physical) === block) this.blocks.delete(block.physical);

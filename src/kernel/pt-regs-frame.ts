@@ -3,6 +3,7 @@ import { PT_REGS_NAMES, PT_REGS_SLOT_OF_GPR, PtRegName } from './pt-regs.js';
 
 const TWO_POW_32 = 4294967296;
 const SLOTS = PT_REGS_NAMES.length;
+const SLOT_OF = Object.fromEntries(PT_REGS_NAMES.map((n, i) => [n, i])) as Record<PtRegName, number>;
 
 /**
  * A working copy of the pt_regs frame the entry stub pushed: loaded from the kernel
@@ -27,7 +28,7 @@ export class PtRegsFrame {
   }
 
   slot(name: PtRegName): number {
-    return PT_REGS_NAMES.indexOf(name);
+    return SLOT_OF[name];
   }
 
   /** A register as a signed number (exact within ±2^53). */

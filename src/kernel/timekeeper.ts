@@ -81,6 +81,7 @@ export class Timekeeper implements TscSource {
       const unit = NSEC << BigInt(this.shift);
       return { sec: snsec / unit, snsec: snsec % unit };
     };
+    this.snapshot = null;
     this.writer.update({
       cycleLast: now,
       mult: this.mult,
@@ -91,9 +92,13 @@ export class Timekeeper implements TscSource {
     });
   }
 
+  /** vvar as last published, read back once per tick rather than once per system call. */
+  private snapshot: ReturnType<typeof readVvar> | null = null;
+
   /** clock_gettime for the clocks vvar describes; null for the others (CPU-time clocks, bad ids). */
   clockGettime(clock: number): { sec: number; nsec: number } | null {
-    const r = vdsoClockGettime(readVvar(this.vvar), clock, BigInt(this.tscNow()));
+    this.snapshot ??= readVvar(this.vvar);
+    const r = vdsoClockGettime(this.snapshot, clock, BigInt(this.tscNow()));
     return r ? { sec: Number(r.sec), nsec: Number(r.nsec) } : null;
   }
 

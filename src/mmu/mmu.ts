@@ -241,6 +241,13 @@ export class Mmu {
    * Returns the physical address, or -1 with the would-be error code in `probeError`.
    */
   probe(addr: number, access: number, user: boolean): number {
+    // A TLB hit answers at once: a write entry exists only after a write walk (Dirty set)
+    // and never for a frame holding code, so a write hit needs nothing more.
+    if (access !== ACCESS_EXEC) {
+      const vpn = Math.floor(addr / PAGE_SIZE);
+      const i = (vpn & TLB_MASK) + (user ? USER_SET : 0);
+      if ((access === ACCESS_READ ? this.tagRead[i] : this.tagWrite[i]) === vpn) return this.frameOf[i] + (addr - vpn * PAGE_SIZE);
+    }
     const r = this.walkAndFill(addr, access, user);
     if (!r.ok) {
       this.probeError = r.errorCode;
@@ -276,8 +283,15 @@ export class Mmu {
     for (let i = 0; i < 2 * TLB_SIZE; i++) if (this.frameOf[i] === frame) this.tagWrite[i] = NaN;
   }
 
+  /**
+   * Counts changes to translations (invalidations and flushes), so caches keyed by
+   * virtual address (the interpreter's RIP → block cache) know when to forget.
+   */
+  mappingGeneration = 0;
+
   /** CR3 load: drop every non-global entry (SDM Vol. 3A §4.10.4.1). */
   flushNonGlobal(): void {
+    this.mappingGeneration++;
     for (let i = 0; i < 2 * TLB_SIZE; i++) {
       if (!this.globalEntry[i]) {
         this.tagRead[i] = NaN;
@@ -289,6 +303,7 @@ export class Mmu {
 
   /** INVLPG, or the kernel changing one mapping: drop that page in both sets. */
   invalidatePage(addr: number): void {
+    this.mappingGeneration++;
     const vpn = Math.floor(addr / PAGE_SIZE);
     for (const i of [vpn & TLB_MASK, (vpn & TLB_MASK) + USER_SET]) {
       this.tagRead[i] = NaN;
@@ -298,6 +313,7 @@ export class Mmu {
   }
 
   flushAll(): void {
+    this.mappingGeneration++;
     this.tagRead.fill(NaN);
     this.tagWrite.fill(NaN);
     this.tagExec.fill(NaN);

@@ -53,18 +53,17 @@ describe('system call stops', () => {
 describe('single stepping', () => {
   it('steps into the kernel on syscall and back to CPL 3 with RCX/R11 as saved', () => {
     const { m } = load('bin/write-syscall');
-    while (m.kernel.entry && m.cpu.cpl === 3) {
-      const insnBefore = m.cpu.rip;
+    const cpl = (): number => m.cpu.cpl;
+    let insnBefore = 0;
+    while (cpl() === 3) {
+      insnBefore = m.cpu.rip;
       expect(m.step()).toBeNull();
-      if (m.cpu.cpl === 0) {
-        // SYSCALL saved the return RIP in RCX (SDM Vol. 2B, SYSCALL).
-        expect(m.cpu.lo[1]).toBe(insnBefore + 2);
-        break;
-      }
     }
-    expect(m.cpu.cpl).toBe(0);
+    // SYSCALL saved the return RIP (the next instruction, 2 bytes on) in RCX (SDM Vol. 2B, SYSCALL).
+    expect(m.cpu.lo[1]).toBe(insnBefore + 2);
+    expect(cpl()).toBe(0);
     let guard = 0;
-    while (m.cpu.cpl === 0 && guard++ < 200) expect(m.step()).toBeNull();
-    expect(m.cpu.cpl).toBe(3);
+    while (cpl() === 0 && guard++ < 200) expect(m.step()).toBeNull();
+    expect(cpl()).toBe(3);
   });
 });

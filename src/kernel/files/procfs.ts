@@ -16,7 +16,9 @@ function hexAddress(a: number): string {
  */
 export function renderMaps(k: Kernel): string {
   const lines: string[] = [];
-  const areas = [...k.process.space.vmas, ...k.extraMaps()].sort((a, b) => a.start - b.start);
+  // Ordered by unsigned address, as Linux lists them: the kernel-half [vsyscall] comes last.
+  const unsigned = (a: number): number => (a < 0 ? a + TWO_POW_64 : a);
+  const areas = [...k.process.space.vmas, ...k.extraMaps()].sort((a, b) => unsigned(a.start) - unsigned(b.start));
   for (const v of areas) {
     const perms = `${v.prot & PROT_READ ? 'r' : '-'}${v.prot & PROT_WRITE ? 'w' : '-'}${v.prot & PROT_EXEC ? 'x' : '-'}p`;
     let line = `${hexAddress(v.start)}-${hexAddress(v.end)} ${perms} ${v.offset.toString(16).padStart(8, '0')} 00:00 0 `;
