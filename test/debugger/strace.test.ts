@@ -22,7 +22,7 @@ const ROOT = resolve(__dirname, '../..');
 const FIXTURES = join(ROOT, 'fixtures');
 const CLI = join(ROOT, 'dist/cli.js');
 
-/** The fixtures compared, from fixtures/manifest.json and vdso.manifest.json. */
+/** The fixtures compared, from fixtures/manifest.json. */
 const COMPARED = ['hello-glibc', 'hello-musl', 'argv-echo-glibc', 'argv-echo-musl', 'argv-echo-glibc-bare', 'argv-echo-musl-bare', 'exit42-glibc', 'exit42-musl', 'write-syscall', 'write-int80', 'vdso-remap-glibc'];
 
 /**
@@ -141,7 +141,7 @@ function emulated(entry: ManifestEntry): { calls: Call[]; lines: string[]; statu
   return { calls, lines, status: outcome.kind === 'exited' ? outcome.status : -1 };
 }
 
-const entries = [...manifest(), ...(JSON.parse(readFileSync(join(FIXTURES, 'vdso.manifest.json'), 'utf8')) as ManifestEntry[])];
+const entries = manifest();
 const STRACE = findProgram('strace');
 const CAT = findProgram('cat');
 const ENV = findProgram('env');

@@ -10,7 +10,7 @@ import { FIXTURES, runFixture } from './run-fixture.js';
 
 /**
  * The vDSO end to end (issue 4). Expected outputs of the clock programs were recorded
- * from native runs (fixtures/vdso.manifest.json); counts of kernel entries come from the
+ * from native runs (fixtures/manifest.json); counts of kernel entries come from the
  * kernel's own statistics.
  */
 /* The clock programs' native outputs are checked with every other fixture (fixtures/manifest.json). */
