@@ -87,6 +87,8 @@ export class Interpreter {
   readonly entryHooks = new Map<number, () => void>();
   /** Compile hot blocks to JavaScript (off: interpret everything, for comparisons). */
   translate = true;
+  /** Runs before a block is compiled (tests set 1 to compile everything). */
+  compileThreshold = COMPILE_THRESHOLD;
   /** Debugger breakpoints, by virtual address: execution stops before these instructions. */
   private readonly breakpoints = new Set<number>();
   /** Resuming from a breakpoint runs its instruction once without stopping. */
@@ -125,7 +127,7 @@ export class Interpreter {
         if (compiled !== null) {
           k = compiled(cpu, start);
         } else {
-          if (++block.runs === COMPILE_THRESHOLD && this.translate) block.compiled = compileBlock(insns);
+          if (++block.runs === this.compileThreshold && this.translate) block.compiled = compileBlock(insns);
           while (k < n) {
             const insn = insns[k];
             cpu.rip = start + insn.nextOffset;
