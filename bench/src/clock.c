@@ -1,0 +1,35 @@
+/* Clock loop: N reads of CLOCK_MONOTONIC.
+     clock vdso N   clock_gettime() through libc, which calls the vDSO when the kernel maps one
+     clock trap N   syscall(SYS_clock_gettime, ...): always a kernel entry
+   Checks that the clock never goes back; prints a summary on stdout and the loop's own
+   time per read (guest clock) on stderr. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long ns(const struct timespec *t) { return t->tv_sec * 1000000000LL + t->tv_nsec; }
+
+int main(int argc, char **argv) {
+  const char *mode = argc > 1 ? argv[1] : "vdso";
+  long n = argc > 2 ? atol(argv[2]) : 100000;
+  int trap;
+  if (strcmp(mode, "vdso") == 0) trap = 0;
+  else if (strcmp(mode, "trap") == 0) trap = 1;
+  else { fprintf(stderr, "usage: clock vdso|trap [N]\n"); return 2; }
+  struct timespec first, a, b;
+  long bad = 0;
+  clock_gettime(CLOCK_MONOTONIC, &first);
+  a = first;
+  for (long i = 0; i < n; i++) {
+    int r = trap ? (int)syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &b) : clock_gettime(CLOCK_MONOTONIC, &b);
+    if (r != 0 || ns(&b) < ns(&a) || b.tv_nsec < 0 || b.tv_nsec >= 1000000000) bad++;
+    a = b;
+  }
+  printf("clock_gettime(CLOCK_MONOTONIC) via %s x %ld: %s\n", mode, n, bad ? "WENT BACKWARDS" : "monotonic");
+  fprintf(stderr, "guest-measured %.1f ns/call\n", n ? (double)(ns(&a) - ns(&first)) / (double)n : 0.0);
+  return bad != 0;
+}
