@@ -266,6 +266,8 @@ interface RunnerRuns {
   wall: Summary | null;
   cpu: Summary | null;
   maxRssMiB: Summary | null;
+  /** Every run's whole-process wall time, seconds, in the order they ran (failed runs: null). */
+  wallRuns: (number | null)[];
 }
 
 interface EmuRuns extends RunnerRuns {
@@ -279,6 +281,8 @@ interface EmuRuns extends RunnerRuns {
   syscalls: Summary | null;
   vdsoCalls: Summary | null;
   pageFaults: Summary | null;
+  /** Every run's emulator clock (first guest instruction to exit), seconds, in order. */
+  guestSecondsRuns: (number | null)[];
 }
 
 interface ThroughputResult {
@@ -374,6 +378,8 @@ interface Results {
   throughput: ThroughputResult[];
   perCall: PerCallResult[];
   startup: StartupResult[];
+  /** `node -e 0`, the floor under the emulator's start-up, measured beside it. */
+  nodeAlone: RunnerRuns | null;
   targets: Target[];
 }
 
@@ -386,6 +392,7 @@ function collect(runs: RunResult[], failures: string[]): RunnerRuns {
     wall: summarize(ok.map((r) => r.wall)),
     cpu: summarize(ok.map((r) => r.cpu)),
     maxRssMiB: summarize(ok.map((r) => (r.maxRssKiB === null ? null : r.maxRssKiB / 1024))),
+    wallRuns: runs.map((r) => (r.status === 0 ? round6(r.wall) : null)),
   };
 }
 
@@ -401,7 +408,12 @@ function collectEmu(runs: RunResult[], failures: string[]): EmuRuns {
     syscalls: summarize(ok.map((r) => r.stats!.syscalls.total)),
     vdsoCalls: summarize(ok.map((r) => Object.values(r.stats!.vdsoCalls ?? {}).reduce((a, b) => a + b, 0))),
     pageFaults: summarize(ok.map((r) => r.stats!.pageFaults)),
+    guestSecondsRuns: runs.map((r) => (r.status === 0 && r.stats ? round6(r.stats.wallSeconds) : null)),
   };
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
 }
 
 function guestNsFrom(stderr: string): number | null {
@@ -522,6 +534,23 @@ function runPerCall(host: Host, o: Options, p: PerCall, libc: Libc): PerCallResu
   const ok = (s: string | null): boolean => s !== null && /: (monotonic|ok)$/.test(s);
   const outputMatches = ok(e1.output) && ok(e2.output);
   return { name: p.name, libc, binary: relative(binary), what: p.what, loadavg: load, emu, native, qemu, emuEventsPerCall, emuInsnsPerCall, outputMatches };
+}
+
+function runNodeAlone(host: Host): RunResult {
+  const rusageFile = join(host.tmp, `rusage-node-${++runCounter}.json`);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(host.preload).href, '-e', '0'],
+    { env: { ...process.env, X64EMU_BENCH_RUSAGE: rusageFile }, encoding: 'utf8', timeout: 60_000 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  let cpu: number | null = null;
+  let maxRssKiB: number | null = null;
+  if (existsSync(rusageFile)) {
+    const u = JSON.parse(readFileSync(rusageFile, 'utf8')) as { user: number; system: number; maxRSS: number };
+    cpu = (u.user + u.system) / 1e6;
+    maxRssKiB = u.maxRSS;
+    rmSync(rusageFile, { force: true });
+  }
+  return { wall, cpu, maxRssKiB, status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, stats: null };
 }
 
 function runStartup(host: Host, o: Options, name: string): StartupResult {
@@ -677,7 +706,10 @@ function tables(res: Results): Table[] {
         if (hasQemu) row.push(range(s.qemu?.wall ?? null, ms), num(s.qemu?.maxRssMiB?.median, 0));
         row.push(check(s.outputMatches));
         return row;
-      }),
+      }).concat(res.nodeAlone ? [[
+        'node -e 0 (Node alone)', range(res.nodeAlone.wall, ms), range(res.nodeAlone.cpu, ms), range(res.nodeAlone.maxRssMiB, mib), '–',
+        ...(hasNative ? ['–'] : []), ...(hasQemu ? ['–', '–'] : []), '',
+      ]] : []),
     });
   }
   if (res.targets.length) {
@@ -723,10 +755,31 @@ function renderText(res: Results): string {
   return lines.join('\n');
 }
 
+/** Every run's time, for the record: whole-process wall per runner, and the emulator's own clock. */
+function rawTable(res: Results): Table {
+  const rows: string[][] = [];
+  const fmt = (xs: (number | null)[] | undefined): string => (xs ?? []).map((x) => (x === null ? 'failed' : x.toFixed(3))).join(', ');
+  const add = (label: string, emu: EmuRuns, native: RunnerRuns | null | undefined, qemu: RunnerRuns | null | undefined): void => {
+    rows.push([label, fmt(emu.wallRuns), fmt(emu.guestSecondsRuns), native ? fmt(native.wallRuns) : '–', qemu ? fmt(qemu.wallRuns) : '–']);
+  };
+  for (const s of res.startup) add(s.name, s.emu, s.native, s.qemu);
+  if (res.nodeAlone) rows.push(['node -e 0', fmt(res.nodeAlone.wallRuns), '–', '–', '–']);
+  for (const w of res.throughput) add(`${w.name}-${w.libc} ${w.args.join(' ')}`, w.emu, w.native, w.qemu);
+  for (const p of res.perCall) {
+    const runners = [p.emu, p.native, p.qemu];
+    for (const k of [0, 1]) {
+      const n = runners.map((r) => (r ? r.points[k]! : null));
+      rows.push([`${p.name}-${p.libc} N${k + 1} (emu ${p.emu.points[k]!.n}, others ${p.native?.points[k]!.n ?? p.qemu?.points[k]!.n ?? '–'})`,
+        fmt(n[0]!.emu!.wallRuns), fmt(n[0]!.emu!.guestSecondsRuns), n[1] ? fmt(n[1].other!.wallRuns) : '–', n[2] ? fmt(n[2].other!.wallRuns) : '–']);
+    }
+  }
+  return { title: 'Raw runs: seconds, in the order they ran', head: ['measurement', 'emu process wall', 'emu clock (guest run)', 'native wall', 'qemu wall'], rows, left: [0, 1, 2, 3, 4] };
+}
+
 function renderMarkdown(res: Results): string {
   const lines: string[] = machineLines(res).map((l) => `${l}  `);
   lines.push('');
-  for (const t of tables(res)) {
+  for (const t of [...tables(res), rawTable(res)]) {
     const left = new Set(t.left ?? [0]);
     lines.push(`**${t.title}**`, '', `| ${t.head.join(' | ')} |`, `| ${t.head.map((_, i) => (left.has(i) ? '---' : '---:')).join(' | ')} |`);
     for (const r of t.rows) lines.push(`| ${r.join(' | ')} |`);
@@ -827,11 +880,15 @@ function main(): void {
     throughput: [],
     perCall: [],
     startup: [],
+    nodeAlone: null,
     targets: [],
   };
   try {
-    if (want('startup')) for (const name of STARTUP) {
-      if (o.libcs.some((l) => name.endsWith(l))) res.startup.push(runStartup(host, o, name));
+    if (want('startup')) {
+      for (const name of STARTUP) if (o.libcs.some((l) => name.endsWith(l))) res.startup.push(runStartup(host, o, name));
+      const runs: RunResult[] = [];
+      for (let i = 0; i < o.runs; i++) runs.push(runNodeAlone(host));
+      res.nodeAlone = collect(runs, runs.filter((r) => r.status !== 0).map(describeFailure));
     }
     for (const w of THROUGHPUT) if (want(w.name)) for (const libc of o.libcs) res.throughput.push(runThroughput(host, o, w, libc));
     for (const p of PER_CALL) if (want(p.group) || want(p.name)) for (const libc of o.libcs) res.perCall.push(runPerCall(host, o, p, libc));
