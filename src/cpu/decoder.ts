@@ -96,6 +96,9 @@ export function decode(table: OpcodeTable, read: ByteReader): Insn {
     if (def && def.attrs & NFX && rep !== REP_NONE) def = undefined;
   }
   if (!def) throw new UndefinedOpcode(seen.concat(peek(read, pos, 1)));
+  // A memory-only operand (M codes: LEA, MOVBE, MOVNTDQ, the MOVLPS stores...) with
+  // mod = 11b is #UD (SDM Vol. 2D §A.2.1).
+  if (def.memOnly && modrm >= 0xc0) throw new UndefinedOpcode(seen);
   // LOCK is #UD unless the instruction is lockable and its destination is memory (SDM Vol. 2A, LOCK).
   if (lock && (!(def.attrs & LOCKABLE) || modrm < 0 || modrm >= 0xc0)) throw new UndefinedOpcode(seen);
 

@@ -24,6 +24,9 @@ import type { Handler } from './insn.js';
  * "66 0F 3A 0F" with an F3 as well is #UD. An entry without a prefix in its key matches
  * when no class entry does, and the prefixes keep their legacy meaning (66 operand size,
  * F3/F2 REP, or ignored); with the NFX attribute (the SDM's "NFx") F2/F3 are #UD there.
+ *
+ * An M operand code (memory only: M, Mb, Mq, ...) makes mod = 11b #UD (SDM Vol. 2D
+ * §A.2.1, "The ModR/M byte may refer only to memory"), for every entry at once.
  */
 export interface OpcodeDef {
   key: string;
@@ -37,6 +40,8 @@ export interface OpcodeDef {
   hasModrm: boolean;
   eByte: boolean;
   gByte: boolean;
+  /** An operand is memory only (an M code): the register form (mod = 11b) is #UD. */
+  memOnly: boolean;
   /** Immediate operand codes in encoding order (Ib, Iw, Iz, Iv, Jb, Jz, Ob, Ov). */
   immediates: string[];
 }
@@ -99,6 +104,7 @@ export class OpcodeTable {
         hasModrm,
         eByte: ops.some((o) => o === 'Eb' || o === 'Mb'),
         gByte: ops.some((o) => o === 'Gb'),
+        memOnly: ops.some((o) => /^M[a-z]*$/.test(o)),
         immediates: ops.filter((o) => /^(I[bwzvd]|J[bz]|O[bv]|1)$/.test(o) && o !== '1'),
       };
       this.insert(parsed.map, opcode, parsed.prefix, parsed.modrmSelector, def);

@@ -193,7 +193,8 @@ t.add('9C', 'pushf', '', pushf, { attrs: D64 });
 t.add('9D', 'popf', '', popf, { attrs: D64 | ENDS_BLOCK });
 t.add('F3 90', 'pause', '', nop);
 t.add('0F 1F /r', 'nop', 'Ev', nop);
-t.add('0F 18 /r', 'prefetch', 'M', nop); // PREFETCHNTA/T0/T1/T2 and reserved hint NOPs
+t.add('0F 18 mem', 'prefetch', 'M', nop); // PREFETCHNTA/T0/T1/T2 and reserved hint NOPs
+t.add('0F 18 reg', 'nop', 'Ev', nop); // the register forms of the row are hint NOPs (SDM Vol. 2B, NOP)
 t.add('0F 0D /r', 'prefetchw', 'M', nop);
 t.add('F3 0F 1E modrm=FA', 'endbr64', '', nop);
 t.add('F3 0F 1E modrm=FB', 'endbr32', '', nop);

@@ -173,3 +173,39 @@ describe('NP 0F 12 / 0F 16: memory forms MOVLPS/MOVHPS, register forms MOVHLPS/M
     expect(xmm(lh.m, 0)).toEqual([0x00000000, 0x11111111, 0x44444444, 0x55555555]);
   });
 });
+
+describe('memory-only operand codes (M, Mb, Mq, ...) are #UD with mod = 11b (SDM Vol. 2D §A.2.1)', () => {
+  it('rejects the register form in the decoder, for every such entry', () => {
+    // All #UD on the host CPU; objdump prints (bad) for each.
+    const registerForms = [
+      '8d c0', //          LEA (SDM Vol. 2A, LEA: #UD if the source is not a memory location)
+      '0f 38 f0 c0', //    MOVBE
+      '0f 38 f1 c0',
+      '66 0f e7 c0', //    MOVNTDQ
+      '0f 2b c0', //       MOVNTPS
+      '0f 13 c1', //       MOVLPS / MOVLPD / MOVHPS / MOVHPD stores
+      '66 0f 13 c1',
+      '0f 17 c1',
+      '66 0f 17 c1',
+      '0f c7 c8', //       CMPXCHG8B
+      '48 0f c7 c8', //    CMPXCHG16B
+      '0f 0d c8', //       PREFETCHW
+      '0f ae f8', //       (SFENCE: the exact byte, not CLFLUSH)
+    ];
+    for (const hex of registerForms.slice(0, -1)) expect(dis(hex), hex).toBe('#UD');
+    expect(dis('0f ae f8')).toBe('sfence');
+    for (const def of OPCODES.defs) {
+      if (def.operands.some((o) => /^M[a-z]*$/.test(o))) expect(def.memOnly, `${def.key} ${def.mnemonic}`).toBe(true);
+    }
+  });
+
+  it('keeps the memory forms, and the 0F 18 register forms as hint NOPs', () => {
+    // objdump: lea eax,[rax] / movbe eax,DWORD PTR [rax] / prefetchnta BYTE PTR [rax] / nop eax
+    expect(dis('8d 00')).toBe('lea eax,[rax]');
+    expect(dis('0f 38 f0 00')).toBe('movbe eax,DWORD PTR [rax]');
+    expect(dis('0f 18 00')).toBe('prefetchnta BYTE PTR [rax]');
+    expect(dis('0f 18 c0')).toBe('nop eax'); // runs as a NOP on the host CPU
+    expect(run('0f 18 c0').vector).toBeUndefined();
+    expect(run('8d c0').vector).toBe(6);
+  });
+});
