@@ -44,14 +44,18 @@ vdso
   .command('dump')
   .description('write the image to FILE (inspect it with readelf -a, objdump -d)')
   .argument('<file>')
-  .action((file: string) => {
-    process.exitCode = vdsoDump(file);
+  .option('--32', 'the 32-bit image (linux-gate.so.1)')
+  .option('--cpu <model>', 'with --32: patch __kernel_vsyscall for intel (sysenter), amd (syscall) or legacy (int 0x80)')
+  .action((file: string, opts: { '32'?: boolean; cpu?: string }) => {
+    process.exitCode = vdsoDump(file, opts);
   });
 vdso
   .command('info')
   .description('list its symbols, offsets and the vvar layout')
-  .action(() => {
-    process.exitCode = vdsoInfo();
+  .option('--32', 'the 32-bit image (linux-gate.so.1) and the entry __kernel_vsyscall is patched to')
+  .option('--cpu <model>', 'with --32: intel (sysenter, default), amd (syscall) or legacy (int 0x80)')
+  .action((opts: { '32'?: boolean; cpu?: string }) => {
+    process.exitCode = vdsoInfo(opts);
   });
 
 program

@@ -11,3 +11,8 @@ export {
   readVvar, vdsoClockGetres, vdsoClockGettime, vvarMemory, VvarWriter,
   type VvarMemory, type VvarRecordSnapshot, type VvarSnapshot, type VvarTime, type VvarUpdate,
 } from './vvar-writer.js';
+export {
+  buildVdso32, formatVdso32Info, patchVdso32, vsyscall32EntryFor, VDSO32_KERNEL_VERSION, VDSO32_SONAME, VDSO32_VDSO_VERSION,
+  type Vdso32Function, type Vdso32Image, type Vdso32Options,
+} from './image32.js';
+export { vdso32Source, vdso32Symbols, VDSO32_KERNEL_FUNCTIONS, VDSO32_VDSO_FUNCTIONS, type Vsyscall32Entry } from './vdso32.js';
