@@ -71,6 +71,12 @@ export class Cpu {
   kernelGsBase = 0;
   /** Current privilege level (CS.RPL). */
   cpl = 0;
+  /**
+   * The code segment is a compatibility-mode one (CS.L = 0, D = 1: __USER32_CS 0x23 under
+   * the 64-bit kernel): instructions decode in 32-bit mode. Set by the transitions that
+   * load CS (IRET, 32-bit SYSRET/SYSEXIT), cleared by the entries into the 64-bit kernel.
+   */
+  compat = false;
 
   cr0 = 0;
   cr2 = 0;

@@ -21,8 +21,13 @@ export class UndefinedOpcode {
  * prefixes, REX (SDM Vol. 2A §2.2.1), the 0F / 0F 38 / 0F 3A maps, mandatory prefixes,
  * ModRM and SIB with 32-bit displacements and RIP-relative addressing (§2.2.1.6), and
  * immediates. The result is a fresh Insn with its handler attached.
+ *
+ * `compat`: the code segment is a compatibility-mode one (CS.L = 0, D = 1; pass the
+ * compatibility table, opcodes32.ts): 40-4F are INC/DEC, not REX; operands and addresses
+ * default to 32 bits, near branches and stack operations too; ModRM mod 00 rm 101 is an
+ * absolute disp32, not RIP-relative; 67 (16-bit addressing) is not implemented (#UD).
  */
-export function decode(table: OpcodeTable, read: ByteReader): Insn {
+export function decode(table: OpcodeTable, read: ByteReader, compat = false): Insn {
   const seen: number[] = [];
   let pos = 0;
   const next = (): number => {
@@ -49,7 +54,7 @@ export function decode(table: OpcodeTable, read: ByteReader): Insn {
     else if (b === 0x65) segment = SEGOVR_GS;
     else if (b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26) {
       // CS/SS/DS/ES overrides have no effect in 64-bit mode (SDM Vol. 1 §3.3.7.1).
-    } else if ((b & 0xf0) === 0x40) {
+    } else if (!compat && (b & 0xf0) === 0x40) {
       rex = b;
       b = next();
       // A REX prefix counts only immediately before the opcode (SDM Vol. 2A §2.2.1): one
@@ -113,9 +118,11 @@ export function decode(table: OpcodeTable, read: ByteReader): Insn {
   const rexR = (rex & 4) << 1; // → 8
   const rexX = (rex & 2) << 2;
   const rexB = (rex & 1) << 3;
-  insn.addrsize = addrsizeOverride ? 4 : 8;
+  if (compat && addrsizeOverride) throw new UndefinedOpcode(seen); // 16-bit addressing
+  insn.addrsize = addrsizeOverride || compat ? 4 : 8;
 
-  if (def.attrs & F64) insn.opsize = 8;
+  if (compat) insn.opsize = opsizeOverride && !(def.attrs & F64) ? 2 : 4;
+  else if (def.attrs & F64) insn.opsize = 8;
   else if (def.attrs & D64) insn.opsize = rexW || !opsizeOverride ? 8 : 2;
   else insn.opsize = rexW ? 8 : opsizeOverride ? 2 : 4;
   const byteOperands = def.eByte || def.gByte || isByteForm(def);
@@ -148,7 +155,7 @@ export function decode(table: OpcodeTable, read: ByteReader): Insn {
           insn.disp = readSigned(next, 4);
         }
       } else if (rmField === 5 && mod === 0) {
-        insn.ripRelative = true; // [rip + disp32] (SDM Vol. 2A §2.2.1.6)
+        insn.ripRelative = !compat; // [rip + disp32] (SDM Vol. 2A §2.2.1.6); [disp32] in 32-bit mode
         base = ZERO_REG;
         insn.disp = readSigned(next, 4);
       }

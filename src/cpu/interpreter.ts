@@ -7,6 +7,7 @@ import type { Insn } from './insn.js';
 import { deliverInterrupt } from './interrupts.js';
 import { ENDS_BLOCK } from './opcode-table.js';
 import type { OpcodeTable } from './opcode-table.js';
+import { COMPAT_OPCODES } from './opcodes32.js';
 import { compileBlock, CompiledBlock } from './translator/compile-block.js';
 import { VEC_GP, VEC_UD } from './cpu-exception.js';
 
@@ -27,12 +28,19 @@ export class Block {
   compiled: CompiledBlock | null = null;
 
   constructor(
+    /** Its key in the cache: the physical address, + COMPAT_KEY for 32-bit code. */
     readonly physical: number,
     readonly insns: Insn[],
     /** Frames (physical page bases) the block's bytes come from: one, or two for a straddler. */
     readonly frames: number[],
   ) {}
 }
+
+/**
+ * Added to a block's physical address in the cache when it was decoded in compatibility
+ * mode: the same bytes decode differently in 32-bit code (40-4F, operand sizes).
+ */
+const COMPAT_KEY = 2 ** 40;
 
 /** Entries of the RIP → block cache (a power of two). */
 const RIP_CACHE_SIZE = 4096;
@@ -127,7 +135,8 @@ export class Interpreter {
         if (compiled !== null) {
           k = compiled(cpu, start);
         } else {
-          if (++block.runs === this.compileThreshold && this.translate) block.compiled = compileBlock(insns);
+          // (32-bit blocks stay interpreted: the translator's templates are 64-bit mode's)
+          if (++block.runs === this.compileThreshold && this.translate && block.physical < COMPAT_KEY) block.compiled = compileBlock(insns);
           while (k < n) {
             const insn = insns[k];
             cpu.rip = start + insn.nextOffset;
@@ -214,7 +223,8 @@ export class Interpreter {
   /** Decodes the instruction at a virtual address without caching (debugger, disassembly). */
   decodeAt(addr: number): Insn {
     const mem = this.cpu.mem;
-    const insn = decode(this.table, (offset) => mem.bytes[mem.translateExec(addr + offset)]);
+    const compat = this.cpu.compat;
+    const insn = decode(compat ? COMPAT_OPCODES : this.table, (offset) => mem.bytes[mem.translateExec(addr + offset)], compat);
     this.attachEntryHook(insn, mem.translateExec(addr));
     return insn;
   }
@@ -239,17 +249,18 @@ export class Interpreter {
     if (mem.mappingGeneration !== this.ripCacheGeneration) this.clearRipCache();
     // Separate entries per privilege: a block cached at CPL 0 must not let CPL 3 skip
     // the page walk's U/S check.
-    const slot = (rip & RIP_CACHE_MASK) + (mem.userMode ? RIP_CACHE_SIZE : 0);
+    // 32-bit code has slots of its own (its blocks decode differently).
+    const slot = (rip & RIP_CACHE_MASK) + (mem.userMode ? (this.cpu.compat ? 2 * RIP_CACHE_SIZE : RIP_CACHE_SIZE) : 0);
     if (this.ripCacheTags[slot] === rip) return this.ripCacheBlocks[slot]!;
     const physical = mem.translateExec(rip);
-    const block = this.blocks.get(physical) ?? this.buildBlock(rip, physical);
+    const block = this.blocks.get(this.cpu.compat ? physical + COMPAT_KEY : physical) ?? this.buildBlock(rip, physical);
     this.ripCacheTags[slot] = rip;
     this.ripCacheBlocks[slot] = block;
     return block;
   }
 
-  private readonly ripCacheTags = new Float64Array(2 * RIP_CACHE_SIZE).fill(NaN);
-  private readonly ripCacheBlocks: Array<Block | null> = new Array(2 * RIP_CACHE_SIZE).fill(null);
+  private readonly ripCacheTags = new Float64Array(3 * RIP_CACHE_SIZE).fill(NaN);
+  private readonly ripCacheBlocks: Array<Block | null> = new Array(3 * RIP_CACHE_SIZE).fill(null);
   private ripCacheGeneration = -1;
 
   private clearRipCache(): void {
@@ -265,11 +276,13 @@ export class Interpreter {
     const frames = [firstFrame];
     let offset = 0;
     const pageEnd = rip - (((rip % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE) + PAGE_SIZE;
+    const compat = this.cpu.compat;
+    const table = compat ? COMPAT_OPCODES : this.table;
     while (insns.length < MAX_BLOCK_INSNS) {
       const at = rip + offset;
       let insn: Insn;
       try {
-        insn = decode(this.table, (i) => mem.bytes[mem.translateExec(at + i)]);
+        insn = decode(table, (i) => mem.bytes[mem.translateExec(at + i)], compat);
       } catch (e) {
         if (insns.length === 0) throw e; // the instruction at RIP itself is bad
         break; // stop before it; it raises when execution reaches it
@@ -289,8 +302,9 @@ export class Interpreter {
       if (insn.def && insn.def.attrs & ENDS_BLOCK) break;
       if (rip + offset === pageEnd) break;
     }
-    const block = new Block(physical, insns, frames);
-    this.blocks.set(physical, block);
+    const key = compat ? physical + COMPAT_KEY : physical;
+    const block = new Block(key, insns, frames);
+    this.blocks.set(key, block);
     for (const frame of frames) {
       mem.markCodeFrame(frame);
       let list = this.blocksInFrame.get(frame);

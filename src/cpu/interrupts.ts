@@ -72,6 +72,7 @@ export function deliverInterrupt(cpu: Cpu, vector: number, errorCode: number, re
   cpu.observer?.onInterrupt?.(vector, oldCpl, cpu.rsp());
   if (newCpl < oldCpl) cpu.selectors[SEG_SS] = newCpl; // NULL selector with RPL = new CPL
   cpu.selectors[SEG_CS] = (selector & ~3) | newCpl;
+  cpu.compat = false; // the gate's code segment is a 64-bit one (checked above)
   cpu.setRflags(oldFlags & ~(TF | NT | RF | VM | (type === 0xe ? IF : 0)));
   cpu.rip = target;
 }
@@ -101,5 +102,8 @@ export function iretq(cpu: Cpu): void {
   cpu.lo[RSP] = rspLo;
   cpu.hi[RSP] = rspHi;
   cpu.setCpl(newCpl);
+  // A code segment with L = 0 (the 32-bit user segment, 0x23) resumes in compatibility mode.
+  const code = readDescriptor(cpu, cs);
+  cpu.compat = code !== null && !code.long;
   cpu.rip = target;
 }

@@ -151,7 +151,11 @@ export function popE(cpu: Cpu, i: Insn): void {
 
 export function pushValue(cpu: Cpu, size: number, lo: number, hi: number): void {
   if (size === 8) cpu.push64(lo, hi);
-  else {
+  else if (size === 4) {
+    const sp = cpu.stackAddress(cpu.rsp() - 4);
+    cpu.mem.write32(sp, lo);
+    cpu.setRsp(sp);
+  } else {
     const sp = cpu.stackAddress(cpu.rsp() - 2);
     cpu.mem.write16(sp, lo);
     cpu.setRsp(sp);
@@ -161,8 +165,8 @@ export function pushValue(cpu: Cpu, size: number, lo: number, hi: number): void 
 export function popValue(cpu: Cpu, size: number): number {
   if (size === 8) return cpu.pop64();
   const sp = cpu.stackAddress(cpu.rsp());
-  const v = cpu.mem.read16(sp);
-  cpu.setRsp(sp + 2);
+  const v = size === 4 ? cpu.mem.read32(sp) : cpu.mem.read16(sp);
+  cpu.setRsp(sp + size);
   cpu.resHi = 0;
   return v;
 }
@@ -170,7 +174,7 @@ export function popValue(cpu: Cpu, size: number): number {
 /** C9: LEAVE = mov rsp, rbp; pop rbp. */
 export function leave(cpu: Cpu, i: Insn): void {
   const frame = cpu.regSigned(RBP);
-  const v = i.opsize === 8 ? cpu.mem.read64(frame) : cpu.mem.read16(frame);
+  const v = i.opsize === 8 ? cpu.mem.read64(frame) : i.opsize === 4 ? cpu.mem.read32(frame) : cpu.mem.read16(frame);
   const hi = cpu.mem.hi;
   cpu.setRsp(frame + i.opsize);
   cpu.setReg(RBP, i.opsize, v, hi);

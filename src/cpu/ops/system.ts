@@ -47,6 +47,9 @@ function isCanonical(addr: number): boolean {
 /** 0F 05: SYSCALL (SDM Vol. 2B, SYSCALL; LINUX-ABI.md §6). */
 export function syscallInsn(cpu: Cpu, _i: Insn): void {
   if (!(cpu.efer & EFER_SCE)) cpu.raise(VEC_UD, 0, 'syscall with EFER.SCE clear');
+  // From compatibility mode: AMD enters at CSTAR, Intel raises #UD (LINUX-ABI.md §6).
+  const compat = cpu.compat;
+  if (compat && cpu.model.vendor !== 'amd') cpu.raise(VEC_UD, 0, 'syscall in compatibility mode on an Intel CPU');
   const flags = cpu.getRflags();
   cpu.setReg64(RCX, cpu.rip | 0, Math.floor(cpu.rip / TWO_POW_32));
   cpu.setReg64(R11, flags & ~RF, 0);
@@ -55,14 +58,25 @@ export function syscallInsn(cpu: Cpu, _i: Insn): void {
   cpu.selectors[SEG_CS] = cs;
   cpu.selectors[SEG_SS] = cs + 8;
   cpu.setCpl(0);
-  cpu.rip = cpu.lstar;
+  cpu.compat = false;
+  cpu.rip = compat ? cpu.cstar : cpu.lstar;
 }
 
 /** REX.W 0F 07: SYSRETQ back to 64-bit user code at RCX with RFLAGS from R11. */
 export function sysretInsn(cpu: Cpu, i: Insn): void {
   if (!(cpu.efer & EFER_SCE)) cpu.raise(VEC_UD, 0, 'sysret with EFER.SCE clear');
   requireKernel(cpu, 'sysret');
-  if (i.opsize !== 8) cpu.raise(VEC_UD, 0, '32-bit sysret (compatibility mode) is not supported yet');
+  if (i.opsize !== 8) {
+    // SYSRETL: to compatibility mode at ECX, CS = STAR[63:48] | 3, SS = STAR[63:48] + 8.
+    const base = cpu.starHi >>> 16;
+    cpu.setRflags((cpu.lo[R11] & 0x3c7fd7) | FIXED_1);
+    cpu.selectors[SEG_CS] = (base & 0xffff) | 3;
+    cpu.selectors[SEG_SS] = ((base + 8) & 0xffff) | 3;
+    cpu.setCpl(3);
+    cpu.compat = true;
+    cpu.rip = cpu.lo[RCX] >>> 0;
+    return;
+  }
   const target = toAddress(cpu.lo[RCX], cpu.hi[RCX]);
   // Intel raises #GP in ring 0 for a non-canonical RCX (LINUX-ABI.md §6).
   if (!isCanonical(target)) cpu.raise(VEC_GP, 0, 'sysret to a non-canonical address');
@@ -86,6 +100,7 @@ export function sysenterInsn(cpu: Cpu, _i: Insn): void {
   cpu.selectors[SEG_SS] = (cpu.sysenterCs & 0xfffc) + 8;
   cpu.setRsp(cpu.sysenterEsp);
   cpu.setCpl(0);
+  cpu.compat = false;
   cpu.rip = cpu.sysenterEip;
 }
 
@@ -93,7 +108,16 @@ export function sysenterInsn(cpu: Cpu, _i: Insn): void {
 export function sysexitInsn(cpu: Cpu, i: Insn): void {
   requireKernel(cpu, 'sysexit');
   if ((cpu.sysenterCs & 0xfffc) === 0) cpu.raise(VEC_GP, 0, 'sysexit with SYSENTER_CS = 0');
-  if (i.opsize !== 8) cpu.raise(VEC_UD, 0, '32-bit sysexit (compatibility mode) is not supported yet');
+  if (i.opsize !== 8) {
+    // SYSEXIT (32-bit): to compatibility mode, EIP = EDX, ESP = ECX, CS = SYSENTER_CS + 16.
+    cpu.selectors[SEG_CS] = ((cpu.sysenterCs + 16) & 0xfffc) | 3;
+    cpu.selectors[SEG_SS] = ((cpu.sysenterCs + 24) & 0xfffc) | 3;
+    cpu.setRsp(cpu.lo[RCX] >>> 0);
+    cpu.setCpl(3);
+    cpu.compat = true;
+    cpu.rip = cpu.lo[RDX] >>> 0;
+    return;
+  }
   const target = toAddress(cpu.lo[RDX], cpu.hi[RDX]);
   const stack = toAddress(cpu.lo[RCX], cpu.hi[RCX]);
   if (!isCanonical(target) || !isCanonical(stack)) cpu.raise(VEC_GP, 0, 'sysexit to a non-canonical address');
