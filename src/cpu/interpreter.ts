@@ -1,7 +1,8 @@
 import { PageFault } from '../mmu/page-fault.js';
 import { PAGE_SIZE } from '../mmu/physical-memory.js';
 import { Cpu, EXIT_BREAKPOINT, EXIT_BUDGET, EXIT_FATAL, EXIT_NONE } from './cpu.js';
-import { CpuException, MachineHalted, pushesErrorCode, VEC_PF } from './cpu-exception.js';
+import { CpuException, MachineHalted, pushesErrorCode, VEC_DB, VEC_PF } from './cpu-exception.js';
+import { TF } from './flags.js';
 import { decode, InstructionTooLong, UndefinedOpcode } from './decoder.js';
 import type { Insn } from './insn.js';
 import { deliverInterrupt } from './interrupts.js';
@@ -116,6 +117,12 @@ export class Interpreter {
     const cpu = this.cpu;
     const limit = cpu.retired + budget;
     while (cpu.retired < limit) {
+      // The trap flag at CPL 3: one instruction at a time, each followed by #DB.
+      if ((cpu.flagsRest & TF) !== 0 && cpu.cpl === 3) {
+        const reason = this.step();
+        if (reason !== EXIT_NONE) return reason;
+        continue;
+      }
       const start = cpu.rip;
       let block: Block;
       try {
@@ -196,10 +203,17 @@ export class Interpreter {
     };
   }
 
-  /** Executes exactly one instruction (the debugger's stepi); returns an EXIT_* reason. */
+  /**
+   * Executes exactly one instruction (the debugger's stepi, and every user instruction
+   * while RFLAGS.TF is set); returns an EXIT_* reason.
+   */
   step(): number {
     const cpu = this.cpu;
     const start = cpu.rip;
+    // Single-step trap (SDM Vol. 3B, "Single-Step Exception Condition"): decided by TF as the instruction begins, so
+    // the POPF that sets TF does not trap and the one that clears it does. Only user code
+    // is stepped: SYSCALL and exceptions enter the kernel with TF clear.
+    const trap = (cpu.flagsRest & TF) !== 0 && cpu.cpl === 3;
     let insn: Insn;
     try {
       insn = this.decodeAt(start);
@@ -217,7 +231,21 @@ export class Interpreter {
     if (user) this.userRetired++;
     const reason = cpu.exitRequest;
     cpu.exitRequest = EXIT_NONE;
+    if (trap && cpu.cpl === 3 && (reason === EXIT_NONE || reason === EXIT_CODE_CHANGED)) return this.singleStepTrap();
     return reason === EXIT_CODE_CHANGED ? EXIT_NONE : reason;
+  }
+
+  /** #DB after a stepped instruction: a trap, so the handler returns to the next one. */
+  private singleStepTrap(): number {
+    const cpu = this.cpu;
+    this.lastFault = { vector: VEC_DB, errorCode: 0, rip: cpu.rip, address: 0, cpl: cpu.cpl, detail: 'single-step trap (RFLAGS.TF)' };
+    try {
+      deliverInterrupt(cpu, VEC_DB, -1, cpu.rip, false);
+    } catch (nested) {
+      this.fatalMessage = nested instanceof MachineHalted ? nested.message : `fault while delivering #DB at 0x${cpu.rip.toString(16)}`;
+      return EXIT_FATAL;
+    }
+    return EXIT_NONE;
   }
 
   /** Decodes the instruction at a virtual address without caching (debugger, disassembly). */
