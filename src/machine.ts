@@ -33,6 +33,11 @@ export interface MachineOptions {
   epochNs?: number;
   /** Legacy vsyscall page mode (default xonly, as current kernels). */
   vsyscall?: VsyscallMode;
+  /**
+   * The host directory (a path in `host.fs`, absolute and without symbolic links) that
+   * is the guest's "/": every guest path is resolved inside it (default "/").
+   */
+  root?: string;
 }
 
 export interface ProgramSpec {
@@ -78,6 +83,7 @@ export class Machine {
       clock: options.clock ?? 'host',
       epochNs: options.epochNs,
       vsyscall: options.vsyscall ?? 'xonly',
+      root: options.root ?? '/',
     });
     this.aslr = options.aslr ?? true;
   }

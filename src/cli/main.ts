@@ -28,6 +28,7 @@ program
   .option('--clock <source>', 'host (follow the host clock, default) or virtual (time advances with instructions)')
   .option('--epoch <seconds>', 'start of the virtual clock, seconds since 1970 (default 946684800)')
   .option('--vsyscall <mode>', 'legacy vsyscall page: xonly (default), emulate or none')
+  .option('--root <dir>', "the host directory that is the guest's / (default /): no guest path reaches outside it")
   .option('--max-insns <n>', 'stop after n instructions (exit status 124)')
   .option('--trace <file>', 'write each user instruction address to FILE, in native-trace format')
   .option('--trace-regs', 'with --trace: registers and flags too (native-trace -r)')
@@ -74,6 +75,7 @@ program
   .option('--clock <source>', 'host (default) or virtual (time advances with instructions)')
   .option('--epoch <seconds>', 'start of the virtual clock, seconds since 1970')
   .option('--vsyscall <mode>', 'legacy vsyscall page: xonly (default), emulate or none')
+  .option('--root <dir>', "the host directory that is the guest's / (default /): no guest path reaches outside it")
   .passThroughOptions()
   .action(async (elf: string, args: string[], options) => {
     try {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, realpathSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ElfError } from '../loader/elf.js';
 import { Machine, MachineOptions, RunOutcome } from '../machine.js';
@@ -24,6 +24,7 @@ export interface RunOptions {
   clock?: string;
   epoch?: string;
   vsyscall?: string;
+  root?: string;
   stats?: boolean;
   statsJson?: string;
   gdb?: string;
@@ -64,7 +65,21 @@ export function machineOptions(options: RunOptions): Omit<MachineOptions, 'host'
     clock: choice('clock', options.clock, ['host', 'virtual'] as const),
     epochNs: epoch === undefined ? undefined : epoch * 1e9,
     vsyscall: choice('vsyscall', options.vsyscall, ['xonly', 'emulate', 'none'] as const),
+    root: rootDirectory(options.root),
   };
+}
+
+/** --root DIR: an existing directory, made absolute and free of symbolic links (the kernel resolves every guest path inside it). */
+function rootDirectory(dir: string | undefined): string | undefined {
+  if (dir === undefined) return undefined;
+  let real: string;
+  try {
+    real = realpathSync(resolve(dir));
+  } catch {
+    throw new UsageError(`--root must be an existing directory, got '${dir}'`);
+  }
+  if (!statSync(real).isDirectory()) throw new UsageError(`--root must be a directory, got '${dir}'`);
+  return real;
 }
 
 /**

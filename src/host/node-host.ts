@@ -2,11 +2,14 @@ import { readSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { randomFillSync } from 'node:crypto';
 import type { Host } from '../kernel/host.js';
+import { NodeFileSystem } from './node-fs.js';
 
 const EAGAIN_RETRY_LIMIT = 1_000_000;
 
-/** The Node.js host: the guest's standard streams are the process's, clocks are the system's. */
+/** The Node.js host: the guest's standard streams are the process's, clocks are the system's, files are node:fs's. */
 export class NodeHost implements Host {
+  readonly fs = new NodeFileSystem();
+
   write(fd: number, data: Uint8Array): number {
     let done = 0;
     let spins = 0;

@@ -35,6 +35,8 @@ export interface KernelOptions {
   epochNs?: number;
   /** The legacy vsyscall page's mode (Linux's vsyscall=). */
   vsyscall: VsyscallMode;
+  /** The host directory that is the guest's "/" (host.fs paths; default "/"). */
+  root?: string;
 }
 
 /** Why a debugger asked the kernel to stop the machine. */
@@ -298,10 +300,12 @@ export class Kernel {
   /** Default action of a fatal signal (no handlers yet): the process ends. */
   killBySignal(signal: number, reason: string): void {
     this.process.exit = { kind: 'signaled', signal, reason };
+    this.process.fds.closeAll(); // do_exit closes the files: host handles are let go
   }
 
   exitProcess(status: number): void {
     this.process.exit = { kind: 'exited', status: status & 0xff };
+    this.process.fds.closeAll();
   }
 
   /** Areas that are not the process's VMAs but show in its maps ([vsyscall]). */

@@ -1,5 +1,6 @@
 import type { AddressSpace } from './address-space.js';
 import { FdTable } from './files/fd-table.js';
+import { FsState } from './files/fs-state.js';
 
 /** How a process ended: a status from exit, or a fatal signal. */
 export type ExitState = { kind: 'exited'; status: number } | { kind: 'signaled'; signal: number; reason: string };
@@ -15,6 +16,8 @@ export class Process {
   argv: string[] = [];
   envp: string[] = [];
   readonly fds = new FdTable();
+  /** Current directory and umask. */
+  readonly fsState = new FsState();
 
   constructor(
     readonly space: AddressSpace,

@@ -1,12 +1,15 @@
 import { ESPIPE } from '../errno.js';
+import type { Kstat } from '../host.js';
 import type { Kernel } from '../kernel.js';
-import { makeStat, OpenFile, S_IFCHR, S_IFIFO } from './open-file.js';
+import { makeStat, O_RDONLY, O_WRONLY, OpenFile, S_IFCHR, S_IFIFO } from './open-file.js';
 
 /** Descriptors 0-2 at start: the host's standard streams. */
 export class StdStream implements OpenFile {
   readonly description: string;
+  flags: number;
   constructor(readonly hostFd: number) {
     this.description = ['stdin', 'stdout', 'stderr'][hostFd] ?? `host fd ${hostFd}`;
+    this.flags = hostFd === 0 ? O_RDONLY : O_WRONLY;
   }
 
   read(k: Kernel, length: number): Uint8Array | number {
@@ -24,7 +27,7 @@ export class StdStream implements OpenFile {
   }
 
   /** A character device when the host stream is a terminal, otherwise a pipe: that decides stdio buffering in libc. */
-  stat(k: Kernel): Uint8Array {
+  stat(k: Kernel): Kstat {
     const tty = k.host.isTerminal(this.hostFd);
     return makeStat({
       dev: tty ? 0x16 : 0xd,
@@ -40,4 +43,3 @@ export class StdStream implements OpenFile {
     return k.host.isTerminal(this.hostFd);
   }
 }
-

@@ -1,4 +1,4 @@
-import { EFAULT, EINVAL, ENOENT } from '../errno.js';
+import { EFAULT, EINVAL } from '../errno.js';
 import type { Kernel } from '../kernel.js';
 
 /** The kernel release we claim: ≥ 3.2.0, which glibc's "kernel too old" check requires. */
@@ -12,25 +12,6 @@ export function sysUname(k: Kernel, a: number[]): number {
   const enc = new TextEncoder();
   fields.forEach((f, i) => buf.set(enc.encode(f).subarray(0, 64), i * 65));
   return k.user.write(a[0], buf) ? 0 : -EFAULT;
-}
-
-/** readlink(path, buf, size) and readlinkat(dirfd, path, buf, size): /proc/self/exe. */
-export function sysReadlink(k: Kernel, a: number[]): number {
-  return readlinkCommon(k, a[0], a[1], a[2]);
-}
-
-export function sysReadlinkat(k: Kernel, a: number[]): number {
-  return readlinkCommon(k, a[1], a[2], a[3]);
-}
-
-function readlinkCommon(k: Kernel, pathPtr: number, buf: number, size: number): number {
-  const path = k.user.readCString(pathPtr);
-  if (path === null) return -EFAULT;
-  if ((size | 0) <= 0) return -EINVAL;
-  if (path !== '/proc/self/exe' && path !== `/proc/${k.process.pid}/exe`) return -ENOENT;
-  const target = new TextEncoder().encode(k.process.exePath);
-  const n = Math.min(target.length, size | 0); // readlink does not NUL-terminate
-  return k.user.write(buf, target.subarray(0, n)) ? n : -EFAULT;
 }
 
 /** getrandom(buf, count, flags): host randomness. */

@@ -1,5 +1,6 @@
-import { sysGetrandom, sysReadlink, sysReadlinkat, sysUname } from './info.js';
-import { sysClose, sysFstat, sysIoctl, sysLseek, sysNewfstatat, sysOpen, sysOpenat, sysRead, sysWrite, sysWritev } from './io.js';
+import { sysGetrandom, sysUname } from './info.js';
+import { FILE_CALLS_32, FILE_CALLS_64, FILE_CALLS_COMMON } from './file-table.js';
+import { sysClose, sysFstat, sysIoctl, sysLseek, sysOpen, sysOpenat, sysRead, sysWrite, sysWritev } from './io.js';
 import {
   sysClockGetres, sysClockGetres32, sysClockGettime, sysClockGettime32, sysGetcpu, sysGettimeofday, sysGettimeofday32,
   sysTime, sysTime32,
@@ -25,6 +26,7 @@ function table(names: Record<number, string>, handlers: Partial<Record<string, S
 
 /** Handlers by Linux name, shared by both tables where the ABI is the same. */
 const COMMON: Partial<Record<string, SyscallHandler>> = {
+  ...FILE_CALLS_COMMON,
   read: sysRead,
   close: sysClose,
   open: sysOpen,
@@ -36,8 +38,6 @@ const COMMON: Partial<Record<string, SyscallHandler>> = {
   mprotect: sysMprotect,
   ioctl: sysIoctl,
   uname: sysUname,
-  readlink: sysReadlink,
-  readlinkat: sysReadlinkat,
   getrandom: sysGetrandom,
   exit: sysExit,
   exit_group: sysExit,
@@ -52,6 +52,7 @@ const COMMON: Partial<Record<string, SyscallHandler>> = {
 /** The x86-64 table (arch/x86/entry/syscalls/syscall_64.tbl). */
 export const X86_64_TABLE = table(SYSCALL_NAMES_64, {
   ...COMMON,
+  ...FILE_CALLS_64,
   mmap: sysMmap,
   clock_gettime: sysClockGettime,
   clock_getres: sysClockGetres,
@@ -59,7 +60,6 @@ export const X86_64_TABLE = table(SYSCALL_NAMES_64, {
   time: sysTime,
   writev: sysWritev, // struct iovec differs in the compat ABI
   fstat: sysFstat,
-  newfstatat: sysNewfstatat,
   lseek: sysLseek, // off_t is 32-bit in the compat ABI (and _llseek is separate)
   arch_prctl: sysArchPrctl,
   set_robust_list: sysSetRobustList,
@@ -76,6 +76,7 @@ export const X86_64_TABLE = table(SYSCALL_NAMES_64, {
  */
 export const IA32_TABLE = table(SYSCALL_NAMES_32, {
   ...COMMON,
+  ...FILE_CALLS_32,
   clock_gettime: sysClockGettime32,
   clock_gettime64: sysClockGettime,
   clock_getres: sysClockGetres32,

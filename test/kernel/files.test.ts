@@ -1,0 +1,140 @@
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeFileSystem } from '../../src/host/node-fs.js';
+import { MemoryHost } from '../../src/kernel/host.js';
+import { MemoryFileSystem } from '../../src/kernel/files/memory-fs.js';
+import { AT_FDCWD, initialCwd, walk, walkedComponents } from '../../src/kernel/files/path-walk.js';
+import { Machine } from '../../src/machine.js';
+import { FIXTURES, runFixture } from '../e2e/run-fixture.js';
+
+/**
+ * Files (issue 7): the acceptance fixture (fixtures/src/files/files.c) run on the host's
+ * files through the Node host, with its temporary directory inside a `--root` and
+ * outside one, must print what it printed natively; the path walk and the in-memory
+ * file system are checked directly.
+ */
+let scratch: string;
+
+beforeAll(() => {
+  scratch = realpathSync(mkdtempSync(join(tmpdir(), 'x64emu-files-test-')));
+});
+
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function nodeHost(): MemoryHost {
+  const host = new MemoryHost();
+  host.fs = new NodeFileSystem();
+  return host;
+}
+
+describe('the files fixture on host files matches its native run', () => {
+  for (const libc of ['glibc', 'musl']) {
+    const expected = (): string => readFileSync(join(FIXTURES, `expected/files-${libc}.stdout`), 'utf8');
+
+    it(`${libc}: in a directory under --root (the guest sees it as /)`, () => {
+      const run = runFixture(`bin/files-${libc}`, ['/'], { LANG: 'C' }, { host: nodeHost(), root: scratch });
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toBe(expected());
+      expect(run.outcome).toEqual({ kind: 'exited', status: 0 });
+    });
+
+    it(`${libc}: with root "/", in a host temporary directory`, () => {
+      const run = runFixture(`bin/files-${libc}`, [scratch], { LANG: 'C' }, { host: nodeHost() });
+      expect(run.stdout).toBe(expected());
+      expect(run.outcome).toEqual({ kind: 'exited', status: 0 });
+    });
+  }
+});
+
+/** A machine with a process (hello-musl loaded, not run) over an in-memory tree. */
+function machineOver(fs: MemoryFileSystem, root = '/'): Machine {
+  const host = new MemoryHost();
+  host.fs = fs;
+  const m = new Machine({ host, root });
+  const path = join(FIXTURES, 'bin/hello-musl');
+  m.load({ image: readFileSync(path), path, argv: ['hello'], envp: [] });
+  return m;
+}
+
+describe('path walk', () => {
+  const fs = new MemoryFileSystem(['/r', '/r/a', '/r/a/b', '/outside']);
+  fs.symlink('/a/b', '/r/abs'); // absolute: from the root
+  fs.symlink('../..', '/r/a/b/up2'); // climbs to the root and would go past it
+  fs.symlink('self', '/r/self'); // a loop
+  fs.symlink('missing', '/r/dangling');
+  for (let i = 0; i < 41; i++) fs.symlink(i === 0 ? 'a' : `c${i - 1}`, `/r/c${i}`); // c40 is 41 links deep
+  const m = machineOver(fs, '/r');
+  const k = m.kernel;
+  const resolve = (path: string, follow = true): string | number => {
+    const w = walk(k, AT_FDCWD, path, follow);
+    if (typeof w === 'number') return w;
+    return (w.node ? '' : 'new:') + '/' + walkedComponents(w).join('/');
+  };
+
+  it('resolves inside the root, ".." at the root staying there', () => {
+    expect(resolve('/')).toBe('/');
+    expect(resolve('..')).toBe('/');
+    expect(resolve('/../../a/../../a/b')).toBe('/a/b');
+    expect(resolve('a/b/up2')).toBe('/');
+    expect(resolve('a/b/up2/../../outside')).toBe('new:/outside'); // the host's /outside is not what it names
+    expect(resolve('abs')).toBe('/a/b');
+    expect(resolve('abs', false)).toBe('/abs');
+    expect(resolve('abs/up2/a')).toBe('/a');
+    expect(resolve('a/new-file')).toBe('new:/a/new-file');
+    expect(resolve('a/missing/x')).toBe(-2);
+    expect(resolve('dangling')).toBe('new:/missing');
+  });
+
+  it('follows at most 40 links (ELOOP), and a loop is ELOOP', () => {
+    expect(resolve('c39')).toBe('/a');
+    expect(resolve('c40')).toBe(-40);
+    expect(resolve('self')).toBe(-40);
+    expect(resolve('self', false)).toBe('/self');
+  });
+
+  it('names the kernel\'s own /dev and /proc', () => {
+    expect(resolve('/dev/null')).toBe('/dev/null');
+    expect(resolve('/dev/stdin')).toBe('/proc/1000/fd/0'); // magic: stands for descriptor 0 itself
+    expect(resolve('/proc/self/maps')).toBe('/proc/1000/maps');
+    expect(resolve('/proc/self/fd/..')).toBe('/proc/1000');
+  });
+
+  it('maps the host cwd into the root, or "/" when it lies outside', () => {
+    expect(initialCwd('/srv/root/work/x', '/srv/root')).toEqual(['work', 'x']);
+    expect(initialCwd('/srv/root', '/srv/root')).toEqual([]);
+    expect(initialCwd('/srv/rootless', '/srv/root')).toEqual([]);
+    expect(initialCwd('/home/u', '/')).toEqual(['home', 'u']);
+  });
+});
+
+describe('MemoryFileSystem', () => {
+  it('keeps Linux semantics for the host interface', () => {
+    const fs = new MemoryFileSystem(['/d']);
+    const h = fs.open('/d/f', 0o102, 0o644); // O_CREAT | O_RDWR
+    expect(h).toBeGreaterThan(0);
+    expect(fs.pwrite(h, new TextEncoder().encode('hello'), 3)).toBe(5);
+    const st = fs.fstat(h);
+    expect(typeof st !== 'number' && st.size).toBe(8);
+    const buf = new Uint8Array(16);
+    expect(fs.pread(h, buf, 0)).toBe(8);
+    expect([...buf.subarray(0, 4)]).toEqual([0, 0, 0, 104]);
+    expect(fs.open('/d/f', 0o302, 0)).toBe(-17); // O_CREAT | O_EXCL: EEXIST
+    expect(fs.open('/d', 0, 0)).toBe(-21); // EISDIR
+    expect(fs.mkdir('/d', 0o755)).toBe(-17);
+    expect(fs.rmdir('/d')).toBe(-39); // ENOTEMPTY
+    expect(fs.unlink('/d')).toBe(-21);
+    expect(fs.rename('/d', '/d/sub')).toBe(-22);
+    expect(fs.lstat('/d/f/x')).toBe(-20); // ENOTDIR
+    expect(fs.ftruncate(h, 100 * 1024 * 1024)).toBe(-27); // EFBIG: files are capped
+    expect(fs.symlink('f', '/d/l')).toBe(0);
+    expect(fs.open('/d/l', 0, 0)).toBe(-40); // never follows a link
+    expect(fs.readdir('/d')).toEqual([
+      { name: 'f', ino: expect.any(Number), type: 0o100000 },
+      { name: 'l', ino: expect.any(Number), type: 0o120000 },
+    ]);
+  });
+});
