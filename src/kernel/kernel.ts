@@ -1,5 +1,5 @@
 import type { Cpu } from '../cpu/cpu.js';
-import { VEC_AC, VEC_BP, VEC_DB, VEC_DE, VEC_MF, VEC_PF, VEC_UD, VEC_XM, VECTOR_NAMES } from '../cpu/cpu-exception.js';
+import { VEC_PF, VECTOR_NAMES } from '../cpu/cpu-exception.js';
 import type { Interpreter } from '../cpu/interpreter.js';
 import { RAX } from '../cpu/registers.js';
 import type { Mmu } from '../mmu/mmu.js';
@@ -20,7 +20,8 @@ import { TASK_SIZE, USER_CS } from './layout.js';
 import { PageTables } from './page-tables.js';
 import { Process } from './process.js';
 import { PtRegsFrame } from './pt-regs-frame.js';
-import { SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP } from './signals.js';
+import { SIGBUS, SIGSEGV } from './signals.js';
+import { BUS_ADRERR, exceptionSignal, exitToUser, kernelSignal, pageFaultSignal, SEGV_ACCERR, SEGV_MAPERR } from './signals/index.js';
 import { KernelStats } from './stats.js';
 import { SYSCALL_NAMES_32, SYSCALL_NAMES_64 } from './syscalls/syscall-names.js';
 import { IA32_TABLE, X86_64_TABLE } from './syscalls/tables.js';
@@ -185,6 +186,8 @@ export class Kernel {
     } else {
       throw new Error(`unknown hypercall ${kind}`);
     }
+    // Pending signals are delivered on the way back to user mode (signals/deliver.ts).
+    if (!this.exited && !this.deferredHypercall && exitToUser(this, kind < HC_EXCEPTION ? this.currentPath : null)) useIret = true;
     if (this.exited || this.deferredHypercall) return;
     frame.store(this.mmu);
     cpu.lo[RAX] = useIret ? 1 : 0;
@@ -259,45 +262,28 @@ export class Kernel {
       const vsyscall = emulateVsyscall(this, address, code);
       if (vsyscall === FAULT_FIXED) return;
       if (typeof vsyscall === 'string') {
-        this.killBySignal(SIGSEGV, `${vsyscall} at 0x${hex(address)}`);
+        kernelSignal(this, SIGSEGV, `${vsyscall} at 0x${hex(address)}`); // emulate_vsyscall: force_sig(SIGSEGV)
         return;
       }
       const outcome = this.process.space.handleFault(address, (code & PF_W) !== 0, (code & PF_I) !== 0);
       if (outcome === FAULT_FIXED) return; // IRET retries the instruction
       if (outcome === FAULT_BUS) {
-        this.killBySignal(SIGBUS, `access to unbacked page 0x${hex(address)} at rip 0x${hex(rip)}`);
+        pageFaultSignal(this, SIGBUS, BUS_ADRERR, address, code, `access to unbacked page 0x${hex(address)} at rip 0x${hex(rip)}`);
         return;
       }
       const access = code & PF_I ? 'executing' : code & PF_W ? 'writing' : 'reading';
       const why = outcome === FAULT_MAPERR ? 'no mapping' : 'permission denied';
-      this.killBySignal(SIGSEGV, `#PF ${access} 0x${hex(address)} (${why}) at rip 0x${hex(rip)}`);
+      const siCode = outcome === FAULT_MAPERR ? SEGV_MAPERR : SEGV_ACCERR;
+      pageFaultSignal(this, SIGSEGV, siCode, address, code, `#PF ${access} 0x${hex(address)} (${why}) at rip 0x${hex(rip)}`);
       return;
     }
     const fault = this.interp.lastFault;
     const detail = fault && fault.rip === rip && fault.detail ? `: ${fault.detail}` : '';
     const what = `${VECTOR_NAMES[vector] ?? `vector ${vector}`} at rip 0x${hex(rip)}${detail}`;
-    switch (vector) {
-      case VEC_DE:
-      case VEC_MF:
-      case VEC_XM:
-        this.killBySignal(SIGFPE, what);
-        break;
-      case VEC_UD:
-        this.killBySignal(SIGILL, what);
-        break;
-      case VEC_DB:
-      case VEC_BP:
-        this.killBySignal(SIGTRAP, what);
-        break;
-      case VEC_AC:
-        this.killBySignal(SIGBUS, what);
-        break;
-      default:
-        this.killBySignal(SIGSEGV, what); // #GP, #SS, #NP ... (si_code SI_KERNEL in Linux)
-    }
+    exceptionSignal(this, vector, errorCode, rip, what); // the signal Linux sends for it (signals/deliver.ts)
   }
 
-  /** Default action of a fatal signal (no handlers yet): the process ends. */
+  /** The process ends now, killed by `signal` (a fatal signal's default action, SIGKILL). */
   killBySignal(signal: number, reason: string): void {
     this.process.exit = { kind: 'signaled', signal, reason };
     this.process.fds.closeAll(); // do_exit closes the files: host handles are let go

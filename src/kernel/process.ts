@@ -1,5 +1,6 @@
 import type { AddressSpace } from './address-space.js';
 import { FdTable } from './files/fd-table.js';
+import { SignalState } from './signals/state.js';
 import { FsState } from './files/fs-state.js';
 
 /** How a process ended: a status from exit, or a fatal signal. */
@@ -16,6 +17,8 @@ export class Process {
   argv: string[] = [];
   envp: string[] = [];
   readonly fds = new FdTable();
+  /** Dispositions, mask, pending signals, alternate stack (signals/state.ts). */
+  readonly signals = new SignalState();
   /** Current directory and umask. */
   readonly fsState = new FsState();
 

@@ -23,8 +23,11 @@ export const SIGNAL_NAMES: Record<number, string> = {
 /** What bash prints for a child killed by a signal (strsignal texts). */
 export const SIGNAL_DESCRIPTIONS: Record<number, string> = {
   1: 'Hangup', 2: 'Interrupt', 3: 'Quit', 4: 'Illegal instruction', 5: 'Trace/breakpoint trap', 6: 'Aborted',
-  7: 'Bus error', 8: 'Floating point exception', 9: 'Killed', 11: 'Segmentation fault', 13: 'Broken pipe',
-  15: 'Terminated', 31: 'Bad system call',
+  7: 'Bus error', 8: 'Floating point exception', 9: 'Killed', 10: 'User defined signal 1', 11: 'Segmentation fault',
+  12: 'User defined signal 2', 13: 'Broken pipe', 14: 'Alarm clock', 15: 'Terminated', 16: 'Stack fault',
+  19: 'Stopped (signal)', 20: 'Stopped', 21: 'Stopped (tty input)', 22: 'Stopped (tty output)',
+  24: 'CPU time limit exceeded', 25: 'File size limit exceeded', 26: 'Virtual timer expired',
+  27: 'Profiling timer expired', 29: 'I/O possible', 30: 'Power failure', 31: 'Bad system call',
 };
 
 /** Default action "core" (SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, ...): the shell adds "(core dumped)". */

@@ -9,6 +9,10 @@ import { sysBrk, sysMmap, sysMprotect, sysMremap, sysMunmap } from './memory.js'
 import {
   sysArchPrctl, sysExit, sysGetId, sysGetpid, sysPrlimit64, sysRseq, sysSetRobustList, sysSetTidAddress,
 } from './process-calls.js';
+import {
+  sysKill, sysPause, sysRtSigaction, sysRtSigpending, sysRtSigprocmask, sysRtSigreturn, sysRtSigsuspend, sysSigaltstack,
+  sysTgkill, sysTkill,
+} from '../signals/syscalls.js';
 import { SYSCALL_NAMES_32, SYSCALL_NAMES_64 } from './syscall-names.js';
 import type { SyscallEntry, SyscallHandler } from './types.js';
 
@@ -47,6 +51,12 @@ const COMMON: Partial<Record<string, SyscallHandler>> = {
   rseq: sysRseq,
   prlimit64: sysPrlimit64,
   getcpu: sysGetcpu,
+  // Signals: scalars and 8-byte sigsets, the same in the compat ABI.
+  kill: sysKill,
+  tkill: sysTkill,
+  tgkill: sysTgkill,
+  rt_sigprocmask: sysRtSigprocmask,
+  rt_sigpending: sysRtSigpending,
 };
 
 /** The x86-64 table (arch/x86/entry/syscalls/syscall_64.tbl). */
@@ -67,6 +77,12 @@ export const X86_64_TABLE = table(SYSCALL_NAMES_64, {
   geteuid: sysGetId,
   getgid: sysGetId,
   getegid: sysGetId,
+  // Signals whose structures (sigaction, stack_t, the frame) differ in the compat ABI.
+  rt_sigaction: sysRtSigaction,
+  rt_sigreturn: sysRtSigreturn,
+  rt_sigsuspend: sysRtSigsuspend,
+  sigaltstack: sysSigaltstack,
+  pause: sysPause,
 });
 
 /**
