@@ -167,6 +167,11 @@ const RESTARTS = new Set([ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_
  */
 export function exitToUser(k: Kernel, path: EntryPath | null): boolean {
   const s = stateOf(k);
+  // The common case, every system call: nothing pending, nothing to put back.
+  if (s.pending === 0n && s.sigreturnRax === null && s.savedMask === null) {
+    s.noRestart = false;
+    return false;
+  }
   const f = k.frame;
   let changed = false;
   if (s.sigreturnRax) {
