@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeFileSystem } from '../../src/host/node-fs.js';
 import { MemoryHost } from '../../src/kernel/host.js';
@@ -184,5 +185,34 @@ describe('--root confinement', () => {
       'chdir dir = 0',
       'cat ../../secret.txt = ENOENT',
     ]);
+  });
+});
+
+describe('x64emu run --root', () => {
+  const cli = resolve(__dirname, '../../dist/cli.js');
+  const fsprobe = resolve(__dirname, '../../fixtures/bin/fsprobe-musl');
+  const run = (args: string[]) => spawnSync(process.execPath, [cli, 'run', ...args], { encoding: 'utf8', cwd: outer });
+
+  it('confines a program run from the command line', () => {
+    const r = run(['--root', root, fsprobe, 'cat', '../secret.txt', 'list', '/', 'cwd']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('cat ../secret.txt = ENOENT');
+    expect(r.stdout).toMatch(/^list \/ = \. \.\. .*dev dir .*proc/m);
+    expect(r.stdout).toMatch(/^cwd = \/$/m); // the command's cwd (outer) lies outside the root
+  });
+
+  it('starts in the host cwd mapped into the root', () => {
+    const r = spawnSync(process.execPath, [cli, 'run', '--root', outer, fsprobe, 'cwd', 'cat', 'secret.txt'], { encoding: 'utf8', cwd: join(outer, 'private') });
+    expect(r.stdout).toBe("cwd = /private\ncat secret.txt = ENOENT\n");
+  });
+
+  it('refuses a root that is not a directory, in one line', () => {
+    for (const bad of [join(outer, 'nonexistent'), join(outer, 'secret.txt')]) {
+      const r = run(['--root', bad, fsprobe, 'cwd']);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^x64emu: --root must be (an existing|a) directory, got /);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
   });
 });

@@ -12,13 +12,18 @@ type DeviceKind = 'null' | 'zero' | 'full' | 'random' | 'urandom' | 'tty';
 
 /** An open character device. Reads and writes ignore the position, as mem.c's do. */
 class DeviceFile implements OpenFile {
+  /** /dev/zero maps as zero pages (shmem_zero_setup); the other devices cannot be mapped. */
+  readonly mmap: 'zero' | undefined;
+
   constructor(
     readonly description: string,
     private readonly kind: DeviceKind,
     public flags: number,
     private readonly attrs: Kstat,
     readonly hostFd: number,
-  ) {}
+  ) {
+    this.mmap = kind === 'zero' ? 'zero' : undefined;
+  }
 
   read(k: Kernel, length: number): Uint8Array | number {
     return this.pread(k, length);

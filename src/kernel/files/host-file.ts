@@ -13,6 +13,7 @@ export const HOST_CHUNK = 1 << 20;
  */
 export class HostFile implements OpenFile {
   readonly hostFd = -1;
+  readonly mmap = 'copy';
   readonly description: string;
   private position = 0;
   private closed = false;

@@ -38,6 +38,8 @@ export interface OpenFile {
   truncate?(k: Kernel, length: number): number;
   /** fsync / fdatasync. */
   sync?(k: Kernel): number;
+  /** How mmap maps it: by copying its bytes into private pages, or as zero pages (/dev/zero); absent: -ENODEV. */
+  readonly mmap?: 'copy' | 'zero';
   /** Bytes ready to read (ioctl FIONREAD). */
   available?(k: Kernel): number;
   /** The last descriptor referring to it was closed. */

@@ -1,5 +1,6 @@
 import { pageCeil, PROT_EXEC, PROT_READ, PROT_WRITE } from '../address-space.js';
-import { EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM } from '../errno.js';
+import { EEXIST, EFAULT, EINVAL, ENOMEM } from '../errno.js';
+import { fillFromFile, mappedFile } from '../files/file-mapping.js';
 import type { Kernel } from '../kernel.js';
 import { TASK_SIZE } from '../layout.js';
 import { PAGE_SIZE } from '../../mmu/physical-memory.js';
@@ -29,7 +30,10 @@ const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
 const MAP_FIXED_NOREPLACE = 0x100000;
 
-/** mmap(addr, length, prot, flags, fd, offset): anonymous private and shared memory. */
+/**
+ * mmap(addr, length, prot, flags, fd, offset): anonymous private and shared memory, and
+ * files, whose bytes are copied into the area's pages (files/file-mapping.ts).
+ */
 export function sysMmap(k: Kernel, a: number[]): number {
   const space = k.process.space;
   const [hint, length] = a;
@@ -37,7 +41,8 @@ export function sysMmap(k: Kernel, a: number[]): number {
   const flags = a[3] | 0;
   if (length <= 0 || length > TASK_SIZE) return -EINVAL;
   if ((flags & (MAP_SHARED | MAP_PRIVATE)) === 0) return -EINVAL;
-  if (!(flags & MAP_ANONYMOUS)) return -ENODEV; // file mappings come with file support (issue 7)
+  const source = flags & MAP_ANONYMOUS ? null : mappedFile(k, a[4] | 0, a[5], prot, flags);
+  if (typeof source === 'number') return source;
   const size = pageCeil(length);
   let start: number;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -52,6 +57,16 @@ export function sysMmap(k: Kernel, a: number[]): number {
     if (!start) return -ENOMEM;
   }
   space.map({ start, end: start + size, prot, name: '', offset: 0 });
+  if (source) {
+    const area = space.find(start)!;
+    area.name = source.file.description;
+    area.offset = source.offset;
+    const filled = fillFromFile(k, start, size, source);
+    if (filled < 0) {
+      space.unmap(start, start + size);
+      return filled;
+    }
+  }
   return start;
 }
 
