@@ -189,7 +189,11 @@ export function exitToUser(k: Kernel, path: EntryPath | null): boolean {
     const deliverable = s.pending & ~s.blocked;
     if (deliverable === 0n) break;
     const sig = nextSignal(s, deliverable);
-    const info = s.dequeue(sig)!;
+    const info = s.dequeue(sig);
+    if (!info) {
+      s.pending &= ~sigmask(sig); // (cannot happen: the queue and the mask change together)
+      continue;
+    }
     const action = s.actions[sig];
     if (action.handler === SIG_IGN) continue;
     if (action.handler === SIG_DFL) {
