@@ -50,6 +50,13 @@ describe('the files fixture on host files matches its native run', () => {
   }
 });
 
+describe('pipes', () => {
+  it('a write with no reader left is EPIPE and SIGPIPE, which ends the process by default', () => {
+    const run = runFixture('bin/fsprobe-musl', ['sigpipe'], {}, { host: new MemoryHost() });
+    expect(run.outcome).toMatchObject({ kind: 'signaled', signal: 13 });
+  });
+});
+
 /** A machine with a process (hello-musl loaded, not run) over an in-memory tree. */
 function machineOver(fs: MemoryFileSystem, root = '/'): Machine {
   const host = new MemoryHost();

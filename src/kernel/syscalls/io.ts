@@ -1,9 +1,11 @@
-import { EBADF, EFAULT, EINVAL, EISDIR, ENAMETOOLONG, ENOTTY, EOVERFLOW, ESPIPE } from '../errno.js';
+import { EBADF, EFAULT, EINVAL, EISDIR, ENAMETOOLONG, ENOTTY, EOVERFLOW, EPIPE, ESPIPE } from '../errno.js';
 import { HOST_CHUNK } from '../files/host-file.js';
 import { O_CLOEXEC, O_CREAT, O_LARGEFILE, O_NONBLOCK, O_PATH, O_TRUNC, O_WRONLY, OpenFile, SEEK_CUR, encodeStat } from '../files/open-file.js';
 import { openPath } from '../files/open-path.js';
 import { AT_FDCWD } from '../files/path-walk.js';
 import type { Kernel } from '../kernel.js';
+import { sendSignal, SI_USER } from '../signals/index.js';
+import { SIGPIPE } from '../signals.js';
 
 /** Largest single transfer, as Linux's MAX_RW_COUNT (INT_MAX rounded down to a page). */
 const MAX_RW_COUNT = 0x7ffff000;
@@ -53,6 +55,15 @@ export function readToUser(k: Kernel, file: OpenFile, buf: number, count: number
   return done;
 }
 
+/**
+ * EPIPE from a write (a pipe with no reader left, a host stream whose reader went
+ * away) also sends SIGPIPE, as pipe_write does: by default it ends the process.
+ */
+function epipe(k: Kernel, r: number): number {
+  if (r === -EPIPE) sendSignal(k, { signo: SIGPIPE, code: SI_USER, kind: 'kill', pid: k.process.pid, uid: 1000, reason: 'write to a pipe with no reader' });
+  return r;
+}
+
 /** Moves up to `count` bytes from user memory to the file, in chunks (see readToUser). */
 export function writeFromUser(k: Kernel, file: OpenFile, buf: number, count: number, position?: number): number {
   if (file.flags & O_PATH) return -EBADF;
@@ -62,7 +73,7 @@ export function writeFromUser(k: Kernel, file: OpenFile, buf: number, count: num
     const data = k.user.read(buf + done, n);
     if (!data) return done > 0 ? done : -EFAULT;
     const r = position === undefined ? file.write(k, data) : file.pwrite!(k, data, position + done);
-    if (r < 0) return done > 0 ? done : r;
+    if (r < 0) return done > 0 ? done : epipe(k, r);
     done += r;
     if (r < n) break;
   } while (done < count);
@@ -165,7 +176,7 @@ function vectored(k: Kernel, a: number[], write: boolean, position?: number): nu
       joined.set(data, at);
       at += len;
     }
-    return file.flags & O_PATH ? -EBADF : file.write(k, joined);
+    return file.flags & O_PATH ? -EBADF : epipe(k, file.write(k, joined));
   }
   let done = 0;
   for (const [base, len] of iovs) {
