@@ -7,6 +7,9 @@ import { MemoryHost } from '../../src/kernel/host.js';
 import { MemoryFileSystem } from '../../src/kernel/files/memory-fs.js';
 import { AT_FDCWD, initialCwd, walk, walkedComponents } from '../../src/kernel/files/path-walk.js';
 import { Machine } from '../../src/machine.js';
+import { FILE_CALLS_32, FILE_CALLS_64, FILE_CALLS_COMMON } from '../../src/kernel/syscalls/file-table.js';
+import { sysClose, sysFstat, sysIoctl, sysLseek, sysOpen, sysOpenat, sysRead, sysWrite } from '../../src/kernel/syscalls/io.js';
+import { sysMmap } from '../../src/kernel/syscalls/memory.js';
 import { FIXTURES, runFixture } from '../e2e/run-fixture.js';
 
 /**
@@ -143,5 +146,47 @@ describe('MemoryFileSystem', () => {
       { name: 'f', ino: expect.any(Number), type: 0o100000 },
       { name: 'l', ino: expect.any(Number), type: 0o120000 },
     ]);
+  });
+});
+
+describe('file system calls with wild arguments', () => {
+  it('return a number (a result or -errno) and never throw', () => {
+    const m = machineOver(new MemoryFileSystem(['/tmp']));
+    const k = m.kernel;
+    const stack = m.cpu.rsp() - 8192;
+    const put = (at: number, text: string): number => {
+      k.user.write(at, new TextEncoder().encode(text + '\0'));
+      return at;
+    };
+    const paths = [put(stack, '/tmp/f'), put(stack + 64, '..'), put(stack + 128, '/proc/self/fd/0'), put(stack + 192, '/dev/zero')];
+    const values = [0, 1, 2, 3, -1, -100, 0x7fffffff, 2 ** 32 - 1, 2 ** 53, -(2 ** 63), 0x1000, stack - 0x100000, 2 ** 47 + 4096, ...paths];
+    const handlers = {
+      ...FILE_CALLS_COMMON, ...FILE_CALLS_64, ...FILE_CALLS_32,
+      sysClose, sysFstat, sysIoctl, sysLseek, sysOpen, sysOpenat, sysRead, sysWrite, sysMmap,
+    };
+    let seed = 12345;
+    const pick = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return values[seed % values.length];
+    };
+    let calls = 0;
+    for (const path of ['syscall', 'int80'] as const) {
+      k.currentPath = path;
+      for (const [name, handler] of Object.entries(handlers)) {
+        for (let i = 0; i < 60; i++) {
+          const args = [pick(), pick(), pick(), pick(), pick(), pick()];
+          let r: number;
+          try {
+            r = handler!(k, args);
+          } catch (e) {
+            throw new Error(`${name}(${args.join(', ')}) threw: ${(e as Error).stack}`);
+          }
+          expect(Number.isFinite(r), `${name}(${args.join(', ')}) = ${r}`).toBe(true);
+          calls++;
+          if (k.process.exit) k.process.exit = null; // a write may have ended the process (SIGPIPE is only queued)
+        }
+      }
+    }
+    expect(calls).toBeGreaterThan(5000);
   });
 });

@@ -5,8 +5,8 @@ import type { HostDirEntry, HostFileSystem, Kstat, Timespec } from '../host.js';
 import { O_ACCMODE, O_CREAT, O_EXCL, O_RDONLY, O_TRUNC, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from './open-file.js';
 
 /** Limits that keep a guest from filling the host's memory through files. */
-const MAX_FILE_SIZE = 64 * 1024 * 1024;
-const MAX_TOTAL_BYTES = 256 * 1024 * 1024;
+const MAX_FILE_SIZE = 32 * 1024 * 1024;
+const MAX_TOTAL_BYTES = 128 * 1024 * 1024;
 
 interface Inode {
   ino: number;
@@ -25,8 +25,8 @@ interface Inode {
  * An in-memory file system with the host interface's semantics, for tests and for
  * hosts without files (a browser): directories, regular files and symbolic links,
  * inode numbers, Linux's errors. It never follows a symbolic link (the kernel does
- * that); a path through one is ENOTDIR. Files are capped at 64 MiB and the whole
- * tree at 256 MiB (EFBIG, ENOSPC), so a guest cannot exhaust the host's memory.
+ * that); a path through one is ENOTDIR. Files are capped at 32 MiB and the whole
+ * tree at 128 MiB (EFBIG, ENOSPC), so a guest cannot exhaust the host's memory.
  */
 export class MemoryFileSystem implements HostFileSystem {
   private readonly root: Inode;
@@ -126,7 +126,19 @@ export class MemoryFileSystem implements HostFileSystem {
   }
 
   close(handle: number): number {
-    return this.handles.delete(handle) ? 0 : -EBADF;
+    const h = this.handles.get(handle);
+    if (!h) return -EBADF;
+    this.handles.delete(handle);
+    this.forgetIfGone(h.node);
+    return 0;
+  }
+
+  /** A file with no name left and no handle open gives its bytes back to the tree's budget. */
+  private forgetIfGone(n: Inode): void {
+    if (n.children || n.nlink > 0 || [...this.handles.values()].some((h) => h.node === n)) return;
+    this.total -= n.size;
+    n.size = 0;
+    n.data = new Uint8Array(0);
   }
 
   private file(handle: number): Inode | number {
@@ -239,7 +251,7 @@ export class MemoryFileSystem implements HostFileSystem {
     p.dir.children!.delete(p.name);
     if (n.children) p.dir.nlink--;
     n.nlink--;
-    if (!n.children && n.nlink === 0 && ![...this.handles.values()].some((h) => h.node === n)) this.total -= n.size;
+    this.forgetIfGone(n);
     p.dir.mtime = p.dir.ctime = this.now();
     return 0;
   }
@@ -270,6 +282,8 @@ export class MemoryFileSystem implements HostFileSystem {
       if (!node.children && existing.children) return -EISDIR;
       if (existing.children && existing.children.size > 0) return -ENOTEMPTY;
       if (existing.children) dst.dir.nlink--;
+      existing.nlink--;
+      this.forgetIfGone(existing);
     }
     src.dir.children!.delete(src.name);
     if (node.children) src.dir.nlink--;

@@ -165,9 +165,10 @@ function vectored(k: Kernel, a: number[], write: boolean, position?: number): nu
   }
   const iovs = readIovecs(k, a[1], a[2] | 0);
   if (typeof iovs === 'number') return iovs;
-  if (write && position === undefined && iovs.length > 0) {
-    // One write for the whole vector, so that a pipe or terminal sees it at once.
-    const total = iovs.reduce((s, [, len]) => s + len, 0);
+  const total = iovs.reduce((sum, [, len]) => sum + len, 0);
+  if (write && position === undefined && iovs.length > 0 && total <= HOST_CHUNK) {
+    // One write for the whole vector, so that a pipe or terminal sees it at once
+    // (larger vectors go part by part, in chunks: no host buffer beyond HOST_CHUNK).
     const joined = new Uint8Array(total);
     let at = 0;
     for (const [base, len] of iovs) {
