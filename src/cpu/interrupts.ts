@@ -61,7 +61,7 @@ export function deliverInterrupt(cpu: Cpu, vector: number, errorCode: number, re
     cpu.setRsp(rsp);
     cpu.push64(oldSs, 0);
     cpu.pushAddress(oldRsp);
-    cpu.push64(oldFlags, 0);
+    cpu.push64(software || !isFault(vector) ? oldFlags : oldFlags | RF, 0);
     cpu.push64(oldCs, 0);
     cpu.pushAddress(returnRip);
     if (errorCode >= 0) cpu.push64(errorCode, 0);
@@ -75,6 +75,15 @@ export function deliverInterrupt(cpu: Cpu, vector: number, errorCode: number, re
   cpu.compat = false; // the gate's code segment is a 64-bit one (checked above)
   cpu.setRflags(oldFlags & ~(TF | NT | RF | VM | (type === 0xe ? IF : 0)));
   cpu.rip = target;
+}
+
+/**
+ * Fault-class exceptions save RF = 1 in the RFLAGS image (SDM Vol. 3A §17.3.1.1), so the
+ * restarted instruction does not re-trigger an instruction breakpoint; traps (#DB here,
+ * #BP, #OF) and aborts (#DF) do not.
+ */
+function isFault(vector: number): boolean {
+  return vector !== 1 && vector !== 3 && vector !== 4 && vector !== 8;
 }
 
 /** Bits IRET may load at CPL 0 (VM, VIF, VIP are not set by a 64-bit IRET here). */
@@ -96,7 +105,9 @@ export function iretq(cpu: Cpu): void {
   if (target < -CANONICAL_LIMIT || target >= CANONICAL_LIMIT) cpu.raise(VEC_GP, 0, 'iret to a non-canonical address');
   const mask = cpu.cpl === 0 ? IRET_KERNEL_MASK : IRET_KERNEL_MASK & ~(IOPL | IF);
   const flagsNow = cpu.getRflags();
-  cpu.setRflags((flagsNow & ~mask) | (flags & mask));
+  // RF only suppresses instruction breakpoints for the next instruction, and x64emu has
+  // no debug-register breakpoints, so it is consumed here rather than kept.
+  cpu.setRflags(((flagsNow & ~mask) | (flags & mask)) & ~RF);
   cpu.selectors[SEG_CS] = cs;
   cpu.selectors[SEG_SS] = ss;
   cpu.lo[RSP] = rspLo;
