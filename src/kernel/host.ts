@@ -43,7 +43,10 @@ export interface HostDirEntry {
  * following them itself (files/path-walk.ts), so the host is asked only about paths
  * whose every component is a real directory inside the root. That is why there is an
  * `lstat` and no `stat`, and why `open` must never follow a symbolic link in the last
- * component (O_NOFOLLOW): the host follows nothing on the guest's behalf.
+ * component (O_NOFOLLOW): the host follows nothing on the guest's behalf. (The root is
+ * a boundary against the guest, which is single-threaded and only acts through the
+ * kernel; another host process that swaps a directory under the root for a symbolic
+ * link between the walk and the call could still redirect that call.)
  *
  * Every method is synchronous and returns a result or -errno with Linux's numbers
  * (the implementation translates its own error codes). `open` opens or creates a

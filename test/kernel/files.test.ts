@@ -53,6 +53,37 @@ describe('the files fixture on host files matches its native run', () => {
   }
 });
 
+describe("the emulator's /dev and /proc", () => {
+  it('lists and reads them', () => {
+    const ops = [
+      'list', '/proc', 'readlink', '/proc/self', 'list', '/proc/self', 'list', '/proc/self/fd', 'readlink', '/proc/self/fd/1',
+      'readlink', '/proc/self/exe', 'readlink', '/proc/self/cwd', 'cat', '/proc/self/comm', 'list', '/dev', 'stat', '/dev/zero',
+      'readlink', '/dev/stdout', 'stat', '/dev/stdout', 'creat', '/proc/self/new', 'unlink', '/dev/null', 'mkdir', '/dev/x',
+      'cat', '/proc/self/fd/7', 'stat', '/dev/tty',
+    ];
+    const run = runFixture('bin/fsprobe-musl', ops, {}, { host: new MemoryHost() });
+    expect(run.stdout.trimEnd().split('\n')).toEqual([
+      'list /proc = . .. 1000 self',
+      'readlink /proc/self = 1000',
+      'list /proc/self = . .. auxv cmdline comm cwd environ exe fd maps stat status',
+      'list /proc/self/fd = . .. 0 1 2 3', // 3: the directory being listed
+      'readlink /proc/self/fd/1 = pipe:[4]',
+      `readlink /proc/self/exe = ${join(FIXTURES, 'bin/fsprobe-musl')}`,
+      'readlink /proc/self/cwd = /', // the in-memory file system's cwd
+      "cat /proc/self/comm = 'fsprobe-musl'",
+      'list /dev = . .. fd full null random stderr stdin stdout urandom zero', // no terminal: no tty
+      'stat /dev/zero = chr',
+      'readlink /dev/stdout = /proc/self/fd/1',
+      'stat /dev/stdout = fifo',
+      'creat /proc/self/new = EACCES',
+      'unlink /dev/null = EACCES',
+      'mkdir /dev/x = EACCES',
+      'cat /proc/self/fd/7 = ENOENT',
+      'stat /dev/tty = ENOENT',
+    ]);
+  });
+});
+
 describe('pipes', () => {
   it('a write with no reader left is EPIPE and SIGPIPE, which ends the process by default', () => {
     const run = runFixture('bin/fsprobe-musl', ['sigpipe'], {}, { host: new MemoryHost() });

@@ -4,6 +4,7 @@ import type { Kstat } from '../host.js';
 import type { Kernel } from '../kernel.js';
 import { makeDev, makeStat, S_IFDIR, S_IFLNK, S_IFREG } from './open-file.js';
 import type { OpenFile } from './open-file.js';
+import { StdStream } from './std-stream.js';
 import { cwdComponents } from './path-walk.js';
 import { GeneratedFile, guestPathOf, VirtualDir, VirtualLink, VNode } from './vfs.js';
 
@@ -177,9 +178,17 @@ function procLink(path: string, target: (k: Kernel) => string, magic?: (k: Kerne
   return new VirtualLink(target, (k) => makeStat({ dev: PROC_DEV, ino: procIno(path), mode: S_IFLNK | 0o777, size: 64 }), magic);
 }
 
-/** What /proc/self/fd/N reads as: the file's path, or "pipe:[ino]" and the like. */
-export function fdLinkTarget(file: OpenFile): string {
+/**
+ * What /proc/self/fd/N reads as: the file's path, "pipe:[ino]" for a pipe, and for the
+ * standard streams what they are on the host: a terminal or a pipe.
+ */
+export function fdLinkTarget(k: Kernel, file: OpenFile): string {
   if (file.location) return guestPathOf(file.location);
+  if (file instanceof StdStream) {
+    if (file.isTerminal(k)) return '/dev/pts/0';
+    const st = file.stat(k);
+    return `pipe:[${st.ino}]`;
+  }
   return file.description;
 }
 
@@ -187,7 +196,7 @@ export function fdLinkTarget(file: OpenFile): string {
 const fdDirectory = new VirtualDir(procAttrs('/proc/self/fd', S_IFDIR | 0o500), (k) =>
   k.process.fds.entries().map(([fd, file]): [string, VNode] => [
     String(fd),
-    procLink(`/proc/self/fd/${fd}`, () => fdLinkTarget(file), (kk) => kk.process.fds.get(fd) ?? -EBADF),
+    procLink(`/proc/self/fd/${fd}`, (kk) => fdLinkTarget(kk, file), (kk) => kk.process.fds.get(fd) ?? -EBADF),
   ]),
 );
 
