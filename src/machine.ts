@@ -1,12 +1,13 @@
 import { Cpu, EXIT_BREAKPOINT, EXIT_FATAL, EXIT_HALT, EXIT_HYPERCALL } from './cpu/cpu.js';
-import { AMD_MODEL, CpuModel, INTEL_MODEL } from './cpu/cpu-model.js';
+import { AMD_MODEL, CpuModel, INTEL_MODEL, LEGACY_MODEL } from './cpu/cpu-model.js';
 import { Interpreter } from './cpu/interpreter.js';
 import { OPCODES } from './cpu/opcodes.js';
 import { AT_HWCAP, AT_MINSIGSTKSZ } from './loader/auxv.js';
 import { Mmu } from './mmu/mmu.js';
 import { PhysicalMemory } from './mmu/physical-memory.js';
 import { hwcap } from './kernel/boot.js';
-import { execProgram, ExecResult } from './kernel/exec.js';
+import { ExecResult } from './kernel/exec.js';
+import { enterCompatMode, execAnyProgram } from './kernel/compat/index.js';
 import { chooseLayout } from './kernel/aslr.js';
 import { HostRandom, RandomSource, SeededRandom } from './kernel/random-source.js';
 import type { Host } from './kernel/host.js';
@@ -20,7 +21,7 @@ export interface MachineOptions {
   host: Host;
   /** Guest physical memory in MiB. */
   memoryMiB?: number;
-  cpu?: 'intel' | 'amd';
+  cpu?: 'intel' | 'amd' | 'legacy';
   /** Address-space layout randomization (default on, as Linux's randomize_va_space = 2). */
   aslr?: boolean;
   /** Seed for every random choice the kernel makes (layout, AT_RANDOM, getrandom). */
@@ -72,7 +73,7 @@ export class Machine {
   exec: ExecResult | null = null;
 
   constructor(options: MachineOptions) {
-    const model: CpuModel = options.cpu === 'amd' ? AMD_MODEL : INTEL_MODEL;
+    const model: CpuModel = options.cpu === 'amd' ? AMD_MODEL : options.cpu === 'legacy' ? LEGACY_MODEL : INTEL_MODEL;
     this.phys = new PhysicalMemory((options.memoryMiB ?? 512) * 1024 * 1024);
     this.mmu = new Mmu(this.phys);
     this.cpu = new Cpu(this.mmu, model);
@@ -95,7 +96,7 @@ export class Machine {
     const space = this.kernel.newAddressSpace(program.path);
     const random16 = new Uint8Array(16);
     this.kernel.random.fill(random16);
-    const result = execProgram(space, {
+    const result = execAnyProgram(this.kernel, space, {
       image: program.image,
       path: program.path,
       execPath: program.execPath ?? program.path,
@@ -110,12 +111,13 @@ export class Machine {
       hwcap2: 0,
       layout: chooseLayout(this.kernel.random, this.aslr),
       mapVdso: (s) => this.kernel.mapVdso(s),
-    });
+    }, this.aslr);
     const proc = this.kernel.process;
     proc.argv = program.argv;
     proc.envp = program.envp;
     proc.auxv = result.stack.auxv;
     this.kernel.startUser(result.entry, result.stack.rsp);
+    if (result.elf.elfClass === 32) enterCompatMode(this.cpu);
     this.exec = result;
     return result;
   }

@@ -58,7 +58,7 @@ export function machineOptions(options: RunOptions): Omit<MachineOptions, 'host'
   if (epoch !== undefined && !Number.isFinite(epoch)) throw new UsageError(`--epoch must be seconds since 1970, got '${options.epoch}'`);
   return {
     memoryMiB: integer('memory', options.memory, 16, 2047),
-    cpu: choice('cpu', options.cpu, ['intel', 'amd'] as const),
+    cpu: choice('cpu', options.cpu, ['intel', 'amd', 'legacy'] as const),
     vdso: options.vdso !== false,
     aslr: options.aslr !== false,
     seed: integer('seed', options.seed, 0, 2 ** 32 - 1),

@@ -18,6 +18,11 @@ export interface CpuModel {
   signature: number;
   /** Nominal TSC frequency in Hz, reported through leaf 0x15/0x16 where applicable. */
   tscHz: number;
+  /**
+   * Neither SYSENTER nor SYSCALL works from 32-bit code (`--cpu legacy`): both are #UD in
+   * compatibility mode, and the kernel leaves __kernel_vsyscall on int 0x80.
+   */
+  noFastSyscall32?: boolean;
 }
 
 export const INTEL_MODEL: CpuModel = {
@@ -26,6 +31,16 @@ export const INTEL_MODEL: CpuModel = {
   brand: 'x64emu virtual Intel-compatible CPU @ 2.00GHz',
   signature: 0x000906ea, // family 6, model 0x9e, stepping 10 (a Coffee Lake part)
   tscHz: 2_000_000_000,
+};
+
+/** `--cpu legacy`: the Intel model without fast 32-bit system calls (issue 8). */
+export const LEGACY_MODEL: CpuModel = {
+  vendor: 'intel',
+  vendorId: 'GenuineIntel',
+  brand: 'x64emu virtual legacy CPU (no SYSENTER/SYSCALL from 32-bit code) @ 2.00GHz',
+  signature: 0x000906ea,
+  tscHz: 2_000_000_000,
+  noFastSyscall32: true,
 };
 
 export const AMD_MODEL: CpuModel = {

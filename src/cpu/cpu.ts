@@ -245,6 +245,9 @@ export class Cpu {
       }
     }
     addr += this.segBase[i.segment];
+    // In 32-bit code the linear address (segment base + offset) wraps at 4 GiB: i386 TLS
+    // reaches below its thread pointer with %gs:-offset written as a large disp32.
+    if (this.compat) addr %= TWO_POW_32;
     if (addr < -CANONICAL_LIMIT || addr >= CANONICAL_LIMIT) this.raise(VEC_GP, 0, 'non-canonical address');
     return addr;
   }

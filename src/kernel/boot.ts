@@ -116,6 +116,7 @@ export function bootKernel(cpu: Cpu, phys: PhysicalMemory, tables: PageTables): 
   cpu.starLo = 0;
   cpu.starHi = (USER32_CS << 16) | KERNEL_CS;
   cpu.lstar = KERNEL_TEXT + entry.syscall64;
+  cpu.cstar = KERNEL_TEXT + entry.syscallCompat;
   cpu.fmask = SYSCALL_FLAG_MASK;
   cpu.sysenterCs = KERNEL_CS;
   cpu.sysenterEsp = KERNEL_STACK_TOP;

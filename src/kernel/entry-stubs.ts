@@ -1,6 +1,6 @@
 import { assemble } from '../vdso/asm/index.js';
 import { pushesErrorCode } from '../cpu/cpu-exception.js';
-import { PERCPU_KERNEL_RSP, PERCPU_USER_RSP, USER_CS, USER_DS } from './layout.js';
+import { PERCPU_KERNEL_RSP, PERCPU_USER_RSP, USER32_CS, USER_CS, USER_DS } from './layout.js';
 
 /**
  * The kernel's entry and exit code: real x86-64 that runs at CPL 0 in the kernel half.
@@ -12,6 +12,8 @@ import { PERCPU_KERNEL_RSP, PERCPU_USER_RSP, USER_CS, USER_DS } from './layout.j
 export const HC_SYSCALL64 = 1;
 export const HC_INT80 = 2;
 export const HC_SYSENTER = 3;
+/** SYSCALL from compatibility mode (IA32_CSTAR, AMD only): the ia32 ABI. */
+export const HC_SYSCALL32 = 4;
 /** Exceptions: HC_EXCEPTION + vector. */
 export const HC_EXCEPTION = 0x100;
 
@@ -96,6 +98,26 @@ entry_syscall_64:
     swapgs
     iretq
 
+; SYSCALL from 32-bit code (AMD; IA32_CSTAR, entry_SYSCALL_compat): RCX = return EIP,
+; R11 = EFLAGS, ESP the user's. __kernel_vsyscall moved ECX into EBP first; the kernel
+; reads the arguments the ia32 way and returns through IRET to its landing pad.
+entry_syscall_compat:
+    swapgs
+    mov qword ptr gs:[${PERCPU_USER_RSP}], rsp
+    mov rsp, qword ptr gs:[${PERCPU_KERNEL_RSP}]
+    push ${USER_DS}                                  ; ss
+    push qword ptr gs:[${PERCPU_USER_RSP}]           ; rsp
+    push r11                                         ; eflags
+    push ${USER32_CS}                                ; cs
+    push rcx                                         ; rip
+    push rax                                         ; orig_rax
+    ${saveRegs('-38')}
+    mov eax, ${HC_SYSCALL32}
+    vmcall
+    ${RESTORE_REGS}
+    swapgs
+    iretq
+
 ; INT 0x80 through a DPL 3 gate: the CPU switched to TSS.RSP0 and pushed the IRET frame.
 entry_int80:
     push rax                                         ; orig_rax
@@ -148,6 +170,8 @@ export interface EntryCode {
   bytes: Uint8Array;
   /** Offsets of the entry points within `bytes`. */
   syscall64: number;
+  /** IA32_CSTAR's target. */
+  syscallCompat: number;
   int80: number;
   sysenter: number;
   exceptions: number[];
@@ -164,6 +188,7 @@ export function assembleEntryCode(): EntryCode {
   return {
     bytes: asm.bytes,
     syscall64: at('entry_syscall_64'),
+    syscallCompat: at('entry_syscall_compat'),
     int80: at('entry_int80'),
     sysenter: at('entry_sysenter'),
     exceptions: Array.from({ length: 32 }, (_, v) => at(`exception_${v}`)),

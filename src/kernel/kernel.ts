@@ -8,9 +8,10 @@ import { PF_I, PF_W } from '../mmu/page-table-entry.js';
 import { AddressSpace, FAULT_BUS, FAULT_FIXED, FAULT_MAPERR } from './address-space.js';
 import type { Vma } from './address-space.js';
 import { bootKernel } from './boot.js';
-import { HC_EXCEPTION, HC_INT80, HC_SYSCALL64, HC_SYSENTER } from './entry-stubs.js';
+import { HC_EXCEPTION, HC_INT80, HC_SYSCALL32, HC_SYSCALL64, HC_SYSENTER } from './entry-stubs.js';
+import { fixupFastSyscall32, isCompat } from './compat/index.js';
 import type { EntryCode } from './entry-stubs.js';
-import { EEXIST, ENOMEM, ENOSYS } from './errno.js';
+import { EEXIST, EFAULT, ENOMEM, ENOSYS } from './errno.js';
 import type { Host } from './host.js';
 import type { RandomSource } from './random-source.js';
 import { ClockSource, Timekeeper } from './timekeeper.js';
@@ -177,6 +178,11 @@ export class Kernel {
       useIret = frame.get('rcx') !== frame.get('rip') || frame.get('r11') !== frame.get('eflags');
     } else if (kind === HC_INT80) {
       this.syscall('int80');
+    } else if (kind === HC_SYSCALL32) {
+      // From 32-bit code through CSTAR (compat/entry.ts): ia32 table, IRET to the landing pad.
+      this.syscall('syscall', true, !fixupFastSyscall32(this, 'syscall'));
+    } else if (kind === HC_SYSENTER && isCompat(this.process)) {
+      this.syscall('sysenter', true, !fixupFastSyscall32(this, 'sysenter'));
     } else if (kind === HC_SYSENTER) {
       this.syscall('sysenter');
       // SYSEXIT returns to R10 with stack R11 (entry-stubs.ts); a changed frame needs IRET.
@@ -194,14 +200,19 @@ export class Kernel {
     cpu.hi[RAX] = 0;
   }
 
-  private syscall(path: EntryPath): void {
+  /**
+   * `ia32`: the ia32 table and argument registers (int 0x80, sysenter, and syscall from
+   * compatibility mode); `fault`: the fast 32-bit entry could not read its sixth argument
+   * from the user's stack, so the call fails with -EFAULT as in do_fast_syscall_32.
+   */
+  private syscall(path: EntryPath, ia32 = path !== 'syscall', fault = false): void {
     const f = this.frame;
     this.currentPath = path;
     let nr: number;
     let args: number[];
     let entry: SyscallEntry | undefined;
     let name: string;
-    if (path === 'syscall') {
+    if (!ia32) {
       nr = f.lo[f.slot('orig_rax')]; // the kernel uses the low 32 bits as a signed int
       args = [f.get('rdi'), f.get('rsi'), f.get('rdx'), f.get('r10'), f.get('r8'), f.get('r9')];
       entry = X86_64_TABLE[nr];
@@ -221,7 +232,9 @@ export class Kernel {
     this.stats.countSyscall(path, name);
     this.observer?.onSyscallEntry?.(path, nr, name, args);
     let result: number;
-    if (entry) {
+    if (fault) {
+      result = -EFAULT;
+    } else if (entry) {
       result = entry.handler(this, args);
     } else {
       this.observer?.onUnknownSyscall?.(path, nr, name);
@@ -229,7 +242,7 @@ export class Kernel {
     }
     if (this.exited) return;
     // A 32-bit entry returns eax sign-extended into rax.
-    if (path !== 'syscall') result = result | 0;
+    if (ia32) result = result | 0;
     f.set('rax', result);
     this.observer?.onSyscallExit?.(path, nr, name, args, result);
     if (this.debugStops?.syscallExit?.(path, nr, name, args, result)) {

@@ -21,6 +21,7 @@ export const ET_DYN = 3;
 export const ET_CORE = 4;
 
 export const EM_X86_64 = 62;
+export const EM_386 = 3;
 
 export const PT_NULL = 0;
 export const PT_LOAD = 1;

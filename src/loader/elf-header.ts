@@ -4,7 +4,7 @@
 
 import {
   EI_CLASS, EI_DATA, EI_NIDENT, EI_VERSION, ELF64_EHDR_SIZE, ELF_MAGIC, ELFCLASS32, ELFCLASS64,
-  ELFDATA2LSB, ELFDATA2MSB, EM_X86_64, ET_CORE, ET_DYN, ET_EXEC, ET_NONE, ET_REL, EV_CURRENT,
+  ELFDATA2LSB, ELFDATA2MSB, EM_386, EM_X86_64, ET_CORE, ET_DYN, ET_EXEC, ET_NONE, ET_REL, EV_CURRENT,
 } from './elf-constants.js';
 import { ElfError } from './elf-error.js';
 import type { ElfFields } from './elf-fields.js';
@@ -12,6 +12,8 @@ import { describeMachine } from './elf-machines.js';
 import { hex } from './hex.js';
 
 export interface ElfHeader {
+  /** 64, or 32 for an i386 (ELFCLASS32, EM_386) file, accepted only with `allow32`. */
+  elfClass: 64 | 32;
   type: typeof ET_EXEC | typeof ET_DYN;
   entry: number;
   phoff: number;
@@ -28,7 +30,21 @@ const E_PHOFF = 32;
 const E_PHENTSIZE = 54;
 const E_PHNUM = 56;
 
-export function parseElfHeader(bytes: Uint8Array, fields: ElfFields): ElfHeader {
+// Elf32_Ehdr (the i386 compat exec path): the same fields at 32-bit widths.
+const E32_ENTRY = 24;
+const E32_PHOFF = 28;
+const E32_PHENTSIZE = 42;
+const E32_PHNUM = 44;
+const ELF32_EHDR_SIZE = 52;
+
+/**
+ * `allow32`: accept an i386 ELFCLASS32 / EM_386 file (the kernel's compat exec path);
+ * without it a 32-bit file is rejected with one line, as before.
+ */
+export function parseElfHeader(bytes: Uint8Array, fields: ElfFields, allow32 = false): ElfHeader {
+  if (allow32 && bytes.length >= EI_NIDENT && bytes[EI_CLASS] === ELFCLASS32 && ELF_MAGIC.every((m, i) => bytes[i] === m)) {
+    return parseElf32Header(bytes, fields);
+  }
   checkIdentification(bytes);
   if (bytes.length < ELF64_EHDR_SIZE) throw truncatedHeader(bytes.length);
   const version = fields.u32(E_VERSION);
@@ -38,11 +54,28 @@ export function parseElfHeader(bytes: Uint8Array, fields: ElfFields): ElfHeader 
   const machine = fields.u16(E_MACHINE);
   if (machine !== EM_X86_64) throw new ElfError(`wrong machine: ${describeMachine(machine)}, expected x86-64`);
   return {
+    elfClass: 64,
     type: executableType(fields.u16(E_TYPE)),
     entry: fields.u64(E_ENTRY, 'e_entry'),
     phoff: fields.u64(E_PHOFF, 'e_phoff'),
     phentsize: fields.u16(E_PHENTSIZE),
     phnum: fields.u16(E_PHNUM),
+  };
+}
+
+function parseElf32Header(bytes: Uint8Array, fields: ElfFields): ElfHeader {
+  if (bytes.length < ELF32_EHDR_SIZE) throw new ElfError(`truncated ELF header (file is ${bytes.length} bytes, the ELF32 header is ${ELF32_EHDR_SIZE})`);
+  if (bytes[EI_DATA] !== ELFDATA2LSB) throw new ElfError('big-endian ELF file (i386 executables are little-endian)');
+  if (bytes[EI_VERSION] !== EV_CURRENT || fields.u32(E_VERSION) !== EV_CURRENT) throw new ElfError('unsupported ELF version (expected EV_CURRENT)');
+  const machine = fields.u16(E_MACHINE);
+  if (machine !== EM_386) throw new ElfError(`wrong machine: ${describeMachine(machine)}, expected i386 in a 32-bit ELF file`);
+  return {
+    elfClass: 32,
+    type: executableType(fields.u16(E_TYPE)),
+    entry: fields.u32(E32_ENTRY),
+    phoff: fields.u32(E32_PHOFF),
+    phentsize: fields.u16(E32_PHENTSIZE),
+    phnum: fields.u16(E32_PHNUM),
   };
 }
 

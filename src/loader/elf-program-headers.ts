@@ -37,7 +37,13 @@ const P_FILESZ = 32;
 const P_MEMSZ = 40;
 const P_ALIGN = 48;
 
+// Elf32_Phdr: type, offset, vaddr, paddr, filesz, memsz, flags, align (u32 each).
+const ELF32_PHDR_SIZE = 32;
+// The compat task size (IA32_PAGE_OFFSET, TASK_SIZE for a 32-bit task): 0xffffe000.
+const TASK_SIZE_32 = 0xffff_e000;
+
 export function parseProgramHeaders(fields: ElfFields, fileSize: number, header: ElfHeader): ElfSegment[] {
+  if (header.elfClass === 32) return parseProgramHeaders32(fields, fileSize, header);
   if (header.phentsize !== ELF64_PHDR_SIZE) {
     throw new ElfError(`e_phentsize is ${header.phentsize}, expected ${ELF64_PHDR_SIZE} (sizeof(Elf64_Phdr))`);
   }
@@ -57,6 +63,34 @@ export function parseProgramHeaders(fields: ElfFields, fileSize: number, header:
   for (let index = 0; index < header.phnum; index++) {
     const segment = readSegment(fields, header.phoff + index * ELF64_PHDR_SIZE, index);
     checkSegment(segment, fileSize);
+    segments.push(segment);
+  }
+  return segments;
+}
+
+function parseProgramHeaders32(fields: ElfFields, fileSize: number, header: ElfHeader): ElfSegment[] {
+  if (header.phentsize !== ELF32_PHDR_SIZE) throw new ElfError(`e_phentsize is ${header.phentsize}, expected ${ELF32_PHDR_SIZE} (sizeof(Elf32_Phdr))`);
+  if (header.phnum === 0) throw new ElfError('no program headers (e_phnum is 0)');
+  const tableSize = header.phnum * ELF32_PHDR_SIZE;
+  if (tableSize > MAX_PROGRAM_HEADER_TABLE_SIZE) throw new ElfError(`program header table too large: ${header.phnum} entries`);
+  if (header.phoff + tableSize > fileSize) throw new ElfError('program header table extends past end of file');
+  const segments: ElfSegment[] = [];
+  for (let index = 0; index < header.phnum; index++) {
+    const at = header.phoff + index * ELF32_PHDR_SIZE;
+    const segment: ElfSegment = {
+      index,
+      type: fields.u32(at),
+      offset: fields.u32(at + 4),
+      vaddr: fields.u32(at + 8),
+      filesz: fields.u32(at + 16),
+      memsz: fields.u32(at + 20),
+      flags: fields.u32(at + 24),
+      align: fields.u32(at + 28),
+    };
+    checkSegment(segment, fileSize);
+    if (segment.type === PT_LOAD && segment.vaddr + segment.memsz > TASK_SIZE_32) {
+      throw new ElfError(`segment ${index} ends beyond the 32-bit task size ${hex(TASK_SIZE_32)}`);
+    }
     segments.push(segment);
   }
   return segments;

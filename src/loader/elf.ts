@@ -12,6 +12,8 @@ export { ElfError } from './elf-error.js';
 export type { ElfSegment } from './elf-program-headers.js';
 
 export interface ElfImage {
+  /** 64, or 32 for an i386 program (parsed only with `{ allow32: true }`). */
+  elfClass: 64 | 32;
   kind: 'exec' | 'dyn';         // ET_EXEC, or ET_DYN without PT_INTERP (static-pie)
   entry: number;                // e_entry (relative to the load bias for 'dyn')
   phoff: number;                // e_phoff, for AT_PHDR
@@ -24,9 +26,14 @@ export interface ElfImage {
   bytes: Uint8Array;            // the whole file
 }
 
-export function parseElf(bytes: Uint8Array): ElfImage {
+export interface ParseElfOptions {
+  /** Accept i386 programs (ELFCLASS32, EM_386): the kernel's compat exec path. */
+  allow32?: boolean;
+}
+
+export function parseElf(bytes: Uint8Array, options: ParseElfOptions = {}): ElfImage {
   const fields = new ElfFields(bytes);
-  const header = parseElfHeader(bytes, fields);
+  const header = parseElfHeader(bytes, fields, options.allow32 ?? false);
   const segments = parseProgramHeaders(fields, bytes.length, header);
   rejectInterpreter(bytes, segments);
   const loadSegments = segments.filter((segment) => segment.type === PT_LOAD);
@@ -36,6 +43,7 @@ export function parseElf(bytes: Uint8Array): ElfImage {
   const tls = segments.find((segment) => segment.type === PT_TLS);
   const gnuStack = segments.find((segment) => segment.type === PT_GNU_STACK);
   return {
+    elfClass: header.elfClass,
     kind: header.type === ET_EXEC ? 'exec' : 'dyn',
     entry: header.entry,
     phoff: header.phoff,

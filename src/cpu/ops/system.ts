@@ -49,7 +49,7 @@ export function syscallInsn(cpu: Cpu, _i: Insn): void {
   if (!(cpu.efer & EFER_SCE)) cpu.raise(VEC_UD, 0, 'syscall with EFER.SCE clear');
   // From compatibility mode: AMD enters at CSTAR, Intel raises #UD (LINUX-ABI.md §6).
   const compat = cpu.compat;
-  if (compat && cpu.model.vendor !== 'amd') cpu.raise(VEC_UD, 0, 'syscall in compatibility mode on an Intel CPU');
+  if (compat && (cpu.model.vendor !== 'amd' || cpu.model.noFastSyscall32)) cpu.raise(VEC_UD, 0, 'syscall in compatibility mode on an Intel CPU');
   const flags = cpu.getRflags();
   cpu.setReg64(RCX, cpu.rip | 0, Math.floor(cpu.rip / TWO_POW_32));
   cpu.setReg64(R11, flags & ~RF, 0);
@@ -94,6 +94,7 @@ export function sysretInsn(cpu: Cpu, i: Insn): void {
  */
 export function sysenterInsn(cpu: Cpu, _i: Insn): void {
   if (cpu.model.vendor !== 'intel') cpu.raise(VEC_UD, 0, 'sysenter in long mode on an AMD CPU');
+  if (cpu.compat && cpu.model.noFastSyscall32) cpu.raise(VEC_UD, 0, 'sysenter on a CPU without it (--cpu legacy)');
   if ((cpu.sysenterCs & 0xfffc) === 0) cpu.raise(VEC_GP, 0, 'sysenter with SYSENTER_CS = 0');
   cpu.setRflags(cpu.getRflags() & ~(VM | IF | RF));
   cpu.selectors[SEG_CS] = cpu.sysenterCs & 0xfffc;

@@ -14,6 +14,7 @@ import {
   sysTgkill, sysTkill,
 } from '../signals/syscalls.js';
 import { SYSCALL_NAMES_32, SYSCALL_NAMES_64 } from './syscall-names.js';
+import { sysSetRobustList32, sysSetThreadArea, sysUgetrlimit } from '../compat/syscalls32.js';
 import type { SyscallEntry, SyscallHandler } from './types.js';
 
 function table(names: Record<number, string>, handlers: Partial<Record<string, SyscallHandler>>): Record<number, SyscallEntry> {
@@ -101,6 +102,9 @@ export const IA32_TABLE = table(SYSCALL_NAMES_32, {
   time: sysTime32,
   getuid32: sysGetId,
   geteuid32: sysGetId,
+  set_thread_area: sysSetThreadArea,
+  ugetrlimit: sysUgetrlimit,
+  set_robust_list: sysSetRobustList32,
   getgid32: sysGetId,
   getegid32: sysGetId,
 });

@@ -1,0 +1,57 @@
+/**
+ * 32-bit guests (issue 8): i386 static glibc programs (fixtures/bin/*-glibc32, built with
+ * gcc -m32 -static) run in compatibility mode and match their native output
+ * (fixtures/expected/*32.stdout, recorded natively); __kernel_vsyscall enters the kernel
+ * through sysenter (--cpu intel), syscall (amd) or int 0x80 (legacy); clock reads go
+ * through the vdso32 without a kernel entry, and fall back with --no-vdso.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { vdso32Image } from '../../src/kernel/compat/index.js';
+import { FIXTURES, runFixture } from './run-fixture.js';
+
+const expected = (name: string): string => readFileSync(join(FIXTURES, 'expected', `${name}.stdout`), 'utf8');
+const ENV = { LANG: 'C' };
+
+describe('32-bit static glibc programs', () => {
+  it('hello world matches its native run; AT_SYSINFO and AT_SYSINFO_EHDR are announced', () => {
+    const r = runFixture('bin/hello-glibc32', [], ENV);
+    expect(r.outcome).toEqual({ kind: 'exited', status: 0 });
+    expect(r.stdout).toBe(expected('hello-glibc32'));
+    const auxv = new Map(r.machine.kernel.process.auxv);
+    const ehdr = auxv.get(33)!;
+    expect(ehdr).toBeGreaterThan(0);
+    expect(ehdr).toBeLessThan(2 ** 32);
+    expect(auxv.get(32)! - ehdr).toBe(vdso32Image().kernelVsyscall); // AT_SYSINFO = __kernel_vsyscall
+    expect(r.machine.exec!.stack.rsp).toBeLessThan(2 ** 32);
+  });
+
+  for (const [cpu, path] of [['intel', 'sysenter'], ['amd', 'syscall'], ['legacy', 'int80']] as const) {
+    it(`getpid/write x1000 enter through ${path} under --cpu ${cpu}, output identical`, () => {
+      const r = runFixture('bin/syscall-loop-glibc32', [], ENV, { cpu });
+      expect(r.outcome).toEqual({ kind: 'exited', status: 0 });
+      expect(r.stdout).toBe(expected('syscall-loop-glibc32'));
+      const s = r.machine.kernel.stats;
+      expect(s.byName.getpid).toBe(1001);
+      expect(s.byName.write).toBe(1001);
+      // start-up calls before TLS is set up use int 0x80 directly (glibc's _dl_sysinfo_int80)
+      expect(s.byPath[path]).toBeGreaterThanOrEqual(2002);
+      for (const other of ['syscall', 'int80', 'sysenter'] as const) if (other !== path && other !== 'int80') expect(s.byPath[other]).toBe(0);
+      expect(s.byPath.int80).toBeLessThan(path === 'int80' ? Infinity : 10);
+    });
+  }
+
+  it('clock_gettime and gettimeofday x1000: no kernel entry for them (vdso32), and the same output with --no-vdso through int 0x80', () => {
+    const r = runFixture('bin/clock-loop-glibc32', ['1000'], ENV);
+    expect(r.outcome).toEqual({ kind: 'exited', status: 0 });
+    expect(r.stdout).toBe(expected('clock-loop-glibc32'));
+    const s = r.machine.kernel.stats;
+    expect(Object.keys(s.byName).filter((n) => /clock|time/.test(n))).toEqual([]);
+    expect(s.vdsoCalls.__vdso_clock_gettime64).toBe(2000);
+    const n = runFixture('bin/clock-loop-glibc32', ['1000'], ENV, { vdso: false });
+    expect(n.stdout).toBe(expected('clock-loop-glibc32'));
+    expect(n.machine.kernel.stats.byName.clock_gettime64).toBe(2000);
+    expect(n.machine.kernel.stats.byPath.int80).toBe(n.machine.kernel.stats.syscallsTotal);
+  });
+});
