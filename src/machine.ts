@@ -4,7 +4,9 @@ import { Interpreter } from './cpu/interpreter.js';
 import { OPCODES } from './cpu/opcodes.js';
 import { AT_HWCAP, AT_MINSIGSTKSZ } from './loader/auxv.js';
 import { Mmu } from './mmu/mmu.js';
-import { PhysicalMemory } from './mmu/physical-memory.js';
+import { OutOfPhysicalMemory, PhysicalMemory } from './mmu/physical-memory.js';
+import { ElfError } from './loader/elf-error.js';
+import { SIGKILL } from './kernel/signals.js';
 import { hwcap } from './kernel/boot.js';
 import { ExecResult } from './kernel/exec.js';
 import { enterCompatMode, execAnyProgram } from './kernel/compat/index.js';
@@ -55,6 +57,8 @@ export type RunOutcome =
   | ExitState
   | { kind: 'fatal'; message: string }
   | { kind: 'limit'; instructions: number }
+  /** The wall-clock limit (`timeLimitSeconds`) passed, after `seconds` in `run`. */
+  | { kind: 'timeout'; seconds: number; instructions: number }
   /** Stopped before the instruction at `address` (a debugger breakpoint). */
   | { kind: 'breakpoint'; address: number }
   /** A debugger stop the kernel reported (syscall entry/exit, exception). */
@@ -71,6 +75,8 @@ export class Machine {
   readonly interp: Interpreter;
   readonly kernel: Kernel;
   exec: ExecResult | null = null;
+  /** Wall-clock limit on `run` (all calls together), checked between slices: `--timeout`. */
+  timeLimitSeconds = Infinity;
 
   constructor(options: MachineOptions) {
     const model: CpuModel = options.cpu === 'amd' ? AMD_MODEL : options.cpu === 'legacy' ? LEGACY_MODEL : INTEL_MODEL;
@@ -91,8 +97,23 @@ export class Machine {
 
   private readonly aslr: boolean;
 
-  /** Loads a static ELF program as the process image (throws ElfError on bad input). */
+  /** Loads a static ELF program as the process image (throws ElfError on bad input or too little memory). */
   load(program: ProgramSpec): ExecResult {
+    try {
+      const result = this.loadProgram(program);
+      // Writable segments and the stack are commitments too: when they do not fit, exec
+      // fails (ENOMEM) rather than the program dying at its first touch.
+      if (!this.kernel.process.space.canCommit(1)) throw new OutOfPhysicalMemory();
+      return result;
+    } catch (e) {
+      if (e instanceof OutOfPhysicalMemory) {
+        throw new ElfError(`Cannot allocate memory: the program does not fit in ${this.phys.size / 1048576} MiB of guest memory (--memory)`);
+      }
+      throw e;
+    }
+  }
+
+  private loadProgram(program: ProgramSpec): ExecResult {
     const space = this.kernel.newAddressSpace(program.path);
     const random16 = new Uint8Array(16);
     this.kernel.random.fill(random16);
@@ -134,7 +155,12 @@ export class Machine {
     const names = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
     const order = [0, 3, 1, 2, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15];
     const hex64 = (lo: number, hi: number): string => (hi === 0 ? (lo >>> 0).toString(16) : (hi >>> 0).toString(16) + (lo >>> 0).toString(16).padStart(8, '0'));
-    for (;;) {
+    const started = this.kernel.host.monotonicNs();
+    for (let n = 1; ; n++) {
+      if ((n & 0xffff) === 0 && this.timeLimitSeconds !== Infinity) {
+        const seconds = (this.kernel.host.monotonicNs() - started) / 1e9;
+        if (seconds >= this.timeLimitSeconds) return { kind: 'timeout', seconds, instructions: cpu.retired };
+      }
       let line = '';
       if (cpu.cpl === 3) {
         if (step >= maxUserInstructions) return { kind: 'limit', instructions: cpu.retired };
@@ -164,7 +190,7 @@ export class Machine {
   run(maxInstructions = Infinity): RunOutcome {
     const started = this.kernel.host.monotonicNs();
     try {
-      return this.runSlices(maxInstructions);
+      return this.runSlices(maxInstructions, started);
     } finally {
       this.wallSeconds += (this.kernel.host.monotonicNs() - started) / 1e9;
     }
@@ -189,7 +215,24 @@ export class Machine {
 
   private completeDeferredHypercall(): RunOutcome | null {
     if (!this.kernel.deferredHypercall) return null;
-    this.kernel.handleHypercall(true);
+    return this.hypercall(true);
+  }
+
+  /**
+   * Lets the kernel answer a hypercall. A page the guest touches (or a page table, or a
+   * buffer a system call fills) that finds no free frame is Linux's OOM kill: the
+   * process ends with SIGKILL, the host never sees the allocation failure.
+   */
+  private hypercall(resuming: boolean): RunOutcome | null {
+    try {
+      this.kernel.handleHypercall(resuming);
+    } catch (e) {
+      if (!(e instanceof OutOfPhysicalMemory)) throw e;
+      this.kernel.deferredHypercall = false;
+      this.kernel.pendingStop = null;
+      const mib = this.phys.size / 1048576;
+      this.kernel.killBySignal(SIGKILL, `out of memory: all ${mib} MiB of guest memory in use (--memory)`);
+    }
     return this.kernelOutcome();
   }
 
@@ -208,8 +251,7 @@ export class Machine {
   private afterExit(reason: number): RunOutcome | null {
     switch (reason) {
       case EXIT_HYPERCALL:
-        this.kernel.handleHypercall();
-        return this.kernelOutcome();
+        return this.hypercall(false);
       case EXIT_FATAL:
         return { kind: 'fatal', message: this.interp.fatalMessage };
       case EXIT_HALT:
@@ -221,13 +263,18 @@ export class Machine {
     }
   }
 
-  private runSlices(maxInstructions: number): RunOutcome {
+  private runSlices(maxInstructions: number, started: number): RunOutcome {
     const pending = this.completeDeferredHypercall();
     if (pending) return pending;
     const slice = 1_000_000;
+    const limited = this.timeLimitSeconds !== Infinity;
     for (;;) {
       const left = maxInstructions - this.cpu.retired;
       if (left <= 0) return { kind: 'limit', instructions: this.cpu.retired };
+      if (limited) {
+        const seconds = this.wallSeconds + (this.kernel.host.monotonicNs() - started) / 1e9;
+        if (seconds >= this.timeLimitSeconds) return { kind: 'timeout', seconds, instructions: this.cpu.retired };
+      }
       const reason = this.interp.run(Math.min(slice, left));
       // The timekeeping tick, about once per million instructions (not per system call).
       if (this.cpu.retired - this.lastTick >= slice) {

@@ -16,6 +16,7 @@ export interface RunOptions {
   memory?: string;
   cpu?: string;
   maxInsns?: string;
+  timeout?: string;
   trace?: string;
   traceRegs?: boolean;
   vdso?: boolean;
@@ -34,6 +35,7 @@ export interface RunOptions {
 export const EXIT_NOT_FOUND = 127;
 export const EXIT_CANNOT_EXECUTE = 126;
 export const EXIT_INSN_LIMIT = 124; // like timeout(1)
+export const EXIT_TIME_LIMIT = 125; // --timeout: distinct from the instruction limit
 export const EXIT_MACHINE_FAILURE = 70; // EX_SOFTWARE
 export const EXIT_USAGE = 2;
 
@@ -103,6 +105,11 @@ export function runCommand(file: string, args: string[], options: RunOptions): n
   try {
     machine = new Machine({ host: new NodeHost(), ...machineOptions(options) });
     limit = integer('max-insns', options.maxInsns, 1, Number.MAX_SAFE_INTEGER) ?? Infinity;
+    if (options.timeout !== undefined) {
+      const seconds = Number(options.timeout);
+      if (!(seconds > 0 && seconds <= 1e9)) throw new UsageError(`--timeout must be a positive number of seconds, got '${options.timeout}'`);
+      machine.timeLimitSeconds = seconds;
+    }
     if (options.gdb !== undefined) {
       const parsed = parseGdbAddress(options.gdb);
       if ('error' in parsed) throw new UsageError(parsed.error);
@@ -169,6 +176,9 @@ export function reportOutcome(file: string, outcome: RunOutcome): number {
     case 'limit':
       process.stderr.write(`x64emu: stopped ${file} after ${outcome.instructions} instructions (--max-insns)\n`);
       return EXIT_INSN_LIMIT;
+    case 'timeout':
+      process.stderr.write(`x64emu: stopped ${file} after ${outcome.seconds.toFixed(1)} seconds and ${outcome.instructions} instructions (--timeout)\n`);
+      return EXIT_TIME_LIMIT;
     case 'fatal':
       process.stderr.write(`x64emu: machine stopped: ${outcome.message}\n`);
       return EXIT_MACHINE_FAILURE;

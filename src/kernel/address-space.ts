@@ -18,6 +18,8 @@ export interface Vma {
   offset: number;
   /** The stack: faults just below it extend it downward (VM_GROWSDOWN). */
   growsDown?: boolean;
+  /** MAP_NORESERVE: not charged against the commit limit (its pages may still OOM-kill). */
+  noReserve?: boolean;
   /**
    * Special mappings ([vdso], [vvar]) are backed by fixed frames shared with the
    * kernel rather than private zeroed ones; frames[i] backs page i (0: none, SIGBUS).
@@ -34,6 +36,21 @@ export const FAULT_BUS = 3;
 
 /** Stack growth limit (RLIMIT_STACK default, 8 MiB). */
 export const STACK_LIMIT = 8 * 1024 * 1024;
+
+/** vm.max_map_count: more areas than this and mmap/mprotect fail with ENOMEM. */
+export const MAX_MAP_COUNT = 65530;
+
+/** Frames kept back from commitments for page tables and the kernel (see `canCommit`). */
+const COMMIT_RESERVE_FRAMES = 32;
+
+/**
+ * Whether an area's pages are charged against guest memory when mapped (Linux's
+ * accountable_mapping: private and writable, unless MAP_NORESERVE). Special mappings
+ * ([vdso], [vvar]) have their own frames.
+ */
+export function accountable(v: Vma): boolean {
+  return !v.frames && !v.noReserve && (v.prot & PROT_WRITE) !== 0;
+}
 
 export function pageFloor(a: number): number {
   return a - (((a % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE);
@@ -56,6 +73,8 @@ export class AddressSpace {
   mmapBase = 0;
   /** Pages mapped by demand faults, for statistics. */
   demandFaults = 0;
+  /** Frames backing pages of accountable areas (the part of the commitment already paid). */
+  private backedAccountable = 0;
 
   constructor(
     private readonly phys: PhysicalMemory,
@@ -125,8 +144,11 @@ export class AddressSpace {
     this.splitAt(end);
     for (const v of this.vmas) {
       if (v.start < start || v.end > end) continue;
+      const wasAccountable = accountable(v);
       v.prot = prot;
+      const change = (accountable(v) ? 1 : 0) - (wasAccountable ? 1 : 0);
       for (let p = v.start; p < v.end; p += PAGE_SIZE) {
+        if (change && this.pageTables.lookup(p) >= 0) this.backedAccountable += change;
         if (prot === PROT_NONE) {
           // Keep the frame (contents survive a later mprotect) but make the page fault.
           const frame = this.pageTables.lookup(p);
@@ -156,8 +178,31 @@ export class AddressSpace {
   private releasePages(v: Vma): void {
     for (let p = v.start; p < v.end; p += PAGE_SIZE) {
       const frame = this.pageTables.unmap(p);
-      if (frame > 0 && !v.frames) this.phys.freeFrame(frame);
+      if (frame > 0 && !v.frames) {
+        this.phys.freeFrame(frame);
+        if (accountable(v)) this.backedAccountable--;
+      }
     }
+  }
+
+  /** Pages of accountable areas (Linux's Committed_AS for this process). */
+  committedPages(): number {
+    let n = 0;
+    for (const v of this.vmas) if (accountable(v)) n += (v.end - v.start) / PAGE_SIZE;
+    return n;
+  }
+
+  /**
+   * Whether `pages` more accountable pages fit: every page already promised (mapped in
+   * an accountable area but not yet backed) and the new ones must find a free frame,
+   * with room left for the page tables that map them (Linux's overcommit_memory = 2,
+   * with guest physical memory as the commit limit). Callers answer -ENOMEM when not.
+   */
+  canCommit(pages: number): boolean {
+    if (pages <= 0) return true;
+    const promised = this.committedPages() - this.backedAccountable;
+    const tables = Math.ceil(pages / 512) + 2;
+    return this.phys.framesFree - COMMIT_RESERVE_FRAMES - promised >= pages + tables;
   }
 
   flagsFor(prot: number): { user: boolean; writable: boolean; executable: boolean } {
@@ -190,7 +235,13 @@ export class AddressSpace {
   /** Gives a page of an area its frame: the special mapping's, or a fresh zeroed one. */
   populate(v: Vma, page: number): number {
     const frame = v.frames ? v.frames[(page - v.start) / PAGE_SIZE] : this.phys.allocFrame();
-    this.pageTables.map(page, frame, this.flagsFor(v.prot));
+    try {
+      this.pageTables.map(page, frame, this.flagsFor(v.prot));
+    } catch (e) {
+      if (!v.frames) this.phys.freeFrame(frame); // no frame for a page table: give this one back
+      throw e;
+    }
+    if (accountable(v)) this.backedAccountable++;
     return frame;
   }
 
@@ -203,6 +254,8 @@ export class AddressSpace {
     const newStart = pageFloor(addr);
     const below = this.vmas.filter((v) => v !== stack && v.end > newStart && v.start < stack.start);
     if (below.length) return undefined;
+    // Growth is charged like any commitment (acct_stack_growth); no memory is a SIGSEGV.
+    if (accountable(stack) && !this.canCommit((stack.start - newStart) / PAGE_SIZE)) return undefined;
     stack.start = newStart;
     return stack;
   }

@@ -1,4 +1,5 @@
-import { pageCeil, PROT_EXEC, PROT_READ, PROT_WRITE } from '../address-space.js';
+import { accountable, MAX_MAP_COUNT, pageCeil, PROT_EXEC, PROT_READ, PROT_WRITE } from '../address-space.js';
+import type { Vma } from '../address-space.js';
 import { EEXIST, EFAULT, EINVAL, ENOMEM } from '../errno.js';
 import { fillFromFile, mappedFile } from '../files/file-mapping.js';
 import type { Kernel } from '../kernel.js';
@@ -14,6 +15,8 @@ export function sysBrk(k: Kernel, a: number[]): number {
   const newEnd = pageCeil(wanted);
   if (newEnd > oldEnd) {
     for (const v of space.vmas) if (v.start < newEnd && v.end > oldEnd && v.name !== '[heap]') return space.brk;
+    // Not enough guest memory: the break stays (malloc then tries mmap, which fails too).
+    if (!space.canCommit((newEnd - oldEnd) / PAGE_SIZE)) return space.brk;
     const heap = space.vmas.find((v) => v.name === '[heap]');
     if (heap) heap.end = newEnd;
     else space.map({ start: pageCeil(space.brkStart), end: newEnd, prot: PROT_READ | PROT_WRITE, name: '[heap]', offset: 0 });
@@ -28,6 +31,7 @@ const MAP_SHARED = 0x01;
 const MAP_PRIVATE = 0x02;
 const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
+const MAP_NORESERVE = 0x4000;
 const MAP_FIXED_NOREPLACE = 0x100000;
 
 /**
@@ -43,6 +47,7 @@ export function sysMmap(k: Kernel, a: number[]): number {
   if ((flags & (MAP_SHARED | MAP_PRIVATE)) === 0) return -EINVAL;
   const source = flags & MAP_ANONYMOUS ? null : mappedFile(k, a[4] | 0, a[5], prot, flags);
   if (typeof source === 'number') return source;
+  if (space.vmas.length >= MAX_MAP_COUNT) return -ENOMEM;
   const size = pageCeil(length);
   let start: number;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -56,7 +61,14 @@ export function sysMmap(k: Kernel, a: number[]): number {
     start = hintFree ? h : space.findFree(size);
     if (!start) return -ENOMEM;
   }
-  space.map({ start, end: start + size, prot, name: '', offset: 0 });
+  const vma: Vma = { start, end: start + size, prot, name: '', offset: 0 };
+  if (flags & MAP_NORESERVE) vma.noReserve = true;
+  // Charged against guest memory after a MAP_FIXED replacement is gone, as Linux 5.x did.
+  if (accountable(vma)) {
+    if (flags & MAP_FIXED) space.unmap(start, start + size);
+    if (!space.canCommit(size / PAGE_SIZE)) return -ENOMEM;
+  }
+  space.map(vma);
   if (source) {
     const area = space.find(start)!;
     area.name = source.file.description;
@@ -93,6 +105,7 @@ export function sysMremap(k: Kernel, a: number[]): number {
   if (flags & MREMAP_FIXED) {
     if (newAddr % PAGE_SIZE !== 0 || newAddr < 0 || newAddr + newSize > TASK_SIZE) return -EINVAL;
     if (newAddr < oldAddr + oldSize && newAddr + newSize > oldAddr) return -EINVAL; // overlapping ranges
+    if (newSize > oldSize && accountable(v) && !space.canCommit((newSize - oldSize) / PAGE_SIZE)) return -ENOMEM;
     if (newSize < oldSize) space.unmap(oldAddr + newSize, oldAddr + oldSize);
     space.move(oldAddr, Math.min(oldSize, newSize), newAddr);
     if (newSize > oldSize) space.map({ ...v, start: newAddr + oldSize, end: newAddr + newSize, frames: undefined });
@@ -102,6 +115,7 @@ export function sysMremap(k: Kernel, a: number[]): number {
     space.unmap(oldAddr + newSize, oldAddr + oldSize);
     return oldAddr;
   }
+  if (accountable(v) && !space.canCommit((newSize - oldSize) / PAGE_SIZE)) return -ENOMEM;
   // Grow in place when the following pages are free and the area ends here.
   const free = !space.vmas.some((o) => o.start < oldAddr + newSize && o.end > oldAddr + oldSize);
   if (free && v.end === oldAddr + oldSize && !v.frames) {
@@ -131,5 +145,15 @@ export function sysMprotect(k: Kernel, a: number[]): number {
   if (addr % PAGE_SIZE !== 0 || length < 0 || addr < 0) return -EINVAL;
   if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return -EINVAL;
   if (length === 0) return 0;
-  return k.process.space.protect(addr, addr + pageCeil(length), prot) ? 0 : -ENOMEM;
+  const space = k.process.space;
+  const end = addr + pageCeil(length);
+  if (space.vmas.length >= MAX_MAP_COUNT - 1) return -ENOMEM; // the split could pass the limit
+  // Making private memory writable charges it (mprotect_fixup's VM_ACCOUNT).
+  let newlyCharged = 0;
+  for (const v of space.vmas) {
+    if (v.end <= addr || v.start >= end || accountable(v)) continue;
+    if (accountable({ ...v, prot })) newlyCharged += (Math.min(v.end, end) - Math.max(v.start, addr)) / PAGE_SIZE;
+  }
+  if (!space.canCommit(newlyCharged)) return -ENOMEM;
+  return space.protect(addr, end, prot) ? 0 : -ENOMEM;
 }
