@@ -78,6 +78,17 @@ export class Env {
   masks = 0x3f;
   flags = 0;
   up = false;
+  /** A memory operand was a denormal in its own format (it is normal once widened). */
+  denormalOperand = false;
+
+  /**
+   * Raises DE; true when it is unmasked, which stops the instruction before it computes
+   * anything (host: no PE, no result, only DE).
+   */
+  denormal(): boolean {
+    this.flags |= DE;
+    return (this.masks & DE) === 0;
+  }
 
   /** Prepares for one instruction under control word `cw`, with precision control applied or not. */
   reset(cw: number, usePrecisionControl: boolean): this {
@@ -88,6 +99,7 @@ export class Env {
     this.masks = cw & 0x3f;
     this.flags = 0;
     this.up = false;
+    this.denormalOperand = false;
     return this;
   }
 }
@@ -285,11 +297,29 @@ export function round(env: Env, sign: number, m: bigint, e: number, sticky: bool
       flags |= UE;
     }
   }
+  if (adjust !== 0 && !regDest) {
+    // Unmasked overflow or underflow with a memory destination: nothing is stored, and
+    // only OE or UE is reported (host).
+    env.flags |= flags & (OE | UE);
+    return INDEFINITE;
+  }
   if (inexact) flags |= PE;
   env.flags |= flags;
   env.up = up && inexact;
   if (adjust !== 0) {
-    if (!regDest) return INDEFINITE; // not stored
+    const leadAdjusted = lsb + adjust + bitLength(q) - 1;
+    // Still out of range after the adjustment (only FSCALE gets this far): the masked
+    // response, infinity or zero, inexact (host).
+    if (leadAdjusted > fmt.emax) {
+      env.flags |= PE;
+      env.up = true;
+      return infinity(sign);
+    }
+    if (leadAdjusted < fmt.emin) {
+      env.flags |= PE;
+      env.up = false;
+      return zero(sign);
+    }
     return pack(sign, q, lsb + adjust);
   }
   if (q === 0n) return zero(sign);
@@ -312,6 +342,9 @@ export function propagateNaN(env: Env, a: F80, b: F80, ka: number, kb: number): 
   if (ka === K_SNAN || kb === K_SNAN) env.flags |= IE;
   const aNaN = isNaNClass(ka);
   const bNaN = isNaNClass(kb);
+  // An SNaN and a QNaN: the QNaN.
+  if (ka === K_SNAN && kb === K_QNAN) return b;
+  if (kb === K_SNAN && ka === K_QNAN) return a;
   if (aNaN && bNaN) {
     const sa = a.sig | QUIET_BIT;
     const sb = b.sig | QUIET_BIT;
@@ -325,17 +358,25 @@ export function propagateNaN(env: Env, a: F80, b: F80, ka: number, kb: number): 
 
 /**
  * Common prelude of the two-operand arithmetic instructions: unsupported encodings and
- * NaNs (IE, indefinite or the propagated NaN), then the denormal-operand exception.
- * Returns the result when it is decided here, or null to go on with the arithmetic.
+ * NaNs (IE, indefinite or the propagated NaN). Returns the result when it is decided
+ * here, or null to go on.
  */
-function prelude(env: Env, a: F80, b: F80, ka: number, kb: number): F80 | null {
+export function prelude(env: Env, a: F80, b: F80, ka: number, kb: number): F80 | null {
   if (ka === K_UNSUPPORTED || kb === K_UNSUPPORTED) {
     env.flags |= IE;
     return INDEFINITE;
   }
   if (isNaNClass(ka) || isNaNClass(kb)) return propagateNaN(env, a, b, ka, kb);
-  if (ka === K_DENORMAL || kb === K_DENORMAL) env.flags |= DE;
   return null;
+}
+
+/**
+ * The denormal-operand exception, after NaNs (a NaN operand hides a denormal one) and
+ * before the arithmetic. True when unmasked: the instruction stops there.
+ */
+export function denormalStops(env: Env, ka: number, kb: number): boolean {
+  if (ka === K_DENORMAL || kb === K_DENORMAL || env.denormalOperand) return env.denormal();
+  return false;
 }
 
 /** Unmasked invalid, denormal or zero-divide: the instruction does not complete. */
@@ -381,6 +422,7 @@ export function add(env: Env, a: F80, b: F80, subtract: boolean): F80 {
   const kb = classify(b);
   const p = prelude(env, a, b, ka, kb);
   if (p) return p;
+  if (denormalStops(env, ka, kb)) return INDEFINITE;
   const sb = (b.se >> 15) ^ (subtract ? 1 : 0);
   if (ka === K_INF || kb === K_INF) {
     if (ka === K_INF && kb === K_INF && a.se >> 15 !== sb) {
@@ -400,6 +442,7 @@ export function mul(env: Env, a: F80, b: F80): F80 {
   const kb = classify(b);
   const p = prelude(env, a, b, ka, kb);
   if (p) return p;
+  if (denormalStops(env, ka, kb)) return INDEFINITE;
   const sign = (a.se ^ b.se) >> 15;
   if (ka === K_INF || kb === K_INF) {
     if (ka === K_ZERO || kb === K_ZERO) {
@@ -421,6 +464,17 @@ export function div(env: Env, a: F80, b: F80): F80 {
   const p = prelude(env, a, b, ka, kb);
   if (p) return p;
   const sign = (a.se ^ b.se) >> 15;
+  // Division by zero comes before the denormal-operand check (host: ZE without DE).
+  if (kb === K_ZERO) {
+    if (ka === K_ZERO) {
+      env.flags |= IE;
+      return INDEFINITE;
+    }
+    if (ka === K_INF) return infinity(sign);
+    env.flags |= ZE;
+    return infinity(sign);
+  }
+  if (denormalStops(env, ka, kb)) return INDEFINITE;
   if (ka === K_INF) {
     if (kb === K_INF) {
       env.flags |= IE;
@@ -429,14 +483,6 @@ export function div(env: Env, a: F80, b: F80): F80 {
     return infinity(sign);
   }
   if (kb === K_INF) return zero(sign);
-  if (kb === K_ZERO) {
-    if (ka === K_ZERO) {
-      env.flags |= IE;
-      return INDEFINITE;
-    }
-    env.flags |= ZE;
-    return infinity(sign);
-  }
   if (ka === K_ZERO) return zero(sign);
   const x = unpack(a);
   const y = unpack(b);
@@ -475,11 +521,12 @@ export function sqrt(env: Env, a: F80): F80 {
   }
   if (k === K_QNAN) return a;
   if (k === K_ZERO) return a;
-  if (k === K_DENORMAL) env.flags |= DE;
+  // A negative operand is invalid before it is a denormal (host: IE without DE).
   if (a.se & 0x8000) {
     env.flags |= IE;
     return INDEFINITE;
   }
+  if (k === K_DENORMAL && env.denormal()) return INDEFINITE;
   if (k === K_INF) return a;
   const x = unpack(a);
   // At least 134 bits under the root (67 bits of root), with an even exponent.
@@ -514,7 +561,8 @@ export function compare(env: Env, a: F80, b: F80, quietNaN: boolean): number {
     if (!quietNaN || ka === K_SNAN || kb === K_SNAN) env.flags |= IE;
     return REL_UN;
   }
-  if (ka === K_DENORMAL || kb === K_DENORMAL) env.flags |= DE;
+  // A denormal operand raises DE, masked or not, and the compare still completes.
+  if (ka === K_DENORMAL || kb === K_DENORMAL || env.denormalOperand) env.flags |= DE;
   const c = compareFinite(a, b, ka, kb);
   return c < 0 ? REL_LT : c > 0 ? REL_GT : REL_EQ;
 }
@@ -544,8 +592,11 @@ function compareFinite(a: F80, b: F80, ka: number, kb: number): number {
 
 // ---- conversions ------------------------------------------------------------------------
 
-/** FLD m32fp / m64fp: exact widening; SNaN raises IE and is quieted, denormals raise DE. */
-export function fromBinary(env: Env, bits: bigint, fmt: Format): F80 {
+/**
+ * FLD m32fp / m64fp: exact widening; denormals raise DE. An SNaN raises IE and is quieted
+ * for FLD (`quietSNaN`); as an arithmetic operand it stays signalling for the operation.
+ */
+export function fromBinary(env: Env, bits: bigint, fmt: Format, quietSNaN: boolean): F80 {
   const fracBits = fmt.prec - 1;
   const expBits = fmt === FMT_SINGLE ? 8 : 11;
   const sign = Number(bits >> BigInt(fracBits + expBits)) & 1;
@@ -557,7 +608,7 @@ export function fromBinary(env: Env, bits: bigint, fmt: Format): F80 {
     if (frac === 0n) return infinity(sign);
     const sig = TOP_BIT | (frac << BigInt(63 - fracBits));
     const nan = { se: (sign << 15) | 0x7fff, sig };
-    if ((sig & QUIET_BIT) === 0n) {
+    if ((sig & QUIET_BIT) === 0n && quietSNaN) {
       env.flags |= IE;
       return quiet(nan);
     }
@@ -565,7 +616,8 @@ export function fromBinary(env: Env, bits: bigint, fmt: Format): F80 {
   }
   if (exp === 0) {
     if (frac === 0n) return zero(sign);
-    env.flags |= DE;
+    if (quietSNaN) env.flags |= DE;
+    else env.denormalOperand = true;
     return pack(sign, frac, 1 - bias - fracBits);
   }
   return pack(sign, frac | (1n << BigInt(fracBits)), exp - bias - fracBits);
@@ -597,7 +649,7 @@ export function toBinary(env: Env, v: F80, fmt: Format): bigint | null {
     case K_ZERO:
       return sign;
   }
-  if (k === K_DENORMAL) env.flags |= DE;
+  // Stores do not raise the denormal-operand exception (host).
   const x = unpack(v);
   const r = round(env, x.sign, x.m, x.e, false, fmt, false);
   if ((env.flags & ~env.masks & (OE | UE)) !== 0) return null;
@@ -635,7 +687,6 @@ export function toInt(env: Env, v: F80, bits: number, truncate: boolean): bigint
     env.flags |= IE;
     return null;
   }
-  if (k === K_DENORMAL) env.flags |= DE;
   const x = unpack(v);
   let n: bigint;
   if (x.e >= 0) {
@@ -673,7 +724,7 @@ export function roundToInt(env: Env, v: F80): F80 {
     return quiet(v);
   }
   if (k === K_QNAN || k === K_INF || k === K_ZERO) return v;
-  if (k === K_DENORMAL) env.flags |= DE;
+  if (k === K_DENORMAL && env.denormal()) return INDEFINITE;
   const x = unpack(v);
   if (x.e >= 0) return v;
   const n = roundBits(x.m, false, -x.e, env.rc, x.sign);
@@ -704,7 +755,6 @@ export function toBcd(env: Env, v: F80): Uint8Array | null {
   }
   let n = 0n;
   if (k !== K_ZERO) {
-    if (k === K_DENORMAL) env.flags |= DE;
     const x = unpack(v);
     if (x.e >= 0) {
       if (x.e > 64) {

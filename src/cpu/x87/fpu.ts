@@ -22,7 +22,7 @@ const TWO_POW_32 = 4294967296;
  *
  * Unmasked exceptions: the instruction that detects one sets the flag, ES and B, and
  * the next waiting x87 instruction raises #MF before it does anything (§8.6, §8.7);
- * `pending` is simply ES.
+ * `pending` says so (ES and B are derived from the flags and masks).
  */
 export class Fpu {
   /** Physical registers R0-R7: sign and biased exponent, significand bits 31:0 and 63:32. */
@@ -38,19 +38,31 @@ export class Fpu {
   sw = 0;
   /** Last non-control instruction: linear address, opcode (11 bits), data operand address. */
   fip = 0;
-  fop = 0;
   fdp = 0;
+  /** Bytes of the last non-control instruction (its opcode is derived when stored), or null. */
+  lastOpcode: Uint8Array | null = null;
+  private fopLoaded = 0;
   /** Scratch for the arithmetic: rounding/precision control in, exception flags and C1 out. */
   readonly env = new Env();
 
-  /** The status word as FNSTSW reads it. */
+  /**
+   * The status word as FNSTSW reads it. ES and B are not state of their own: they are
+   * set exactly when an exception flag is set whose mask bit is clear, which is also
+   * what makes the next waiting instruction raise #MF (observed on the host: a status
+   * word loaded with unmasked flags but ES clear still faults).
+   */
   get status(): number {
-    return this.sw | (this.top << 11);
+    return this.sw | (this.top << 11) | (this.pending ? ES | 0x8000 : 0);
   }
 
   set status(v: number) {
-    this.sw = v & 0xc7ff;
+    this.sw = v & 0x477f;
     this.top = (v >> 11) & 7;
+  }
+
+  /** An unmasked exception is pending: the next waiting instruction raises #MF. */
+  get pending(): boolean {
+    return (this.sw & ~this.control & 0x3f) !== 0;
   }
 
   /** FNINIT (SDM Vol. 2A, FINIT/FNINIT): the registers keep their contents. */
@@ -60,8 +72,26 @@ export class Fpu {
     this.top = 0;
     this.valid = 0;
     this.fip = 0;
-    this.fop = 0;
     this.fdp = 0;
+    this.setFop(0);
+  }
+
+  /**
+   * The 11-bit opcode of the last non-control instruction (SDM Vol. 1 §8.1.9): the low
+   * three bits of the escape byte and the ModR/M byte.
+   */
+  get fop(): number {
+    const bytes = this.lastOpcode;
+    if (!bytes) return this.fopLoaded;
+    let k = 0;
+    while (k < bytes.length - 1 && (bytes[k] < 0xd8 || bytes[k] > 0xdf)) k++;
+    return ((bytes[k] & 7) << 8) | (bytes[k + 1] ?? 0);
+  }
+
+  /** FLDENV, FRSTOR, FXRSTOR load the opcode. */
+  setFop(v: number): void {
+    this.lastOpcode = null;
+    this.fopLoaded = v & 0x7ff;
   }
 
   phys(i: number): number {
@@ -137,25 +167,13 @@ export class Fpu {
   }
 
   /**
-   * ES and B follow the unmasked exception flags whenever the control word or the
-   * flags are loaded wholesale (FLDCW, FLDENV, FRSTOR, FXRSTOR).
-   */
-  updateSummary(): void {
-    if (this.sw & ~this.control & 0x3f) this.sw |= ES | 0x8000;
-    else this.sw &= ~(ES | 0x8000);
-  }
-
-  /**
-   * Records the exception flags of an instruction: sticky flags in the status word,
-   * C1 as given, and ES/B when one of them is unmasked. Returns true when an unmasked
-   * invalid, denormal or zero-divide exception means the destination stays unchanged.
+   * Records the exception flags of an instruction: sticky flags in the status word and
+   * C1 as given. Returns true when an unmasked invalid, denormal or zero-divide exception
+   * means the destination stays unchanged.
    */
   signal(flags: number, c1: boolean): boolean {
-    let sw = (this.sw & ~C1) | (flags & 0x7f) | (c1 ? C1 : 0);
-    const unmasked = flags & ~this.control & 0x3f;
-    if (unmasked) sw |= ES | 0x8000;
-    this.sw = sw;
-    return (unmasked & 0x07) !== 0;
+    this.sw = (this.sw & ~C1) | (flags & 0x7f) | (c1 ? C1 : 0);
+    return (flags & ~this.control & 0x07) !== 0;
   }
 
   /**
@@ -165,6 +183,11 @@ export class Fpu {
    */
   stackFault(overflow: boolean): boolean {
     return !this.signal(IE | SF, overflow);
+  }
+
+  /** True when `flags` hold an unmasked invalid, denormal or zero-divide exception. */
+  wouldBlock(flags: number): boolean {
+    return (flags & ~this.control & 0x07) !== 0;
   }
 
   /** Env ready for an instruction; `pc` applies the precision control. */
