@@ -122,9 +122,9 @@ export class AddressSpace {
     this.splitAt(oldStart + size);
     const moving = this.find(oldStart)!;
     const moved: Vma = { ...moving, start: newStart, end: newStart + size };
-    for (let off = 0; off < size; off += PAGE_SIZE) {
-      const frame = this.pageTables.unmap(oldStart + off);
-      if (frame > 0) this.pageTables.map(newStart + off, frame, this.flagsFor(moving.prot));
+    for (const [page] of this.pageTables.present(oldStart, oldStart + size)) {
+      const frame = this.pageTables.unmap(page);
+      if (frame > 0) this.pageTables.map(newStart + (page - oldStart), frame, this.flagsFor(moving.prot));
     }
     this.vmas.splice(this.vmas.indexOf(moving), 1);
     let i = 0;
@@ -147,15 +147,11 @@ export class AddressSpace {
       const wasAccountable = accountable(v);
       v.prot = prot;
       const change = (accountable(v) ? 1 : 0) - (wasAccountable ? 1 : 0);
-      for (let p = v.start; p < v.end; p += PAGE_SIZE) {
-        if (change && this.pageTables.lookup(p) >= 0) this.backedAccountable += change;
-        if (prot === PROT_NONE) {
-          // Keep the frame (contents survive a later mprotect) but make the page fault.
-          const frame = this.pageTables.lookup(p);
-          if (frame >= 0) this.pageTables.map(p, frame, { user: false, writable: false, executable: false });
-        } else if (this.pageTables.lookup(p) >= 0) {
-          this.pageTables.protect(p, this.flagsFor(prot));
-        }
+      for (const [p, frame] of this.pageTables.present(v.start, v.end)) {
+        this.backedAccountable += change;
+        // PROT_NONE keeps the frame (contents survive a later mprotect) but makes the page fault.
+        if (prot === PROT_NONE) this.pageTables.map(p, frame, { user: false, writable: false, executable: false });
+        else this.pageTables.map(p, frame, this.flagsFor(prot));
       }
     }
     return true;
@@ -176,7 +172,7 @@ export class AddressSpace {
   }
 
   private releasePages(v: Vma): void {
-    for (let p = v.start; p < v.end; p += PAGE_SIZE) {
+    for (const [p] of this.pageTables.present(v.start, v.end)) {
       const frame = this.pageTables.unmap(p);
       if (frame > 0 && !v.frames) {
         this.phys.freeFrame(frame);
@@ -294,7 +290,7 @@ export class AddressSpace {
   /** Total bytes of user memory currently backed by frames. */
   residentBytes(): number {
     let n = 0;
-    for (const v of this.vmas) for (let p = v.start; p < v.end; p += PAGE_SIZE) if (this.pageTables.lookup(p) >= 0) n += PAGE_SIZE;
+    for (const v of this.vmas) n += this.pageTables.present(v.start, v.end).length * PAGE_SIZE;
     return n;
   }
 }

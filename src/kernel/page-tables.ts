@@ -59,6 +59,31 @@ export class PageTables {
     return true;
   }
 
+  /**
+   * The present 4 KiB mappings in [start, end) of the lower half, as [page, frame]
+   * pairs, found by walking only the tables that exist: a terabyte-sized area with a
+   * few pages touched costs those pages, not 2^28 lookups (munmap and mprotect of such
+   * an area once kept the host busy for an hour).
+   */
+  present(start: number, end: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    const lo = Math.max(start, 0);
+    const hi = Math.min(end, 2 ** 47);
+    const walk = (table: number, level: number, base: number): void => {
+      const span = 2 ** (39 - 9 * level);
+      const first = Math.max(0, Math.floor((lo - base) / span));
+      const last = Math.min(511, Math.floor((hi - 1 - base) / span));
+      for (let i = first; i <= last; i++) {
+        const entry = this.phys.view.getInt32(table + i * 8, true);
+        if (!(entry & PTE_P)) continue;
+        if (level === 3) out.push([base + i * span, entry & PTE_ADDR_MASK_LO]);
+        else walk(entry & PTE_ADDR_MASK_LO, level + 1, base + i * span);
+      }
+    };
+    if (lo < hi) walk(this.root, 0, 0);
+    return out;
+  }
+
   /** Frame mapped at `vaddr`, or -1. */
   lookup(vaddr: number): number {
     const entry = this.leafEntry(vaddr, false);
