@@ -29,6 +29,8 @@ export class UserMemory {
   }
 
   read(addr: number, length: number): Uint8Array | null {
+    // Check every page before allocating: a wild length must not cost the host memory.
+    if (!this.accessible(addr, length, false)) return null;
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
@@ -42,15 +44,29 @@ export class UserMemory {
     return out;
   }
 
+  /**
+   * Whether [addr, addr + length) can be accessed, page by page. Counted by offset, not
+   * by address: above 2^53 `addr + length` rounds back to `addr`, which would skip the
+   * check (a fuzz-found crash: uname(0x67f80b7f580c4c00) wrote at physical -1).
+   */
+  private accessible(addr: number, length: number, write: boolean): boolean {
+    if (!(length >= 0 && length <= USER_LIMIT && addr >= 0 && addr + length <= USER_LIMIT)) return length === 0;
+    for (let done = 0; done < length; ) {
+      const a = addr + done;
+      if (this.physical(a, write) < 0) return false;
+      done += PAGE_SIZE - (a % PAGE_SIZE);
+    }
+    return true;
+  }
+
   write(addr: number, data: Uint8Array): boolean {
     // Check every page first so a failure leaves user memory untouched.
-    for (let a = addr; a < addr + data.length; a = a - (a % PAGE_SIZE) + PAGE_SIZE) {
-      if (this.physical(a, true) < 0) return false;
-    }
+    if (!this.accessible(addr, data.length, true)) return false;
     let done = 0;
     while (done < data.length) {
       const a = addr + done;
       const p = this.physical(a, true);
+      if (p < 0) return false;
       const n = Math.min(data.length - done, PAGE_SIZE - (a % PAGE_SIZE));
       this.mmu.bytes.set(data.subarray(done, done + n), p);
       done += n;

@@ -3,6 +3,7 @@
  * exception out of the kernel (or succeeded where Linux says -EFAULT).
  */
 import { describe, expect, it } from 'vitest';
+import { EFAULT, EINVAL } from '../../src/kernel/errno.js';
 import { MemoryHost } from '../../src/kernel/host.js';
 import { Machine } from '../../src/machine.js';
 import { buildMiniElf, Code, PF_R, PF_W, PF_X, REG } from '../../src/fuzz/mini-elf.js';
@@ -32,7 +33,34 @@ function syscalls(calls: Array<Array<number | bigint>>, data = new Uint8Array(0x
   return results;
 }
 
+const HUGE = 0x67f8_0b7f_580c_4c00n; // above 2^53: address + length rounds back to address
+const SIGN = 0x8000_0000_0000_0000n;
+
 describe('fuzz-found crashes', () => {
+  it('pointers above 2^53 are -EFAULT, not a write at physical -1 (RangeError: offset is out of bounds)', () => {
+    expect(
+      syscalls([
+        [63, HUGE], // uname
+        [201, 0x4287_fb15_2ea1_500n], // time
+        [96, SIGN, 0], // gettimeofday
+        [96, DATA, SIGN], // gettimeofday, bad timezone
+        [309, SIGN, DATA, 0], // getcpu
+        [229, 4, SIGN], // clock_getres
+        [228, 0, 0x55_777d_f094_915000n], // clock_gettime
+        [318, 0xbb1f_2f89_7bc3_c400n, 7, 0], // getrandom
+      ]),
+    ).toEqual(Array(8).fill(-EFAULT));
+  });
+
+  it('an iovec length near 2^64 is an error, not a 2^64-byte allocation (RangeError: Invalid typed array length)', () => {
+    const data = new Uint8Array(0x2000);
+    const iov = new DataView(data.buffer, 0x100);
+    iov.setBigUint64(0, BigInt(DATA), true);
+    iov.setBigUint64(8, 0xf540_0000_0000_0000n, true); // negative as ssize_t: Linux says EINVAL
+    const [r] = syscalls([[20, 1, BigInt(DATA + 0x100), 1]], data); // writev(1, iov, 1)
+    expect([-EINVAL, -EFAULT]).toContain(r);
+  });
+
   it('munmap, mprotect and mremap of a 16 TiB area cost its pages, not 2^32 page lookups (the host hung for hours)', () => {
     const A = 0x1000_0000_0000;
     const B = 0x3000_0000_0000;
