@@ -61,6 +61,10 @@ describe('fuzz-found crashes', () => {
     expect([-EINVAL, -EFAULT]).toContain(r);
   });
 
+  it('prlimit64 reads the new limit: a pointer to nowhere is -EFAULT', () => {
+    expect(syscalls([[302, 0, 15, 0x8000_0000_0000n, DATA]])).toEqual([-EFAULT]);
+  });
+
   it('munmap, mprotect and mremap of a 16 TiB area cost its pages, not 2^32 page lookups (the host hung for hours)', () => {
     const A = 0x1000_0000_0000;
     const B = 0x3000_0000_0000;

@@ -45,6 +45,8 @@ export function sysPrlimit64(k: Kernel, a: number[]): number {
   const resource = a[1] | 0;
   if (pid !== 0 && pid !== k.process.pid) return -EPERM;
   if (resource < 0 || resource > 15) return -EINVAL;
+  // The new limits are read (and then ignored) before the old ones are written, as do_prlimit's caller does.
+  if (a[2] !== 0 && !k.user.read(a[2], 16)) return -EFAULT;
   if (a[3] !== 0) {
     let cur: number | null = RLIM_INFINITY;
     let max: number | null = RLIM_INFINITY;
