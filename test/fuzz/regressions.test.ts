@@ -82,4 +82,9 @@ describe('fuzz-found crashes', () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
+  it('getrandom into a bad buffer fails before generating 32 MiB of randomness', () => {
+    const started = performance.now();
+    expect(syscalls([[318, 0x1000, 0x1ff_ffff, 0]])).toEqual([-EFAULT]);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
 });

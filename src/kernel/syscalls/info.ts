@@ -14,11 +14,21 @@ export function sysUname(k: Kernel, a: number[]): number {
   return k.user.write(a[0], buf) ? 0 : -EFAULT;
 }
 
-/** getrandom(buf, count, flags): host randomness. */
+/**
+ * getrandom(buf, count, flags): host randomness, a page at a time as
+ * get_random_bytes_user copies it: a fault after some bytes returns that many, a fault
+ * before any is -EFAULT (so a bad buffer costs no 32 MiB of random bytes first).
+ */
 export function sysGetrandom(k: Kernel, a: number[]): number {
   const count = Math.min(a[1], 33554431);
   if (count < 0) return -EINVAL;
-  const bytes = new Uint8Array(count);
-  k.random.fill(bytes);
-  return k.user.write(a[0], bytes) ? count : -EFAULT;
+  const chunk = new Uint8Array(4096);
+  let done = 0;
+  while (done < count) {
+    const part = chunk.subarray(0, Math.min(chunk.length, count - done));
+    k.random.fill(part);
+    if (!k.user.write(a[0] + done, part)) return done > 0 ? done : -EFAULT;
+    done += part.length;
+  }
+  return count;
 }
