@@ -3,11 +3,12 @@ import type { Cpu } from '../cpu.js';
 import { AF, CF, OF, PF, SF as EFLAGS_SF, ZF } from '../flags.js';
 import type { Insn } from '../insn.js';
 import {
-  abs, add, BCD_INDEFINITE, binaryIndefinite, C0, C1, C2, C3, classify, compare, DE, div, type Env, type F80, FMT_DOUBLE,
-  FMT_SINGLE, fromBcd, fromBinary, fromInt, IE, INDEFINITE, K_ZERO, mul, negate, PE, REL_EQ, REL_GT, REL_LT, REL_UN,
-  round, roundToInt, SF, sqrt, toBcd, toBinary, toInt, UE, OE, ZE, POS_ZERO,
+  abs, add, BCD_INDEFINITE, binaryIndefinite, C0, C1, C2, C3, compare, DE, div, type Env, type F80, FMT_DOUBLE,
+  FMT_SINGLE, fromBcd, fromBinary, fromInt, IE, INDEFINITE, mul, negate, OE, POS_ZERO, REL_UN, roundToInt, SF, sqrt,
+  toBcd, toBinary, toInt, UE,
 } from '../x87/float80.js';
 import { type Fpu, fxamClass } from '../x87/fpu.js';
+import { FXSAVE_SIZE, FXSAVE_WRITTEN, readFxImage, writeFxImage } from '../x87/fxsave.js';
 import {
   f2xm1, fpatan, fprem, fscale, fsincos, fxtract, fyl2x, fyl2xp1, loadConstant,
 } from '../x87/functions.js';
@@ -609,14 +610,10 @@ export function fnstcw(cpu: Cpu, i: Insn): void {
   cpu.mem.write16(cpu.ea(i), f.control);
 }
 
-/** FLDCW: reserved bits read back as the hardware keeps them (bit 6 reads 1). */
+/** FLDCW: reserved bits read back as the hardware keeps them (Fpu.loadControl). */
 export function fldcw(cpu: Cpu, i: Insn): void {
   const f = beginWaitingControl(cpu);
-  f.control = loadControl(cpu.mem.read16(cpu.ea(i)));
-}
-
-function loadControl(v: number): number {
-  return (v & 0x1f3f) | 0x40;
+  f.control = f.loadControl(cpu.mem.read16(cpu.ea(i)));
 }
 
 /** FNSTSW m16 (sub 0), FNSTSW AX (sub 1). */
@@ -670,7 +667,7 @@ function loadEnv(cpu: Cpu, f: Fpu, addr: number, size16: boolean): void {
   const fip = size16 ? cpu.mem.read16(addr + 6) : cpu.mem.read32(addr + 12) >>> 0;
   const fdp = size16 ? cpu.mem.read16(addr + 10) : cpu.mem.read32(addr + 20) >>> 0;
   const fop = size16 ? 0 : (cpu.mem.read32(addr + 16) >>> 16) & 0x7ff;
-  f.control = loadControl(control);
+  f.control = f.loadControl(control);
   f.status = status;
   f.tagWord = tag;
   f.fip = fip;
@@ -716,77 +713,26 @@ export function frstor(cpu: Cpu, i: Insn): void {
 }
 
 /**
- * FXSAVE / FXSAVE64 (REX.W): the 512-byte image of SDM Vol. 2A Table 3-53/3-56 with the
- * abridged tag, MXCSR and the XMM registers. 16-byte alignment or #GP(0).
+ * FXSAVE / FXSAVE64 (REX.W): the 512-byte image of src/cpu/x87/fxsave.ts. 16-byte
+ * alignment or #GP(0). Not a waiting instruction.
  */
 export function fxsave(cpu: Cpu, i: Insn): void {
-  const f = beginNoWait(cpu);
+  beginNoWait(cpu);
   const addr = cpu.ea(i);
   if (addr % 16 !== 0) cpu.raise(VEC_GP, 0, 'FXSAVE operand not 16-byte aligned');
-  cpu.mem.checkWrite(addr, 464);
-  const mem = cpu.mem;
-  mem.write16(addr, f.control);
-  mem.write16(addr + 2, f.status);
-  mem.write16(addr + 4, f.abridgedTag);
-  mem.write16(addr + 6, f.fop);
-  if (i.opsize === 8) {
-    write64(cpu, addr + 8, BigInt.asUintN(64, BigInt(f.fip)));
-    write64(cpu, addr + 16, BigInt.asUintN(64, BigInt(f.fdp)));
-  } else {
-    mem.write32(addr + 8, f.fip | 0);
-    mem.write32(addr + 12, 0);
-    mem.write32(addr + 16, f.fdp | 0);
-    mem.write32(addr + 20, 0);
-  }
-  mem.write32(addr + 24, cpu.mxcsr);
-  mem.write32(addr + 28, MXCSR_MASK);
-  for (let k = 0; k < 8; k++) {
-    const at = addr + 32 + 16 * k;
-    writeF80(cpu, at, f.get(k));
-    mem.write16(at + 10, 0);
-    mem.write32(at + 12, 0);
-  }
-  for (let k = 0; k < 64; k++) mem.write32(addr + 160 + 4 * k, cpu.xmm[k]);
+  writeFxImage(cpu, FX_SCRATCH, i.opsize === 8);
+  cpu.mem.checkWrite(addr, FXSAVE_WRITTEN);
+  for (let k = 0; k < FXSAVE_WRITTEN; k += 4) cpu.mem.write32(addr + k, FX_WORDS[k >> 2]);
 }
 
-/** MXCSR bits LDMXCSR/FXRSTOR accept (FXSAVE reports it at offset 28). */
-const MXCSR_MASK = 0xffff;
-
+/** FXRSTOR / FXRSTOR64: #GP(0) when misaligned or when MXCSR has reserved bits set. */
 export function fxrstor(cpu: Cpu, i: Insn): void {
-  const f = beginNoWait(cpu);
+  beginNoWait(cpu);
   const addr = cpu.ea(i);
   if (addr % 16 !== 0) cpu.raise(VEC_GP, 0, 'FXRSTOR operand not 16-byte aligned');
-  const mem = cpu.mem;
-  const mxcsr = mem.read32(addr + 24);
-  if (mxcsr & ~MXCSR_MASK) cpu.raise(VEC_GP, 0, 'FXRSTOR with reserved MXCSR bits set');
-  const values: F80[] = [];
-  for (let k = 0; k < 8; k++) values.push(readF80(cpu, addr + 32 + 16 * k));
-  const xmm = new Int32Array(64);
-  for (let k = 0; k < 64; k++) xmm[k] = mem.read32(addr + 160 + 4 * k);
-  f.control = loadControl(mem.read16(addr));
-  f.status = mem.read16(addr + 2);
-  const tag = mem.read8(addr + 4);
-  f.setFop(mem.read16(addr + 6));
-  if (i.opsize === 8) {
-    f.fip = Number(BigInt.asIntN(64, read64(cpu, addr + 8)));
-    f.fdp = Number(BigInt.asIntN(64, read64(cpu, addr + 16)));
-  } else {
-    f.fip = mem.read32(addr + 8) >>> 0;
-    f.fdp = mem.read32(addr + 16) >>> 0;
-  }
-  for (let k = 0; k < 8; k++) f.set(k, values[k]);
-  f.valid = tag;
-  cpu.mxcsr = mxcsr;
-  cpu.xmm.set(xmm);
+  for (let k = 0; k < FXSAVE_WRITTEN; k += 4) FX_WORDS[k >> 2] = cpu.mem.read32(addr + k);
+  if (!readFxImage(cpu, FX_SCRATCH, i.opsize === 8)) cpu.raise(VEC_GP, 0, 'FXRSTOR with reserved MXCSR bits set');
 }
 
-// Silence "unused" for constants kept for readers of the handlers above.
-void DE;
-void PE;
-void ZE;
-void classify;
-void K_ZERO;
-void REL_EQ;
-void REL_GT;
-void REL_LT;
-void round;
+const FX_WORDS = new Int32Array(FXSAVE_SIZE / 4);
+const FX_SCRATCH = new Uint8Array(FX_WORDS.buffer);

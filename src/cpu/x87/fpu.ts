@@ -185,6 +185,14 @@ export class Fpu {
     return !this.signal(IE | SF, overflow);
   }
 
+  /**
+   * A control word as FLDCW, FLDENV, FRSTOR and FXRSTOR load it: the reserved bits 15:13
+   * and 7 read as 0 and bit 6 as 1; bit 12 (the 287's infinity control) is kept (host).
+   */
+  loadControl(v: number): number {
+    return (v & 0x1f3f) | 0x40;
+  }
+
   /** True when `flags` hold an unmasked invalid, denormal or zero-divide exception. */
   wouldBlock(flags: number): boolean {
     return (flags & ~this.control & 0x07) !== 0;
