@@ -47,7 +47,6 @@ export function movAccMoffs(cpu: Cpu, i: Insn): void {
  * also plain arithmetic: compilers use it for a + b*k + c).
  */
 export function lea(cpu: Cpu, i: Insn): void {
-  if (i.rm >= 0) cpu.raise(6, 0, 'lea with a register operand');
   let lo: number;
   let hi: number;
   if (i.ripRelative) {
@@ -254,7 +253,6 @@ export function swap32(v: number): number {
 
 /** 0F 38 F0/F1: MOVBE G,M and M,G (sub 0 = load, 1 = store). */
 export function movbe(cpu: Cpu, i: Insn): void {
-  if (i.rm >= 0) cpu.raise(6, 0, 'movbe with a register operand');
   const addr = cpu.ea(i);
   const size = i.opsize;
   if (i.sub === 0) {
@@ -315,7 +313,6 @@ export function cmpxchg(cpu: Cpu, i: Insn): void {
 
 /** 0F C7 /1: CMPXCHG8B / CMPXCHG16B (REX.W; 16-byte aligned or #GP). */
 export function cmpxchg8b16b(cpu: Cpu, i: Insn): void {
-  if (i.rm >= 0) cpu.raise(6, 0, 'cmpxchg8b with a register operand');
   const addr = cpu.ea(i);
   const lo = cpu.lo;
   const hi = cpu.hi;

@@ -153,7 +153,6 @@ export function movHalfLoad(cpu: Cpu, i: Insn): void {
 }
 
 export function movHalfStore(cpu: Cpu, i: Insn): void {
-  if (i.rm >= 0) cpu.raise(6, 0, `${i.def?.mnemonic} with a register destination`);
   const s = i.reg * 4 + i.sub * 2;
   cpu.mem.write64(cpu.ea(i), cpu.xmm[s], cpu.xmm[s + 1]);
 }
