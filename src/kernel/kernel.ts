@@ -185,8 +185,13 @@ export class Kernel {
       this.syscall('sysenter', true, !fixupFastSyscall32(this, 'sysenter'));
     } else if (kind === HC_SYSENTER) {
       this.syscall('sysenter');
-      // SYSEXIT returns to R10 with stack R11 (entry-stubs.ts); a changed frame needs IRET.
-      useIret = frame.get('r10') !== frame.get('rip') || frame.get('r11') !== frame.get('rsp');
+      // SYSEXIT returns to R10 with stack R11 (entry-stubs.ts); a changed frame needs IRET,
+      // and so does a non-canonical stack (SYSEXIT would #GP in the kernel; IRET takes it).
+      const rip = frame.get('rip');
+      useIret = frame.get('r10') !== rip || frame.get('r11') !== frame.get('rsp') || !canonical(frame.get('rsp'));
+      // A non-canonical return address would #GP in the kernel on SYSEXIT or IRET alike:
+      // Linux answers a return it cannot make with SIGSEGV (fuzz-found: a KernelPanic).
+      if (!this.exited && !canonical(rip)) kernelSignal(this, SIGSEGV, `sysenter return to non-canonical address 0x${hex(rip)}`);
     } else if (kind >= HC_EXCEPTION && kind < HC_EXCEPTION + 32) {
       this.exception(kind - HC_EXCEPTION);
     } else {
@@ -343,6 +348,11 @@ export class Kernel {
 
 /** The kernel itself faulted: a bug in x64emu, not in the guest. */
 export class KernelPanic extends Error {}
+
+/** Whether a 64-bit address (as a signed number) is canonical on a 48-bit machine. */
+function canonical(a: number): boolean {
+  return a >= -(2 ** 47) && a < 2 ** 47;
+}
 
 export function hex(n: number): string {
   return n < 0 ? (BigInt(n) + (1n << 64n)).toString(16) : n.toString(16);

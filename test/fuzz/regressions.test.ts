@@ -82,6 +82,14 @@ describe('fuzz-found crashes', () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
+  it('sysenter asked to return to a non-canonical address is SIGSEGV, not a kernel #GP on SYSEXIT (KernelPanic)', () => {
+    const code = new Code().movImm(REG.rax, 20n).movImm(REG.r10, 0x8000_0000_0000n).movImm(REG.r11, 0n).bytes(0x0f, 0x34); // getpid via sysenter
+    const image = buildMiniElf(CODE, [{ vaddr: CODE, flags: PF_R | PF_X, data: code.build() }]);
+    const machine = new Machine({ host: new MemoryHost(), memoryMiB: 32, seed: 1, cpu: 'intel' });
+    machine.load({ image, path: '/t', argv: ['t'], envp: [] });
+    expect(machine.run(1_000_000)).toMatchObject({ kind: 'signaled', signal: 11, reason: 'sysenter return to non-canonical address 0x800000000000' });
+  });
+
   it('getrandom into a bad buffer fails before generating 32 MiB of randomness', () => {
     const started = performance.now();
     expect(syscalls([[318, 0x1000, 0x1ff_ffff, 0]])).toEqual([-EFAULT]);
