@@ -386,6 +386,9 @@ static const struct form FORMS[] = {
     {"arith", "fadd st,st1; fwait", "d8c19b", K_BIN, 0, N_ALT, 0},
     {"arith", "fdiv st,st1; fwait", "d8f19b", K_BIN, 0, N_ALT, 0},
     {"arith", "fsqrt", "d9fa", K_UN, 0, N_ARITH, 0},
+    {"arith", "fsqrt; fwait", "d9fa9b", K_UN, 0, N_ALT, 0},
+    {"arith", "fmul st,st1; fwait", "d8c99b", K_BIN, 0, N_ALT, 0},
+    {"arith", "fsub st,st1; fwait", "d8e19b", K_BIN, 0, N_ALT, 0},
     {"memarith", "fadd m32", "d807", K_BIN_M32, 4, N_MEMARITH, 0},
     {"memarith", "fmul m32", "d80f", K_BIN_M32, 4, N_MEMARITH, 0},
     {"memarith", "fsub m32", "d827", K_BIN_M32, 4, N_MEMARITH, 0},
@@ -433,6 +436,13 @@ static const struct form FORMS[] = {
     {"convert", "fbld m80", "df27", K_LDBCD, 10, 800, 0},
     {"convert", "fbstp m80", "df37", K_STBCD, 10, 1500, 0},
     {"convert", "frndint", "d9fc", K_UN, 0, 1500, 0},
+    {"convert", "fst m32; fwait", "d9179b", K_ST32, 4, 300, 0},
+    {"convert", "fstp m64; fwait", "dd1f9b", K_ST64, 8, 300, 0},
+    {"convert", "fistp m32; fwait", "db1f9b", K_STI32, 4, 300, 0},
+    {"convert", "fbstp m80; fwait", "df379b", K_STBCD, 10, 200, 0},
+    {"convert", "fld m32; fwait", "d9079b", K_LD32, 4, 300, 0},
+    {"convert", "fld m64; fwait", "dd079b", K_LD64, 8, 300, 0},
+    {"convert", "frndint; fwait", "d9fc9b", K_UN, 0, 300, 0},
     {"convert", "fld1", "d9e8", K_CONST, 0, 60, 0},
     {"convert", "fldl2t", "d9e9", K_CONST, 0, 60, 0},
     {"convert", "fldl2e", "d9ea", K_CONST, 0, 60, 0},
@@ -457,6 +467,8 @@ static const struct form FORMS[] = {
     {"compare", "ficomp m32", "da1f", K_BIN_I32, 4, 300, 0},
     {"compare", "ftst", "d9e4", K_UN, 0, 400, 0},
     {"compare", "fxam", "d9e5", K_UN, 0, 600, 0},
+    {"compare", "fcom st1; fwait", "d8d19b", K_BIN, 0, 200, 0},
+    {"compare", "fcomip st,st1; fwait", "dff19b", K_BIN, 0, 200, 0},
     {"compare", "fcom2 st1", "dcd1", K_BIN, 0, 40, 0},
     {"compare", "fcomp3 st1", "dcd9", K_BIN, 0, 40, 0},
     {"compare", "fcomp5 st1", "ded1", K_BIN, 0, 40, 0},
@@ -500,6 +512,11 @@ static const struct form FORMS[] = {
     {"state", "fldenv", "d927", K_STATE, 28, 60, 0},
     {"state", "fnsave", "dd37", K_STATE, 108, 60, 0},
     {"state", "frstor", "dd27", K_STATE, 108, 60, 0},
+    {"state", "fnstenv (16-bit)", "66d937", K_STATE, 14, 30, 0},
+    {"state", "fldenv (16-bit)", "66d927", K_STATE, 14, 30, 0},
+    {"state", "fnsave (16-bit)", "66dd37", K_STATE, 94, 30, 0},
+    {"state", "frstor (16-bit)", "66dd27", K_STATE, 94, 30, 0},
+    {"state", "fnclex after fdiv", "d8f1dbe2", K_BIN, 0, 60, 0},
     {"state", "fxsave64", "480fae07", K_STATE, 512, 30, 0},
     {"state", "fxrstor64", "480fae0f", K_STATE, 512, 30, 0},
     {"state", "fxsave", "0fae07", K_STATE, 512, 20, 0},
@@ -509,6 +526,9 @@ static const struct form FORMS[] = {
     {"misc", "fxtract", "d9f4", K_UN, 0, 800, 0},
     {"misc", "fprem", "d9f8", K_FPREM, 0, 2000, 0},
     {"misc", "fprem1", "d9f5", K_FPREM, 0, 2000, 0},
+    {"misc", "fscale; fwait", "d9fd9b", K_FSCALE, 0, 300, 0},
+    {"misc", "fxtract; fwait", "d9f49b", K_UN, 0, 300, 0},
+    {"misc", "fprem; fwait", "d9f89b", K_FPREM, 0, 300, 0},
     /* transcendental */
     {"trans", "f2xm1", "d9f0", K_UN_F2XM1, 0, 1500, 1},
     {"trans", "fyl2x", "d9f1", K_BIN, 0, 1500, 1},
@@ -518,6 +538,9 @@ static const struct form FORMS[] = {
     {"trans", "fcos", "d9ff", K_UN_SMALL, 0, 1500, 1},
     {"trans", "fsincos", "d9fb", K_UN_SMALL, 0, 1000, 1},
     {"trans", "fptan", "d9f2", K_UN_SMALL, 0, 1000, 1},
+    {"trans", "fsin; fwait", "d9fe9b", K_UN_SMALL, 0, 300, 1},
+    {"trans", "fyl2x; fwait", "d9f19b", K_BIN, 0, 300, 1},
+    {"trans", "f2xm1; fwait", "d9f09b", K_UN_F2XM1, 0, 300, 1},
 };
 
 /* ---- generating the inputs of one vector -------------------------------------------- */
@@ -530,20 +553,22 @@ struct input {
   uint8_t mem[MEM_SIZE];
 };
 
-static uint16_t pick_cw(void) {
+/* A control word: every rounding and precision control, sometimes unmasked exceptions
+   (often, for the forms that end in FWAIT to see #MF delivered). */
+static uint16_t pick_cw(int unmask) {
   uint16_t cw = 0x037f & ~0x0300;
   cw |= (uint16_t)(rndn(4) << 10);                    /* rounding control */
   int pc = (int[]){3, 3, 3, 2, 2, 0, 0, 1}[rndn(8)]; /* precision control */
   cw |= (uint16_t)(pc << 8);
-  if (chance(6)) cw &= (uint16_t)~(1u << rndn(6)); /* one exception unmasked */
-  if (chance(2)) cw &= (uint16_t)~0x3f;
+  if (chance(unmask ? 40 : 6)) cw &= (uint16_t)~(1u << rndn(6)); /* one exception unmasked */
+  if (chance(unmask ? 20 : 2)) cw &= (uint16_t)~0x3f;
   if (chance(3)) cw |= 0x1000 | 0x40; /* reserved/infinity-control bits: ignored */
   return cw;
 }
 
 static void gen_input(const struct form *f, struct input *in) {
   memset(in, 0, sizeof *in);
-  in->cw = pick_cw();
+  in->cw = pick_cw(strstr(f->name, "fwait") != 0);
   int top = rndn(8);
   in->sw = (uint16_t)(top << 11);
   if (chance(10)) in->sw |= (uint16_t)(rnd() & 0x473f & ~0x0080); /* stale flags, codes */
@@ -686,12 +711,21 @@ static void gen_input(const struct form *f, struct input *in) {
     uint8_t *m = in->mem;
     for (int i = 0; i < f->mem; i++) m[i] = (uint8_t)rnd();
     if (!strcmp(f->name, "fldcw m16")) {
-      uint16_t cw = pick_cw();
+      uint16_t cw = pick_cw(0);
       if (chance(30)) cw = (uint16_t)rnd();
       memcpy(m, &cw, 2);
     }
+    if (f->mem == 14 || f->mem == 94) {
+      uint16_t cw = pick_cw(0), sw = (uint16_t)rnd(), tw = (uint16_t)rnd();
+      if (chance(60)) sw &= (uint16_t)~0x80;
+      memcpy(m, &cw, 2);
+      memcpy(m + 2, &sw, 2);
+      memcpy(m + 4, &tw, 2);
+      if (f->mem == 94)
+        for (int i = 0; i < 8; i++) put80(m + 14 + 10 * i, any_value());
+    }
     if (f->mem == 28 || f->mem == 108) {
-      uint32_t cw = (uint32_t)pick_cw() | 0xffff0000u, sw = (uint32_t)(rnd() & 0xffff) | 0xffff0000u;
+      uint32_t cw = (uint32_t)pick_cw(0) | 0xffff0000u, sw = (uint32_t)(rnd() & 0xffff) | 0xffff0000u;
       if (chance(60)) sw &= ~0x80u;
       uint32_t tw = (uint32_t)rnd() | 0xffff0000u;
       memcpy(m, &cw, 4);
@@ -701,7 +735,7 @@ static void gen_input(const struct form *f, struct input *in) {
         for (int i = 0; i < 8; i++) put80(m + 28 + 10 * i, any_value());
     }
     if (f->mem == 512) {
-      uint16_t cw = pick_cw(), sw = (uint16_t)(rnd() & 0xff7f);
+      uint16_t cw = pick_cw(0), sw = (uint16_t)(rnd() & 0xff7f);
       memcpy(m, &cw, 2);
       memcpy(m + 2, &sw, 2);
       m[4] = (uint8_t)rnd();

@@ -439,6 +439,20 @@ export function f2xm1(env: Env, a: F80): F80 {
 const PE_FLAG = 0x20;
 const UE_FLAG = 0x10;
 
+/**
+ * y × k for FYL2X/FYL2XP1 when the logarithm is an integer k (the argument is a power of
+ * two): exact before rounding, and reported inexact all the same, as the host does.
+ */
+function integerLogTimes(env: Env, k: number, b: F80, sy: number): F80 {
+  if (k === 0) return zero(sy);
+  const y = unpack(b);
+  const r = exactToF80(env, { sign: y.sign ^ (k < 0 ? 1 : 0), m: y.m * BigInt(Math.abs(k)), e: y.e });
+  env.flags |= PE_FLAG;
+  // Reported inexact, so a tiny result is an underflow too.
+  if ((r.se & 0x7fff) === 0 && env.masks & UE_FLAG) env.flags |= UE_FLAG;
+  return r;
+}
+
 /** x ≤ -1 for FYL2XP1, outside the documented range: the host returns x, inexact. */
 function outOfRange(env: Env, a: F80): F80 {
   env.flags |= PE_FLAG;
@@ -475,19 +489,8 @@ export function fyl2x(env: Env, a: F80, b: F80): F80 {
   const below = bexp(x) < 0;
   if (ky === K_INF) return infinity(sy ^ (below ? 1 : 0));
   if (ky === K_ZERO) return zero(sy ^ (below ? 1 : 0));
-  // A power of two: log2 x is an integer and the product exact before rounding (the
-  // host still reports it inexact).
   const ux = unpack(a);
-  if ((ux.m & (ux.m - 1n)) === 0n) {
-    const k = ux.e + bitLength(ux.m) - 1;
-    if (k === 0) return zero(sy);
-    const y = unpack(b);
-    const r = exactToF80(env, { sign: y.sign ^ (k < 0 ? 1 : 0), m: y.m * BigInt(Math.abs(k)), e: y.e });
-    env.flags |= PE_FLAG;
-    // Reported inexact, so a tiny result is an underflow too.
-    if ((r.se & 0x7fff) === 0 && env.masks & UE_FLAG) env.flags |= UE_FLAG;
-    return r;
-  }
+  if ((ux.m & (ux.m - 1n)) === 0n) return integerLogTimes(env, ux.e + bitLength(ux.m) - 1, b, sy);
   return toF80(env, bmul(fromF80(b), bdiv(lnBF(x), LN2)));
 }
 
@@ -506,9 +509,14 @@ export function fyl2xp1(env: Env, a: F80, b: F80): F80 {
   if (kx === K_ZERO) return zero(sx ^ sy);
   if (kx === K_INF) return infinity(sy);
   if (ky === K_INF) return infinity(sx ^ sy);
+  if (ky === K_ZERO) return zero(sx ^ sy);
   const u = fromF80(a);
   if (bexp(u) >= 0 && u.m < 0n) return outOfRange(env, a);
-  if (ky === K_ZERO) return zero(sx ^ sy);
+  // 1 + x a power of two (x = -1 + 2^-k, or x = 2^k - 1): an integer logarithm.
+  const ux = unpack(a);
+  const e0 = Math.min(ux.e, 0);
+  const w = (1n << BigInt(-e0)) + (ux.sign ? -ux.m : ux.m) * (1n << BigInt(ux.e - e0));
+  if (w > 0n && (w & (w - 1n)) === 0n) return integerLogTimes(env, bitLength(w) - 1 + e0, b, sy);
   // Outside |x| < 1 - √2/2 the manual promises nothing; the host still computes the
   // function, and so do we (the atanh series wants a small argument).
   const ln1p = bexp(u) >= -2 ? lnBF(badd(bf(1n), u)) : log1pCore(u);
