@@ -79,6 +79,14 @@ static int chance(int percent) { return (int)rndn(100) < percent; }
 
 /* ---- running one snippet ------------------------------------------------------------- */
 
+/* SIGILL while probing which escape encodings exist (write_encodings). */
+static volatile int g_illegal;
+static void on_ill(int sig) {
+  (void)sig;
+  g_illegal = 1;
+  siglongjmp(g_jmp, 1);
+}
+
 static void on_fpe(int sig, siginfo_t *si, void *ctx) {
   (void)si;
   ucontext_t *uc = ctx;
@@ -495,6 +503,9 @@ static const struct form FORMS[] = {
     {"stack", "fstp8 st1", "dfd1", K_STACK, 0, 40, 0},
     {"stack", "fstp9 st1", "dfd9", K_STACK, 0, 40, 0},
     {"stack", "ffreep st1", "dfc1", K_STACK, 0, 40, 0},
+    {"stack", "fneni", "dbe0", K_STACK, 0, 40, 0},
+    {"stack", "fndisi", "dbe1", K_STACK, 0, 40, 0},
+    {"stack", "fnsetpm", "dbe4", K_STACK, 0, 40, 0},
     {"stack", "fcmovb st,st1", "dac1", K_FCMOV, 0, 80, 0},
     {"stack", "fcmove st,st1", "dac9", K_FCMOV, 0, 80, 0},
     {"stack", "fcmovbe st,st1", "dad1", K_FCMOV, 0, 80, 0},
@@ -815,6 +826,45 @@ static void run_form(FILE *o, const struct form *f, int count) {
   }
 }
 
+/*
+ * encodings.txt: which D8-DF encodings the host executes and which raise #UD. Every
+ * register form (ModRM C0-FF) and every ModRM.reg with a memory operand ([rdi]).
+ * Lines "E <escape><modrm> ok|ud" (for memory forms the ModRM is 0x07 | reg << 3).
+ */
+static void write_encodings(const char *outdir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/encodings.txt", outdir);
+  FILE *o = fopen(path, "w");
+  if (!o) {
+    perror(path);
+    exit(1);
+  }
+  fprintf(o, "# x87 escape encodings the host executes (ok) or rejects with #UD (ud); tools/x87-golden\n");
+  signal(SIGILL, on_ill);
+  for (int op = 0xd8; op <= 0xdf; op++) {
+    for (int m = 0; m < 256; m++) {
+      if (m < 0xc0 && (m & 0xc7) != 0x07) continue;
+      memset(&g_in, 0, sizeof g_in);
+      g_in.fcw = 0x037f;
+      g_in.mxcsr = 0x1f80;
+      g_in.ftw = 0xc0; /* two values on the stack, TOP = 6 */
+      g_in.fsw = 6 << 11;
+      memset(g_mem, 0, sizeof g_mem);
+      g_mem[0] = 0x7f;
+      g_mem[1] = 0x03;
+      g_code[0] = (uint8_t)op;
+      g_code[1] = (uint8_t)m;
+      g_code[2] = 0xc3;
+      g_illegal = 0;
+      if (!sigsetjmp(g_jmp, 1)) run_snippet(0);
+      else __asm__ volatile("fninit\n\tldmxcsr %0" : : "m"(g_mxcsr_default));
+      fprintf(o, "E %02x%02x %s\n", op, m, g_illegal ? "ud" : "ok");
+    }
+  }
+  signal(SIGILL, SIG_DFL);
+  fclose(o);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s OUTDIR [SEED [SCALE_PERCENT]]\n", argv[0]);
@@ -855,5 +905,6 @@ int main(int argc, char **argv) {
     run_form(o, f, count);
   }
   if (o) fclose(o);
+  write_encodings(outdir);
   return 0;
 }

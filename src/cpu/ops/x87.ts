@@ -451,6 +451,11 @@ export function fnop(cpu: Cpu, i: Insn): void {
   begin(cpu, i);
 }
 
+/** FNENI, FNDISI, FNSETPM: no-ops that do not wait for pending exceptions. */
+export function fnopNoWait(cpu: Cpu, _i: Insn): void {
+  beginNoWait(cpu);
+}
+
 /** FWAIT: #NM only when CR0.MP and CR0.TS are both set; then any pending #MF. */
 export function fwait(cpu: Cpu, _i: Insn): void {
   if ((cpu.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) cpu.raise(VEC_NM, 0, 'FWAIT with CR0.MP and CR0.TS set');

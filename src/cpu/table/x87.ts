@@ -1,7 +1,7 @@
 import type { OpcodeTable } from '../opcode-table.js';
 import {
   f2xm1Insn, fArithMem, fArithReg, fbinary, fcmov, fcomi, fcomSti, ffree, fincdecstp, fldConst, fldcw, fldenv, fldMem,
-  fldSti, fnclex, fninit, fnop, fnsave, fnstcw, fnstenv, fnstsw, frndint, frstor, fsign, fsqrt, fstMem, fstSti, ftrig,
+  fldSti, fnclex, fninit, fnop, fnopNoWait, fnsave, fnstcw, fnstenv, fnstsw, frndint, frstor, fsign, fsqrt, fstMem, fstSti, ftrig,
   ftst, fwait, fxam, fxch, fxrstor, fxsave, fxtractInsn,
 } from '../ops/x87.js';
 
@@ -107,6 +107,10 @@ export function registerX87(t: OpcodeTable): void {
   t.add('D9 modrm=E0', 'fchs', '', fsign, { sub: 0 });
   t.add('D9 modrm=E1', 'fabs', '', fsign, { sub: 1 });
   t.add('D9 modrm=D0', 'fnop', '', fnop);
+  // The 8087's and 287's FNENI, FNDISI, FNSETPM: no-ops since the 387 (the host agrees).
+  t.add('DB modrm=E0', 'fneni', '', fnopNoWait);
+  t.add('DB modrm=E1', 'fndisi', '', fnopNoWait);
+  t.add('DB modrm=E4', 'fnsetpm', '', fnopNoWait);
   // FCMOVcc: sub is the condition in Jcc's tttn encoding (B, E, BE, U and negations).
   const cmov: Array<[string, string, number]> = [
     ['DA /0 reg', 'fcmovb', 2], ['DA /1 reg', 'fcmove', 4], ['DA /2 reg', 'fcmovbe', 6], ['DA /3 reg', 'fcmovu', 10],
