@@ -137,7 +137,9 @@ export function decode(table: OpcodeTable, read: ByteReader, compat = false): In
     const regField = ((modrm >> 3) & 7) | rexR;
     const rmField = modrm & 7;
     insn.reg = def.gByte && !rex && regField >= 4 && regField < 8 ? HIGH_BYTE | (regField - 4) : regField;
-    if (mod === 3) {
+    // R operands (MOV to/from CRn) ignore mod: "The 2 bits in the mod field are
+    // ignored" (SDM Vol. 2B, MOV—Move to/from Control Registers).
+    if (mod === 3 || def.rmRegister) {
       const r = rmField | rexB;
       insn.rm = def.eByte && !rex && r >= 4 && r < 8 ? HIGH_BYTE | (r - 4) : r;
     } else {

@@ -26,7 +26,9 @@ import type { Handler } from './insn.js';
  * F3/F2 REP, or ignored); with the NFX attribute (the SDM's "NFx") F2/F3 are #UD there.
  *
  * An M operand code (memory only: M, Mb, Mq, ...) makes mod = 11b #UD (SDM Vol. 2D
- * §A.2.1, "The ModR/M byte may refer only to memory"), for every entry at once.
+ * §A.2.1, "The ModR/M byte may refer only to memory"), for every entry at once. An R
+ * code (ModRM.rm "may refer only to a general register", MOV to/from CRn) makes the
+ * decoder read rm as a register whatever mod says: no SIB, no displacement.
  */
 export interface OpcodeDef {
   key: string;
@@ -42,6 +44,8 @@ export interface OpcodeDef {
   gByte: boolean;
   /** An operand is memory only (an M code): the register form (mod = 11b) is #UD. */
   memOnly: boolean;
+  /** An operand is an R code: ModRM.rm is a register and mod is ignored (SDM Vol. 2B, MOV CRn). */
+  rmRegister: boolean;
   /** Immediate operand codes in encoding order (Ib, Iw, Iz, Iv, Jb, Jz, Ob, Ov). */
   immediates: string[];
 }
@@ -105,6 +109,7 @@ export class OpcodeTable {
         eByte: ops.some((o) => o === 'Eb' || o === 'Mb'),
         gByte: ops.some((o) => o === 'Gb'),
         memOnly: ops.some((o) => /^M[a-z]*$/.test(o)),
+        rmRegister: ops.some((o) => /^R[a-z]*$/.test(o)),
         immediates: ops.filter((o) => /^(I[bwzvd]|J[bz]|O[bv]|1)$/.test(o) && o !== '1'),
       };
       this.insert(parsed.map, opcode, parsed.prefix, parsed.modrmSelector, def);

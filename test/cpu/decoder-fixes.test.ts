@@ -209,3 +209,27 @@ describe('memory-only operand codes (M, Mb, Mq, ...) are #UD with mod = 11b (SDM
     expect(run('8d c0').vector).toBe(6);
   });
 });
+
+describe('MOV to/from control registers ignores ModRM.mod (SDM Vol. 2B, MOV—Move to/from Control Registers)', () => {
+  it('decodes every mod as the register form, with no SIB or displacement bytes', () => {
+    // objdump: 0f 20 00 and 0f 20 c0 are both `mov rax,cr0`; 0f 22 18 is `mov cr3,rax`.
+    for (const hex of ['0f 20 c0', '0f 20 00', '0f 20 04', '0f 20 05', '0f 20 44', '0f 20 84']) {
+      const insn = decoded(hex);
+      expect([insn.length, insn.rm], hex).toEqual([3, bytesOf(hex)[2] & 7]);
+    }
+    const toCr3 = decoded('0f 22 58');
+    expect([toCr3.length, toCr3.reg, toCr3.rm]).toEqual([3, 3, 0]);
+    expect(decoded('41 0f 20 07').rm).toBe(15); // REX.B still extends rm: mov r15,cr0
+  });
+
+  it('executes the mod != 11b encodings at CPL 0 as the register form', () => {
+    const { m, vector } = run('0f 20 40', (mm) => {
+      mm.cpu.setCpl(0);
+      mm.cpu.cr0 = 0x80050033;
+      setReg(mm.cpu, RAX, 0x1234n);
+    });
+    expect(vector).toBeUndefined();
+    expect(getReg(m.cpu, RAX)).toBe(0x80050033n);
+    expect(m.cpu.rip).toBe(CODE + 3);
+  });
+});
