@@ -246,8 +246,9 @@ export function fprem(env: Env, a: F80, b: F80, ieee: boolean): { value: F80; cc
   if (ka === K_ZERO) return { value: a, cc: 0 };
   const x = unpack(a);
   // ST(0) comes back unchanged in value, in its canonical encoding (a pseudo-denormal
-  // becomes the normal number it stands for, host).
-  if (kb === K_INF) return { value: pack(x.sign, x.m, x.e), cc: 0 };
+  // becomes the normal number it stands for) and as a result: tiny with an unmasked
+  // underflow, it is delivered with the exponent adjusted (host).
+  if (kb === K_INF) return { value: exactToF80(env, x), cc: 0 };
   const y = unpack(b);
   const ex = x.e + bitLength(x.m) - 1;
   const ey = y.e + bitLength(y.m) - 1;

@@ -167,7 +167,12 @@ export function ulps(a: F80, b: F80): number {
   const kb = classify(b);
   if (ka === K_QNAN || ka === K_SNAN || kb === K_QNAN || kb === K_SNAN || ka === K_INF || kb === K_INF) return Infinity;
   if ((a.se ^ b.se) & 0x8000) return Infinity;
-  const ord = (v: F80): bigint => (BigInt(v.se & 0x7fff) << 64n) | v.sig;
+  // Consecutive values are consecutive integers: exponent above the 63 fraction bits
+  // (normals carry the integer bit explicitly; denormals have exponent field 0).
+  const ord = (v: F80): bigint => {
+    const e = v.se & 0x7fff;
+    return e === 0 ? v.sig : (BigInt(e) << 63n) | (v.sig & ((1n << 63n) - 1n));
+  };
   const d = ord(a) - ord(b);
   return Number(d < 0n ? -d : d);
 }
