@@ -286,8 +286,10 @@ t.add('66 0F 17 /r', 'movhpd', 'Mq,Vx', movHalfStore, { sub: 1 });
   t.add(`66 0F ${op} /r`, pd as string, 'Vx,Wx', logicVW, { sub: sub as number });
 });
 // SSE2 packed integer: table/sse-extended.ts.
-t.add('NP 0F 50 reg', 'movmskps', 'Gd,Ux', movmsk, { sub: 4 });
-t.add('66 0F 50 reg', 'movmskpd', 'Gd,Ux', movmsk, { sub: 8 });
+// Gy: REX.W names the 64-bit register (objdump: movmskps rax,xmm0); the mask is written
+// zero-extended either way (SDM Vol. 2B, MOVMSKPS/MOVMSKPD).
+t.add('NP 0F 50 reg', 'movmskps', 'Gy,Ux', movmsk, { sub: 4 });
+t.add('66 0F 50 reg', 'movmskpd', 'Gy,Ux', movmsk, { sub: 8 });
 
 // Instruction families kept in files of their own (src/cpu/table/).
 registerX87(t);

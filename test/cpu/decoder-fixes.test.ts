@@ -233,3 +233,25 @@ describe('MOV to/from control registers ignores ModRM.mod (SDM Vol. 2B, MOV—Mo
     expect(m.cpu.rip).toBe(CODE + 3);
   });
 });
+
+describe('PMOVMSKB / MOVMSKPS / MOVMSKPD take Gy: REX.W names the 64-bit register', () => {
+  it('spells the destination as objdump does', () => {
+    expect(dis('66 48 0f d7 c0')).toBe('pmovmskb rax,xmm0');
+    expect(dis('66 0f d7 c0')).toBe('pmovmskb eax,xmm0');
+    expect(dis('48 0f 50 c0')).toBe('movmskps rax,xmm0');
+    expect(dis('0f 50 c0')).toBe('movmskps eax,xmm0');
+    expect(dis('66 48 0f 50 c0')).toBe('movmskpd rax,xmm0');
+    expect(dis('66 0f 50 c0')).toBe('movmskpd eax,xmm0');
+  });
+
+  it('writes the mask zero-extended to 64 bits with or without REX.W (SDM Vol. 2B, MOVMSKPS)', () => {
+    for (const hex of ['48 0f 50 c0', '0f 50 c0']) {
+      const { m, vector } = run(hex, (mm) => {
+        setReg(mm.cpu, RAX, -1n);
+        mm.cpu.xmm.set([-1, 0, -1, 0], 0); // sign bits of lanes 0 and 2
+      });
+      expect(vector).toBeUndefined();
+      expect(getReg(m.cpu, RAX), hex).toBe(0b0101n);
+    }
+  });
+});
