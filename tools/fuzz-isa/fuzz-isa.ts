@@ -794,8 +794,12 @@ function describe(v: GoldenVector, code: number[], diff: string[], engine: strin
 /** Mismatches only in which exception was raised group by the two vectors, whatever raised them. */
 function exceptionSignature(diff: string[], engine: string): string | undefined {
   if (diff.length !== 1 || !diff[0].startsWith('exception:')) return undefined;
-  const v = [...diff[0].matchAll(/"v":(\d+)|none/g)].map((x) => x[1] ?? 'none');
-  return `exception ${v[0]} expected, ${v[1]} raised|${engine}`;
+  const [want, got] = [...diff[0].matchAll(/\{[^}]*\}|none/g)].map((x) => (x[0] === 'none' ? null : (JSON.parse(x[0]) as Record<string, unknown>)));
+  if (want && got && want.v === got.v) {
+    const fields = Object.keys({ ...want, ...got }).filter((k) => want[k] !== got[k]);
+    return `exception ${String(want.v)} with another ${fields.join(',')}|${engine}`;
+  }
+  return `exception ${want ? String(want.v) : 'none'} expected, ${got ? String(got.v) : 'none'} raised|${engine}`;
 }
 
 // ---- main ----------------------------------------------------------------------------
