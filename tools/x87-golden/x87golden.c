@@ -209,6 +209,9 @@ static ext80 any_value(void) {
 /* A second operand related to the first: close (cancellation, ties) or independent. */
 static ext80 partner(ext80 a) {
   int r = rndn(100);
+  /* two NaNs with one significand (which sign wins), or one quiet and one signalling */
+  if ((a.se & 0x7fff) == 0x7fff && (a.sig << 1) && chance(30))
+    return mk(!(a.se >> 15), 0x7fff, chance(50) ? a.sig : a.sig ^ (1ULL << 62));
   if (r < 45) return any_value();
   int e = a.se & 0x7fff;
   if (e == 0 || e == 0x7fff) return any_value();

@@ -109,7 +109,8 @@ const M80BCD = 6;
 
 /**
  * A memory source operand as an 80-bit value. Float operands keep an SNaN signalling
- * (the arithmetic raises IE and picks the NaN); denormals raise DE here.
+ * (the arithmetic raises IE and picks the NaN); a denormal is noted in env and raises DE
+ * only if the arithmetic gets past the NaN checks (host: a NaN in ST(0) hides it).
  */
 function readOperand(cpu: Cpu, env: Env, addr: number, type: number): F80 {
   switch (type) {

@@ -350,7 +350,7 @@ export function propagateNaN(env: Env, a: F80, b: F80, ka: number, kb: number): 
     const sb = b.sig | QUIET_BIT;
     if (sa > sb) return quiet(a);
     if (sb > sa) return quiet(b);
-    // Equal significands: the positive one (the larger as an unsigned word... by test).
+    // Equal significands: the positive one, whatever the operand order (host).
     return quiet((a.se & 0x8000) === 0 ? a : b);
   }
   return quiet(aNaN ? a : b);
@@ -389,7 +389,7 @@ export function blocked(env: Env): boolean {
 /** Addition of finite exact values (exactly, with a far-away addend jammed to a sticky stand-in). */
 export function addExact(env: Env, x: Exact, y: Exact): F80 {
   if (x.m === 0n && y.m === 0n) {
-    // Exact zero sums: +0 unless both are -0, or rounding down (SDM Vol. 1 §4.8.3.3? IEEE 754 §6.3).
+    // Exact zero sums: +0, or -0 when both are -0 or when rounding down (IEEE 754 §6.3).
     if (x.sign === y.sign) return zero(x.sign);
     return zero(env.rc === RC_DOWN ? 1 : 0);
   }
@@ -787,5 +787,5 @@ export function toBcd(env: Env, v: F80): Uint8Array | null {
   return out;
 }
 
-/** The packed BCD indefinite (SDM Vol. 1 §4.7 Table 4-4... FBSTP). */
+/** The packed BCD indefinite, FFFF C000 0000 0000 0000 (SDM Vol. 1 §4.7, Table 4-4). */
 export const BCD_INDEFINITE = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff]);

@@ -1,5 +1,5 @@
 import {
-  C1, classify, ES, Env, type F80, INDEFINITE, IE, K_DENORMAL, K_INF, K_NORMAL, K_QNAN, K_SNAN, K_UNSUPPORTED, K_ZERO, SF,
+  C1, classify, ES, Env, type F80, IE, K_DENORMAL, K_INF, K_NORMAL, K_QNAN, K_SNAN, K_UNSUPPORTED, K_ZERO, SF,
 } from './float80.js';
 
 /** Tag values of the full tag word (SDM Vol. 1 §8.1.7). */
@@ -7,8 +7,6 @@ export const TAG_VALID = 0;
 export const TAG_ZERO = 1;
 export const TAG_SPECIAL = 2;
 export const TAG_EMPTY = 3;
-
-const TWO_POW_32 = 4294967296;
 
 /**
  * The x87 FPU state (SDM Vol. 1 §8.1): eight physical data registers addressed as a
@@ -20,9 +18,9 @@ const TWO_POW_32 = 4294967296;
  * register (the abridged tag of FXSAVE); FNSTENV/FNSAVE derive the full tag word from
  * the contents.
  *
- * Unmasked exceptions: the instruction that detects one sets the flag, ES and B, and
- * the next waiting x87 instruction raises #MF before it does anything (§8.6, §8.7);
- * `pending` says so (ES and B are derived from the flags and masks).
+ * Unmasked exceptions: the instruction that detects one sets its flag, and the next
+ * waiting x87 instruction raises #MF before it does anything (§8.6, §8.7); `pending`
+ * says so, and ES and B are derived from the flags and masks.
  */
 export class Fpu {
   /** Physical registers R0-R7: sign and biased exponent, significand bits 31:0 and 63:32. */
@@ -202,9 +200,6 @@ export class Fpu {
   arith(pc: boolean): Env {
     return this.env.reset(this.control, pc);
   }
-
-  /** Content of ST(i) when it is empty in an operation whose IE is masked. */
-  static readonly INDEFINITE = INDEFINITE;
 }
 
 /** Class of a register for FXAM: C3, C2, C0 (SDM Vol. 2A, FXAM). */
@@ -221,5 +216,3 @@ export function fxamClass(v: F80, empty: boolean): number {
   }
   return 0;
 }
-
-export { TWO_POW_32 };
