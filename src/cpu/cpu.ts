@@ -47,6 +47,11 @@ export interface TscSource {
  * encodes the CF/OF/AF they want (setFlagsCOA). For 8/16/32-bit results the *Top words
  * equal the low ones; for 64-bit results they are the high halves.
  */
+/** Memory operands based on RSP or RBP default to SS; only FS/GS overrides count in 64-bit mode. */
+export function usesStackSegment(i: Insn): boolean {
+  return !i.ripRelative && i.segment === 0 && (i.base === RSP || i.base === 5);
+}
+
 export class Cpu {
   readonly lo = new Int32Array(REGISTER_SLOTS);
   readonly hi = new Int32Array(REGISTER_SLOTS);
@@ -248,7 +253,10 @@ export class Cpu {
     // In 32-bit code the linear address (segment base + offset) wraps at 4 GiB: i386 TLS
     // reaches below its thread pointer with %gs:-offset written as a large disp32.
     if (this.compat) addr %= TWO_POW_32;
-    if (addr < -CANONICAL_LIMIT || addr >= CANONICAL_LIMIT) this.raise(VEC_GP, 0, 'non-canonical address');
+    if (addr < -CANONICAL_LIMIT || addr >= CANONICAL_LIMIT) {
+      // A reference through the stack segment (base RSP or RBP, no FS/GS override) is #SS(0) (SDM Vol. 1 §3.3.7.1).
+      this.raise(usesStackSegment(i) ? VEC_SS : VEC_GP, 0, 'non-canonical address');
+    }
     return addr;
   }
 

@@ -13,6 +13,7 @@ import {
   movScalarStore, movVW, movWV, mxcsrOp,
 } from './ops/sse.js';
 import { stringOp } from './ops/string.js';
+import { clflush } from './ops/cache.js';
 import {
   cliSti, cpuidInsn, flagOp, hlt, int3, intN, invlpg, iret, loadDescriptorTable, lsl, ltr, movCr, movESreg,
   movSregE, popf, privilegedNop, pushf, rdmsr, rdpid, rdtsc, rdtscp, swapgs, syscallInsn, sysenterInsn,
@@ -146,8 +147,8 @@ CONDITIONS.forEach((cc, n) => {
 });
 t.add('0F C8+r', 'bswap', 'Zv', bswap);
 // 66 is MOVBE's operand size, F2 selects CRC32 (table/sse-extended.ts), F3 is #UD (NFx).
-t.add('0F 38 F0 /r', 'movbe', 'Gv,M', movbe, { sub: 0, attrs: NFX });
-t.add('0F 38 F1 /r', 'movbe', 'M,Gv', movbe, { sub: 1, attrs: NFX });
+t.add('0F 38 F0 /r', 'movbe', 'Gv,Mv', movbe, { sub: 0, attrs: NFX });
+t.add('0F 38 F1 /r', 'movbe', 'Mv,Gv', movbe, { sub: 1, attrs: NFX });
 t.add('0F C0 /r', 'xadd', 'Eb,Gb', xadd, { attrs: LOCKABLE });
 t.add('0F C1 /r', 'xadd', 'Ev,Gv', xadd, { attrs: LOCKABLE });
 t.add('0F B0 /r', 'cmpxchg', 'Eb,Gb', cmpxchg, { attrs: LOCKABLE });
@@ -193,9 +194,12 @@ t.add('9C', 'pushf', '', pushf, { attrs: D64 });
 t.add('9D', 'popf', '', popf, { attrs: D64 | ENDS_BLOCK });
 t.add('F3 90', 'pause', '', nop);
 t.add('0F 1F /r', 'nop', 'Ev', nop);
-t.add('0F 18 mem', 'prefetch', 'M', nop); // PREFETCHNTA/T0/T1/T2 and reserved hint NOPs
-t.add('0F 18 reg', 'nop', 'Ev', nop); // the register forms of the row are hint NOPs (SDM Vol. 2B, NOP)
-t.add('0F 0D /r', 'prefetchw', 'M', nop);
+// 0F 18 /0-/3 with a memory operand are PREFETCHh m8 (SDM Vol. 2B, PREFETCHh); the rest
+// of the row is hint NOPs, NOP Ev (SDM Vol. 2B, NOP; Vol. 2D Table A-6, group 16).
+['prefetchnta', 'prefetcht0', 'prefetcht1', 'prefetcht2'].forEach((name, r) => t.add(`0F 18 /${r} mem`, name, 'Mb', nop));
+for (const r of [4, 5, 6, 7]) t.add(`0F 18 /${r} mem`, 'nop', 'Ev', nop);
+t.add('0F 18 reg', 'nop', 'Ev', nop);
+t.add('0F 0D /r', 'prefetchw', 'Mb', nop);
 t.add('F3 0F 1E modrm=FA', 'endbr64', '', nop);
 t.add('F3 0F 1E modrm=FB', 'endbr32', '', nop);
 // RDSSP "is a NOP when CET shadow stacks are not enabled" (SDM Vol. 2B, RDSSPD/RDSSPQ):
@@ -209,7 +213,7 @@ t.add('F3 0F 1E /1 reg', 'rdsspd/rdsspq', 'Ry', nop);
 t.add('NP 0F AE modrm=E8', 'lfence', '', nop);
 t.add('NP 0F AE modrm=F0', 'mfence', '', nop);
 t.add('NP 0F AE modrm=F8', 'sfence', '', nop);
-t.add('NP 0F AE /7 mem', 'clflush', 'Mb', nop);
+t.add('NP 0F AE /7 mem', 'clflush', 'Mb', clflush);
 t.add('NP 0F AE /2 mem', 'ldmxcsr', 'Md', mxcsrOp, { sub: 2 });
 t.add('NP 0F AE /3 mem', 'stmxcsr', 'Md', mxcsrOp, { sub: 3 });
 
@@ -227,11 +231,11 @@ t.add('0F A2', 'cpuid', '', cpuidInsn);
 t.add('0F 31', 'rdtsc', '', rdtsc);
 t.add('0F 32', 'rdmsr', '', rdmsr);
 t.add('0F 30', 'wrmsr', '', wrmsr, { attrs: ENDS_BLOCK });
-t.add('0F 20 /r', 'mov', 'Rd,Cd', movCr, { sub: 0, attrs: F64 });
-t.add('0F 22 /r', 'mov', 'Cd,Rd', movCr, { sub: 1, attrs: F64 | ENDS_BLOCK });
+t.add('0F 20 /r', 'mov', 'Rq,Cq', movCr, { sub: 0, attrs: F64 });
+t.add('0F 22 /r', 'mov', 'Cq,Rq', movCr, { sub: 1, attrs: F64 | ENDS_BLOCK });
 t.add('0F 01 /2 mem', 'lgdt', 'M', loadDescriptorTable, { sub: 0 });
 t.add('0F 01 /3 mem', 'lidt', 'M', loadDescriptorTable, { sub: 1 });
-t.add('0F 01 /7 mem', 'invlpg', 'M', invlpg, { attrs: ENDS_BLOCK });
+t.add('0F 01 /7 mem', 'invlpg', 'Mb', invlpg, { attrs: ENDS_BLOCK });
 t.add('0F 01 modrm=C1', 'vmcall', '', vmcall, { attrs: ENDS_BLOCK });
 t.add('0F 01 modrm=F8', 'swapgs', '', swapgs);
 t.add('0F 01 modrm=F9', 'rdtscp', '', rdtscp);

@@ -41,11 +41,12 @@ export function loadSrc(cpu: Cpu, i: Insn, aligned: boolean): void {
   }
   const addr = cpu.ea(i);
   if (aligned && addr % 16 !== 0) cpu.raise(VEC_GP, 0, `${i.def?.mnemonic} operand not 16-byte aligned`);
-  // Read the high quadword first so a fault on it leaves nothing half done.
-  src[2] = cpu.mem.read64(addr + 8);
-  src[3] = cpu.mem.hi;
+  // Into scratch, so a fault leaves the destination intact; the low quadword first, so
+  // a fault reports the lowest missing address in CR2 as the host does.
   src[0] = cpu.mem.read64(addr);
   src[1] = cpu.mem.hi;
+  src[2] = cpu.mem.read64(addr + 8);
+  src[3] = cpu.mem.hi;
 }
 
 /** Loads `bytes` (2, 4 or 8) from the W operand into the low end of `src`, the rest zero (PMOVSX/ZX). */
@@ -566,4 +567,7 @@ export function maskmovdqu(cpu: Cpu, i: Insn): void {
  */
 export function emms(cpu: Cpu, _i: Insn): void {
   cpu.fpuTag = 0xffff;
+  // The host CPU (golden vector from fuzz:isa) also resets TOP to 0, as the MMX
+  // instructions do on entry (SDM Vol. 1 §9.5.1).
+  cpu.fpu.top = 0;
 }

@@ -1,5 +1,5 @@
 import type { Cpu } from '../cpu.js';
-import { VEC_GP } from '../cpu-exception.js';
+import { VEC_GP, VEC_SS } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
 import { branchTemplates, templateFor } from './templates.js';
 
@@ -24,6 +24,9 @@ export type CompiledBlock = (cpu: Cpu, base: number) => number;
 const runtime = {
   nonCanonical(cpu: Cpu): never {
     cpu.raise(VEC_GP, 0, 'non-canonical address');
+  },
+  nonCanonicalStack(cpu: Cpu): never {
+    cpu.raise(VEC_SS, 0, 'non-canonical address');
   },
   badBranch(cpu: Cpu): never {
     cpu.raise(VEC_GP, 0, 'branch to a non-canonical address');

@@ -1,5 +1,6 @@
 import { HIGH_BYTE, ZERO_REG } from '../registers.js';
 import type { Insn } from '../insn.js';
+import { usesStackSegment } from '../cpu.js';
 
 /**
  * Code-generation helpers shared by the templates: each returns JavaScript source for
@@ -48,7 +49,7 @@ export function effectiveAddress(i: Insn): string {
       `a = ((hi[${i.base}] + hi[${i.index}] * ${i.scale} + ${i.disp < 0 ? -1 : 0} + x) | 0) * 4294967296 + (t - x * 4294967296);`;
   }
   if (i.segment) code += ` a += cpu.segBase[${i.segment}];`;
-  code += ` if (a < -${CANONICAL} || a >= ${CANONICAL}) rt.nonCanonical(cpu);`;
+  code += ` if (a < -${CANONICAL} || a >= ${CANONICAL}) rt.${usesStackSegment(i) ? 'nonCanonicalStack' : 'nonCanonical'}(cpu);`;
   return code;
 }
 
