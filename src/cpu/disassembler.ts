@@ -230,12 +230,16 @@ function chooseMnemonic({ def, insn, lay, use }: Context): string {
     case 'cmpxchg8b/cmpxchg16b':
       use.useRex(REX_W);
       return lay.rex & REX_W ? 'cmpxchg16b' : 'cmpxchg8b';
-    case 'prefetch':
-      // 0F 18 /0-/3 are PREFETCHh; the rest of the row and the register forms are hint
-      // NOPs (SDM Vol. 2B, NOP), except PREFETCHIT1/0 (/6, /7 RIP-relative).
-      if (insn.rm >= 0) return 'nop';
-      if (hint >= 6 && insn.ripRelative) return hint === 7 ? 'prefetchit0' : 'prefetchit1';
-      return ['prefetchnta', 'prefetcht0', 'prefetcht1', 'prefetcht2'][hint] ?? 'nop';
+    case 'nop':
+      // objdump reads the 0F 18 /6, /7 memory forms through a prefix table: the last
+      // F3/F2, else 66, is consumed; with none, a RIP-relative one is PREFETCHIT1/0.
+      if (lay.map === MAP_0F && lay.opcode === 0x18 && hint >= 6 && insn.rm < 0) {
+        const rep = lay.prefixes.filter((b) => b === 0xf3 || b === 0xf2).pop();
+        if (rep !== undefined) use.rep = rep;
+        else if (lay.prefixes.includes(0x66)) use.data = true;
+        if (isPrefetchI(lay, insn)) return hint === 7 ? 'prefetchit0' : 'prefetchit1';
+      }
+      return m;
     case 'prefetchw':
       // 0F 0D: /1 PREFETCHW, /2 PREFETCHWT1, the others AMD's PREFETCH.
       return hint === 1 ? 'prefetchw' : hint === 2 ? 'prefetchwt1' : 'prefetch';
@@ -458,11 +462,10 @@ function formatOperand(ctx: Context, code: string, position: number): OperandTex
       use.useRex(REX_B);
       return { text: gpr(insn.reg, sizeOf(suffix, ctx) ?? 8, use) };
     case 'R': {
-      // ModRM.rm names a register whatever mod says (SDM Vol. 2B, MOV CR: "the two bits
-      // in the mod field are ignored"); control-register moves are 64-bit (F64).
+      // ModRM.rm names a register whatever mod says (SDM Vol. 2B, MOV CR: "The 2 bits in
+      // the mod field are ignored").
       use.useRex(REX_B);
-      const size = def.attrs & F64 ? 8 : sizeOf(suffix, ctx) ?? 8;
-      return { text: gpr((lay.modrm & 7) | (lay.rex & REX_B ? 8 : 0), size, use) };
+      return { text: gpr((lay.modrm & 7) | (lay.rex & REX_B ? 8 : 0), sizeOf(suffix, ctx) ?? 8, use) };
     }
     case 'C':
       use.useRex(REX_R);
@@ -560,21 +563,21 @@ function segmentOverride({ insn, use }: Context): string {
   return insn.segment === SEGOVR_FS ? 'fs:' : 'gs:';
 }
 
+/** 0F 18 /6, /7, RIP-relative, no 66/F2/F3: PREFETCHIT1/0 to objdump, hint NOPs to the table. */
+function isPrefetchI(lay: Layout, insn: Insn): boolean {
+  const prefixed = lay.prefixes.some((b) => b === 0x66 || b === 0xf2 || b === 0xf3);
+  return lay.map === MAP_0F && lay.opcode === 0x18 && ((lay.modrm >> 3) & 7) >= 6 && insn.ripRelative && !prefixed;
+}
+
 /** The size objdump names for a memory operand, where it is not the code's own. */
 function memorySize(ctx: Context, suffix: string): number | undefined {
   const { def, insn, lay } = ctx;
-  const hint = (lay.modrm >> 3) & 7;
   switch (def.mnemonic) {
     case 'cmpxchg8b/cmpxchg16b':
       return lay.rex & REX_W ? 16 : 8;
-    case 'prefetch':
-      // The hint NOPs of the 0F 18 row print like NOP Ev.
-      return hint >= 4 && !(insn.ripRelative && hint >= 6) ? sizeOf('v', ctx) : 1;
-    case 'prefetchw':
-    case 'invlpg':
-      return 1;
-    case 'movbe':
-      return sizeOf('v', ctx);
+    case 'nop':
+      if (isPrefetchI(lay, insn)) return 1; // PREFETCHIT0/1 m8
+      break;
     case 'mov':
       // A segment register stored to memory is a word (SDM Vol. 2B, MOV).
       if (def.operands[1] === 'Sw') return 2;
@@ -589,11 +592,10 @@ function formatModrm(ctx: Context, method: string, suffix: string): OperandText 
   if (insn.rm >= 0 && method === 'Q') return { text: 'mm' + (insn.rm & 7) }; // MMX registers ignore REX.B
   use.useRex(REX_B);
   if (insn.rm >= 0) {
-    // W, and memory-only codes the decoder let through with mod = 11b in an XMM
-    // instruction, name XMM registers.
-    if (method === 'W' || (method === 'M' && def.operands.some((o) => /^[VWU]/.test(o)))) return { text: 'xmm' + insn.rm };
-    // objdump shows the register of MOV Sreg, LSL and the hint NOPs at the operand size.
-    const wide = (suffix === 'w' && (def.mnemonic === 'mov' || def.mnemonic === 'lsl')) || def.mnemonic === 'prefetch';
+    // W names an XMM register (M codes never get here: mod = 11b is #UD for them).
+    if (method === 'W') return { text: 'xmm' + insn.rm };
+    // objdump shows the register of MOV Sreg and LSL at the operand size.
+    const wide = suffix === 'w' && (def.mnemonic === 'mov' || def.mnemonic === 'lsl');
     return { text: gpr(insn.rm, (wide ? sizeOf('v', ctx) : sizeOf(suffix, ctx)) ?? 8, use) };
   }
   const size = memorySize(ctx, suffix);

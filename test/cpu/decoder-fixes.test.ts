@@ -255,3 +255,35 @@ describe('PMOVMSKB / MOVMSKPS / MOVMSKPD take Gy: REX.W names the 64-bit registe
     }
   });
 });
+
+describe('operand codes that say what the disassembler used to special-case', () => {
+  const operandsOf = (mnemonic: string): string[] => [...new Set(OPCODES.defs.filter((d) => d.mnemonic === mnemonic).map((d) => d.operands.join(',')))];
+
+  it('CR moves are Rq,Cq; MOVBE is Gv,Mv / Mv,Gv; PREFETCHh, PREFETCHW and INVLPG take Mb', () => {
+    // SDM Vol. 2B: MOV r64,CR0-CR7 (64-bit mode); MOVBE r16/32/64, m16/32/64; PREFETCHh m8,
+    // PREFETCHW m8; INVLPG m (objdump: BYTE PTR).
+    expect(operandsOf('mov').filter((o) => o.includes('C'))).toEqual(['Rq,Cq', 'Cq,Rq']);
+    expect(operandsOf('movbe')).toEqual(['Gv,Mv', 'Mv,Gv']);
+    for (const m of ['prefetchnta', 'prefetcht0', 'prefetcht1', 'prefetcht2', 'prefetchw', 'invlpg']) expect(operandsOf(m), m).toEqual(['Mb']);
+  });
+
+  it('disassembles them as objdump -M intel does', () => {
+    expect(dis('0f 20 c0')).toBe('mov rax,cr0');
+    expect(dis('41 0f 22 d8')).toBe('mov cr3,r8');
+    expect(dis('48 0f 20 c0')).toBe('rex.W mov rax,cr0');
+    expect(dis('66 0f 38 f0 00')).toBe('movbe ax,WORD PTR [rax]');
+    expect(dis('48 0f 38 f1 08')).toBe('movbe QWORD PTR [rax],rcx');
+    expect(dis('0f 18 08')).toBe('prefetcht0 BYTE PTR [rax]');
+    expect(dis('0f 18 20')).toBe('nop DWORD PTR [rax]');
+    expect(dis('66 0f 18 20')).toBe('nop WORD PTR [rax]');
+    expect(dis('f3 0f 18 38')).toBe('nop DWORD PTR [rax]');
+    expect(dis('0f 18 3d 00 00 00 00')).toBe('prefetchit0 BYTE PTR [rip+0x0]');
+    expect(dis('0f 18 35 00 00 00 00')).toBe('prefetchit1 BYTE PTR [rip+0x0]');
+    expect(dis('f3 0f 18 3d 00 00 00 00')).toBe('nop DWORD PTR [rip+0x0]');
+    expect(dis('0f 18 f8')).toBe('nop eax');
+    expect(dis('0f 0d 08')).toBe('prefetchw BYTE PTR [rax]');
+    expect(dis('0f 01 38')).toBe('invlpg BYTE PTR [rax]');
+    expect(dis('0f c7 08')).toBe('cmpxchg8b QWORD PTR [rax]');
+    expect(dis('48 0f c7 08')).toBe('cmpxchg16b OWORD PTR [rax]');
+  });
+});
