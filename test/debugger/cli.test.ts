@@ -60,7 +60,7 @@ describe('x64emu debug', () => {
     expect(missing.stderr).toBe('x64emu: ' + join(ROOT, 'fixtures/bin/nonexistent') + ': No such file or directory\n');
     const bad = debug(['--cpu', 'z80', 'fixtures/bin/write-syscall']);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toBe("x64emu: --cpu must be one of intel, amd, got 'z80'\n");
+    expect(bad.stderr).toBe("x64emu: --cpu must be one of intel, amd, legacy, got 'z80'\n");
     const notElf = debug(['package.json']);
     expect(notElf.status).toBe(126);
     expect(notElf.stderr.split('\n')).toHaveLength(2);
