@@ -3,9 +3,12 @@
  *
  * CPUID advertises exactly what the interpreter implements (LINUX-ABI.md §7.4): glibc
  * picks its string and memory routines from these bits, so a bit set here must be
- * backed by working instructions. Today that is the x86-64 baseline (SSE2); leaves
- * describe a coherent Intel or AMD part with real cache geometry so glibc's cache-size
- * thresholds come out sane.
+ * backed by working instructions. Today that is x86-64-v2 (SSE3 through SSE4.2, POPCNT,
+ * CMPXCHG16B, LAHF/SAHF) plus MOVBE, and no AVX, XSAVE or OSXSAVE, so glibc picks its
+ * SSE2/SSSE3/SSE4.2 routines and never touches AVX state; leaves describe a coherent
+ * Intel or AMD part with real cache geometry so glibc's cache-size thresholds come out
+ * sane. MMX is advertised because long mode requires it, but of the MMX instructions
+ * only EMMS is implemented: no compiler emits the others without MMX intrinsics.
  */
 export type CpuVendor = 'intel' | 'amd';
 
@@ -67,6 +70,17 @@ const FXSR = 1 << 24;
 const SSE = 1 << 25;
 const SSE2 = 1 << 26;
 
+// CPUID.1:ECX feature bits (SDM Vol. 2A, CPUID, Table 3-10). With LAHF/SAHF in
+// 80000001h:ECX these make the x86-64-v2 level (SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT,
+// CMPXCHG16B); test/cpu/sse-int/cpuid-v2.test.ts checks each has its instructions.
+const SSE3 = 1 << 0;
+const SSSE3 = 1 << 9;
+const CX16 = 1 << 13;
+const SSE4_1 = 1 << 19;
+const SSE4_2 = 1 << 20;
+const MOVBE = 1 << 22;
+const POPCNT = 1 << 23;
+
 // CPUID.80000001h:EDX / ECX.
 const SYSCALL = 1 << 11;
 const NX = 1 << 20;
@@ -118,7 +132,7 @@ export function cpuid(model: CpuModel, leaf: number, subleaf: number): CpuidResu
     case 1:
       r.eax = model.signature;
       r.ebx = (8 << 8) | (1 << 16); // CLFLUSH line size 8 quadwords, 1 logical processor
-      r.ecx = 0;
+      r.ecx = SSE3 | SSSE3 | CX16 | SSE4_1 | SSE4_2 | MOVBE | POPCNT;
       r.edx = FPU | TSC | MSR | PAE | CX8 | SEP | PGE | CMOV | PAT | CLFSH | MMX | FXSR | SSE | SSE2;
       break;
     case 2:
