@@ -166,7 +166,8 @@ export class Mmu {
     const off = addr - vpn * PAGE_SIZE;
     if (this.tagWrite[i] === vpn && off <= PAGE_SIZE - size) return;
     this.translateForWrite(addr);
-    if (off > PAGE_SIZE - size) this.translateForWrite(addr + size - 1);
+    // A crossing access faults at the first byte of the second page (its lowest missing byte).
+    if (off > PAGE_SIZE - size) this.translateForWrite(addr - off + PAGE_SIZE);
   }
 
   /** Physical address of an instruction byte (execute permission checked). */

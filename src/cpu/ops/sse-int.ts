@@ -1,5 +1,5 @@
 import type { Cpu } from '../cpu.js';
-import { VEC_GP, VEC_UD } from '../cpu-exception.js';
+import { VEC_MF, VEC_GP, VEC_UD } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
 
 /**
@@ -566,6 +566,8 @@ export function maskmovdqu(cpu: Cpu, i: Insn): void {
  * them only for explicit MMX intrinsics, and x86-64 code uses XMM registers.
  */
 export function emms(cpu: Cpu, _i: Insn): void {
+  // EMMS waits like an x87 instruction: a pending unmasked exception is #MF first (SDM Vol. 2A, EMMS).
+  if (cpu.fpu.pending) cpu.raise(VEC_MF, 0, 'unmasked x87 exception pending');
   cpu.fpuTag = 0xffff;
   // The host CPU (golden vector from fuzz:isa) also resets TOP to 0, as the MMX
   // instructions do on entry (SDM Vol. 1 §9.5.1).

@@ -32,9 +32,11 @@ function loadW(cpu: Cpu, i: Insn, aligned: boolean): void {
 
 function store128(cpu: Cpu, addr: number, reg: number): void {
   const b = reg * 4;
-  // Check both halves are writable before storing either (the access is one operation).
-  cpu.mem.write64(addr + 8, cpu.xmm[b + 2], cpu.xmm[b + 3]);
+  // Both halves are checked before either is stored (the access is one operation); a
+  // fault names the lowest byte that cannot be written, as the host reports it.
+  cpu.mem.checkWrite(addr, 16);
   cpu.mem.write64(addr, cpu.xmm[b], cpu.xmm[b + 1]);
+  cpu.mem.write64(addr + 8, cpu.xmm[b + 2], cpu.xmm[b + 3]);
 }
 
 /** MOVDQA/MOVDQU/MOVAPS/MOVUPS/MOVAPD/MOVUPD V,W (sub 1 = aligned). */

@@ -251,7 +251,7 @@ function xmmMove(i: Insn, load: boolean): string | null {
     // Both halves are read before the register changes: a fault leaves it intact.
     return `${effectiveAddress(i)} ${align} x = mem.read64(a); xh = mem.hi; y = mem.read64(a + 8); ${x}[${reg}] = x; ${x}[${reg + 1}] = xh; ${x}[${reg + 2}] = y; ${x}[${reg + 3}] = mem.hi;`;
   }
-  return `${effectiveAddress(i)} ${align} mem.write64(a + 8, ${x}[${reg + 2}], ${x}[${reg + 3}]); mem.write64(a, ${x}[${reg}], ${x}[${reg + 1}]);`;
+  return `${effectiveAddress(i)} ${align} mem.checkWrite(a, 16); mem.write64(a, ${x}[${reg}], ${x}[${reg + 1}]); mem.write64(a + 8, ${x}[${reg + 2}], ${x}[${reg + 3}]);`;
 }
 
 /**
