@@ -49,8 +49,39 @@ function protOf(flags: number): number {
 export function execProgram(space: AddressSpace, req: ExecRequest): ExecResult {
   const elf = parseElf(req.image);
   space.mmapBase = req.layout.mmapBase;
-  // A static-pie (ET_DYN without an interpreter) is placed like any mapping, top-down
-  // in the mmap area; an ET_EXEC at its link addresses.
+  const { bias, highest } = mapSegments(space, elf, req.image, req.path);
+  // Linux moves a static-pie's brk out of the mmap area to ELF_ET_DYN_BASE (binfmt_elf.c).
+  const brkBase = elf.kind === 'dyn' ? pageCeil(ELF_ET_DYN_BASE) : highest;
+  space.brkStart = space.brk = brkBase + req.layout.brkOffset;
+  const entry = elf.entry + bias;
+  const vdsoBase = req.mapVdso(space);
+  const auxv: Array<[number, number]> = [
+    ...(vdsoBase ? ([[AT.AT_SYSINFO_EHDR, vdsoBase]] as Array<[number, number]>) : []),
+    ...req.archAuxv,
+    ...genericAuxv(elf, bias, entry, req.hwcap2),
+  ];
+  const stack = buildInitialStack({
+    stackTop: req.layout.stackTop,
+    argv: req.argv,
+    envp: req.envp,
+    execfn: req.execPath,
+    platform: 'x86_64',
+    random: req.random16,
+    alignJitter: req.layout.stackJitter,
+    auxv,
+  });
+  mapInitialStack(space, stack, req.layout.stackTop);
+  return { elf, entry, stack, loadBias: bias };
+}
+
+/**
+ * Maps each PT_LOAD page range with its permissions: file bytes up to p_filesz, then
+ * anonymous pages for the rest of the bss (padzero + the bss mapping), as maps shows
+ * them. A static-pie (ET_DYN without an interpreter) is placed like any mapping,
+ * top-down in the mmap area; an ET_EXEC at its link addresses. Returns the load bias
+ * and the end of the highest segment.
+ */
+export function mapSegments(space: AddressSpace, elf: ElfImage, image: Uint8Array, path: string): { bias: number; highest: number } {
   let bias = 0;
   if (elf.kind === 'dyn') {
     const low = pageFloor(Math.min(...elf.loadSegments.map((s) => s.vaddr)));
@@ -63,29 +94,20 @@ export function execProgram(space: AddressSpace, req: ExecRequest): ExecResult {
     const fileEnd = pageCeil(seg.vaddr + bias + seg.filesz);
     const end = pageCeil(seg.vaddr + bias + seg.memsz);
     const prot = protOf(seg.flags);
-    // File-backed pages, then anonymous pages for the rest of the bss, as maps shows them.
-    if (fileEnd > start) space.map({ start, end: fileEnd, prot, name: req.path, offset: seg.offset - (seg.vaddr + bias - start) });
+    if (fileEnd > start) space.map({ start, end: fileEnd, prot, name: path, offset: seg.offset - (seg.vaddr + bias - start) });
     if (end > fileEnd) space.map({ start: fileEnd, end, prot, name: '', offset: 0 });
-    space.load(seg.vaddr + bias, req.image.subarray(seg.offset, seg.offset + seg.filesz));
+    space.load(seg.vaddr + bias, image.subarray(seg.offset, seg.offset + seg.filesz));
     highest = Math.max(highest, end);
   }
-  // Linux moves a static-pie's brk out of the mmap area to ELF_ET_DYN_BASE (binfmt_elf.c).
-  const brkBase = elf.kind === 'dyn' ? pageCeil(ELF_ET_DYN_BASE) : highest;
-  space.brkStart = space.brk = brkBase + req.layout.brkOffset;
+  return { bias, highest };
+}
 
+/** The aux vector after the architecture's entries, in create_elf_tables' order (LINUX-ABI.md §5). */
+export function genericAuxv(elf: ElfImage, bias: number, entry: number, hwcap2: number): Array<[number, number]> {
   const phdrSeg = elf.segments.find((s) => s.type === PT_PHDR);
-  const phdrAddr = phdrSeg
-    ? phdrSeg.vaddr + bias
-    : (() => {
-        const holder = elf.loadSegments.find((s) => elf.phoff >= s.offset && elf.phoff < s.offset + s.filesz);
-        return holder ? holder.vaddr + bias + (elf.phoff - holder.offset) : 0;
-      })();
-  const entry = elf.entry + bias;
-
-  const vdsoBase = req.mapVdso(space);
-  const auxv: Array<[number, number]> = [
-    ...(vdsoBase ? ([[AT.AT_SYSINFO_EHDR, vdsoBase]] as Array<[number, number]>) : []),
-    ...req.archAuxv,
+  const holder = elf.loadSegments.find((s) => elf.phoff >= s.offset && elf.phoff < s.offset + s.filesz);
+  const phdrAddr = phdrSeg ? phdrSeg.vaddr + bias : holder ? holder.vaddr + bias + (elf.phoff - holder.offset) : 0;
+  return [
     [AT.AT_PAGESZ, PAGE_SIZE],
     [AT.AT_CLKTCK, 100],
     [AT.AT_PHDR, phdrAddr],
@@ -100,24 +122,17 @@ export function execProgram(space: AddressSpace, req: ExecRequest): ExecResult {
     [AT.AT_EGID, 1000],
     [AT.AT_SECURE, 0],
     [AT.AT_RANDOM, 0],
-    [AT.AT_HWCAP2, req.hwcap2],
+    [AT.AT_HWCAP2, hwcap2],
     [AT.AT_EXECFN, 0],
     [AT.AT_PLATFORM, 0],
     [AT.AT_RSEQ_FEATURE_SIZE, 28],
     [AT.AT_RSEQ_ALIGN, 32],
   ];
-  const stack = buildInitialStack({
-    stackTop: req.layout.stackTop,
-    argv: req.argv,
-    envp: req.envp,
-    execfn: req.execPath,
-    platform: 'x86_64',
-    random: req.random16,
-    alignJitter: req.layout.stackJitter,
-    auxv,
-  });
+}
+
+/** The [stack] area: what the initial stack needs plus setup_arg_pages' 128 KiB, growing down. */
+export function mapInitialStack(space: AddressSpace, stack: { rsp: number; base: number; bytes: Uint8Array }, stackTop: number): void {
   const stackStart = pageFloor(stack.rsp) - STACK_EXPAND;
-  space.map({ start: stackStart, end: req.layout.stackTop, prot: PROT_READ | PROT_WRITE, name: '[stack]', offset: 0, growsDown: true });
+  space.map({ start: stackStart, end: stackTop, prot: PROT_READ | PROT_WRITE, name: '[stack]', offset: 0, growsDown: true });
   space.load(stack.base, stack.bytes);
-  return { elf, entry, stack, loadBias: bias };
 }
