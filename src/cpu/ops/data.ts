@@ -172,7 +172,8 @@ export function popValue(cpu: Cpu, size: number): number {
 
 /** C9: LEAVE = mov rsp, rbp; pop rbp. */
 export function leave(cpu: Cpu, i: Insn): void {
-  const frame = cpu.regSigned(RBP);
+  // The read is an SS reference: a non-canonical RBP is #SS(0) (SDM Vol. 2A, LEAVE).
+  const frame = cpu.stackAddress(cpu.regSigned(RBP));
   const v = i.opsize === 8 ? cpu.mem.read64(frame) : i.opsize === 4 ? cpu.mem.read32(frame) : cpu.mem.read16(frame);
   const hi = cpu.mem.hi;
   cpu.setRsp(frame + i.opsize);
@@ -183,19 +184,19 @@ export function leave(cpu: Cpu, i: Insn): void {
 export function enter(cpu: Cpu, i: Insn): void {
   const size = i.imm & 0xffff;
   const level = i.imm2 & 31;
-  let sp = cpu.rsp();
-  sp -= 8;
+  // Every access is an SS reference: non-canonical addresses are #SS(0).
+  let sp = cpu.stackAddress(cpu.rsp() - 8);
   cpu.mem.write64(sp, cpu.lo[RBP], cpu.hi[RBP]);
   const frameTemp = sp;
   let rbp = cpu.regSigned(RBP);
   for (let n = 1; n < level; n++) {
-    rbp -= 8;
+    rbp = cpu.stackAddress(rbp - 8);
     const lo = cpu.mem.read64(rbp);
-    sp -= 8;
+    sp = cpu.stackAddress(sp - 8);
     cpu.mem.write64(sp, lo, cpu.mem.hi);
   }
   if (level > 0) {
-    sp -= 8;
+    sp = cpu.stackAddress(sp - 8);
     cpu.mem.write64(sp, frameTemp | 0, Math.floor(frameTemp / TWO_POW_32));
   }
   cpu.lo[RBP] = frameTemp | 0;
