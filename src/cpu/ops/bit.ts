@@ -1,6 +1,10 @@
+import { usesStackSegment } from '../cpu.js';
 import type { Cpu } from '../cpu.js';
+import { VEC_GP, VEC_SS } from '../cpu-exception.js';
 import { AF, CF, OF, PF, SF, ZF } from '../flags.js';
 import type { Insn } from '../insn.js';
+
+const CANONICAL_LIMIT = 2 ** 47;
 
 /** BT family operation in Insn.sub: 0 BT, 1 BTS, 2 BTR, 3 BTC (= ModRM.reg - 4 of 0F BA). */
 const BT = 0;
@@ -23,7 +27,10 @@ export function btEG(cpu: Cpu, i: Insn): void {
   else if (size === 4) offset = offLo;
   else offset = (offLo << 16) >> 16;
   const unit = Math.floor(offset / bits);
+  // The offset can move the access far from the operand: it must be canonical too, and
+  // is an SS reference when the operand is (#SS(0) rather than #GP(0)).
   const addr = cpu.ea(i) + unit * size;
+  if (addr < -CANONICAL_LIMIT || addr >= CANONICAL_LIMIT) cpu.raise(usesStackSegment(i) ? VEC_SS : VEC_GP, 0, 'non-canonical bit-string address');
   bitOp(cpu, i, addr, offset - unit * bits);
 }
 
