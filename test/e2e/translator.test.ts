@@ -10,7 +10,7 @@ import { FIXTURES, manifest } from './run-fixture.js';
  * print exactly what the native run printed (the golden vectors check each template on
  * its own; this checks them together, with branches, faults and system calls).
  */
-const chosen = ['hello-glibc', 'argv-echo-musl', 'write-int80', 'clock-loop-musl', 'corpus-O2-musl-str', 'corpus-O2-glibc-mem', 'corpus-O2-musl-search', 'corpus-O3-glibc-bits', 'corpus-O0-musl-int128'];
+const chosen = ['hello-glibc', 'jit-glibc', 'jit-musl', 'argv-echo-musl', 'write-int80', 'clock-loop-musl', 'corpus-O2-musl-str', 'corpus-O2-glibc-mem', 'corpus-O2-musl-search', 'corpus-O3-glibc-bits', 'corpus-O0-musl-int128'];
 
 describe('programs with every block translated', () => {
   for (const entry of manifest().filter((e) => chosen.includes(e.name) && !('knownFailing' in e))) {
