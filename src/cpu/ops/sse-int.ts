@@ -554,6 +554,9 @@ export function maskmovdqu(cpu: Cpu, i: Insn): void {
   addr += cpu.segBase[i.segment];
   // The implicit [RDI] must be canonical: #GP(0), not a #PF (SDM Vol. 2B, MASKMOVDQU, 64-bit mode exceptions).
   if (addr < -(2 ** 47) || addr + 15 >= 2 ** 47) cpu.raise(VEC_GP, 0, 'maskmovdqu to a non-canonical address');
+  // The host checks the whole 16-byte destination for writing even when the mask selects
+  // no byte (a fuzz:isa finding; the SDM leaves faults with a zero mask implementation-specific).
+  cpu.mem.checkWrite(addr, 16);
   const x = cpu.xmmBytes;
   const d = i.reg * 16;
   const m = i.rm * 16;
