@@ -6,8 +6,8 @@ import type { Insn } from '../insn.js';
  * SSE2 packed-integer instructions on XMM registers (SDM Vol. 1 §11.4.3; Vol. 2 per
  * instruction), and the helpers the SSSE3 / SSE4.1 / SSE4.2 integer files share.
  *
- * XMM n is cpu.xmm[4n .. 4n+3] (int32 lanes, lane 0 = bits 31:0), seen also as
- * cpu.xmmBytes (16n..) and cpu.xmmWords (8n..). The W (XMM-or-memory) source is first
+ * XMM n is cpu.xmm[4·n .. 4·n+3] (int32 lanes, lane 0 = bits 31:0), seen also as
+ * cpu.xmmBytes (16·n ..) and cpu.xmmWords (8·n ..). The W (XMM-or-memory) source is first
  * copied into the module's scratch register `src`, so each operation is written once
  * for both forms; operations whose result lanes depend on other lanes build the result
  * in `res` and copy it back. Nothing here allocates per instruction (DESIGN.md).
@@ -96,7 +96,7 @@ export const satU16 = (v: number): number => (v > 65535 ? 65535 : v < 0 ? 0 : v)
 export let mulLo = 0;
 export let mulHi = 0;
 
-/** Unsigned 32×32→64 from 16-bit partial products (exact in doubles, no BigInt). */
+/** Unsigned 32×32→64 from 16-bit partial products (exact in doubles). */
 export function mulU32(a: number, b: number): void {
   const aL = a & 0xffff;
   const aH = a >>> 16;

@@ -5,7 +5,7 @@ import type { Insn } from '../insn.js';
 /**
  * SSE/SSE2 data movement and bitwise logic (SDM Vol. 1 ch. 10-11; Vol. 2 per
  * instruction); the packed-integer operations are in sse-int*.ts. XMM n occupies
- * cpu.xmm[4n .. 4n+3], lane 0 = bits 31:0.
+ * cpu.xmm[4·n .. 4·n+3], lane 0 = bits 31:0.
  *
  * The W (XMM-or-memory) source is first copied into a scratch register so each
  * operation is written once for both forms.

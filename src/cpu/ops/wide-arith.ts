@@ -1,5 +1,5 @@
 /**
- * 64×64→128 multiplication and 128/64 division on 32-bit words, without BigInt
+ * 64×64→128 multiplication and 128/64 division on 32-bit words (no arbitrary-precision integers on the integer path)
  * (DESIGN.md: "Arithmetic that JavaScript does not give for free"). Results are left in
  * the exported `wide` record: w0 (bits 31:0) .. w3 (bits 127:96), or quotient and
  * remainder halves for division.
