@@ -230,6 +230,9 @@ function show(n: number): string {
 /** What is wrong with a call's result, if anything. */
 function checkResult(call: Call, result: number): string | undefined {
   if (!Number.isInteger(result)) return 'the result is not an integer';
+  // An ia32 call returns EAX, sign-extended for a 64-bit caller: an address at or above
+  // 2 GiB (mmap2, brk) reads negative, as on Linux; judge the 32-bit value then.
+  if (call.path !== 'syscall' && result < -4095 && result >= -(2 ** 31)) result += 2 ** 32;
   if (result < -4095) return 'a negative result below -4095 (neither a value nor -errno)';
   if (result >= 2 ** 64) return 'the result does not fit in 64 bits';
   if (result < 0) return ERRNO_NAMES[-result] ? undefined : `-${-result} is not a Linux errno`;

@@ -27,6 +27,13 @@ describe('32-bit static glibc programs', () => {
     expect(r.machine.exec!.stack.rsp).toBeLessThan(2 ** 32);
   });
 
+  it('large allocations go through mmap2 (offset in pages) below 4 GiB and match the native run', () => {
+    const r = runFixture('bin/bigalloc-glibc32', [], ENV);
+    expect(r.outcome).toEqual({ kind: 'exited', status: 0 });
+    expect(r.stdout).toBe(expected('bigalloc-glibc32'));
+    expect(r.machine.kernel.stats.byName.mmap2).toBeGreaterThanOrEqual(4);
+  });
+
   for (const [cpu, path] of [['intel', 'sysenter'], ['amd', 'syscall'], ['legacy', 'int80']] as const) {
     it(`getpid/write x1000 enter through ${path} under --cpu ${cpu}, output identical`, () => {
       const r = runFixture('bin/syscall-loop-glibc32', [], ENV, { cpu });

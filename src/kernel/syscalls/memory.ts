@@ -130,6 +130,11 @@ export function sysMremap(k: Kernel, a: number[]): number {
   return dest;
 }
 
+/** ia32 mmap2(addr, length, prot, flags, fd, pgoffset): mmap with the file offset in 4 KiB pages. */
+export function sysMmap2(k: Kernel, a: number[]): number {
+  return sysMmap(k, [a[0], a[1], a[2], a[3], a[4], (a[5] >>> 0) * PAGE_SIZE]);
+}
+
 /** munmap(addr, length) */
 export function sysMunmap(k: Kernel, a: number[]): number {
   const [addr, length] = a;

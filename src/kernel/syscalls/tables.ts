@@ -5,7 +5,7 @@ import {
   sysClockGetres, sysClockGetres32, sysClockGettime, sysClockGettime32, sysGetcpu, sysGettimeofday, sysGettimeofday32,
   sysTime, sysTime32,
 } from './time.js';
-import { sysBrk, sysMmap, sysMprotect, sysMremap, sysMunmap } from './memory.js';
+import { sysBrk, sysMmap, sysMprotect, sysMremap, sysMunmap, sysMmap2 } from './memory.js';
 import {
   sysArchPrctl, sysExit, sysGetId, sysGetpid, sysPrlimit64, sysRseq, sysSetRobustList, sysSetTidAddress,
 } from './process-calls.js';
@@ -94,6 +94,7 @@ export const X86_64_TABLE = table(SYSCALL_NAMES_64, {
 export const IA32_TABLE = table(SYSCALL_NAMES_32, {
   ...COMMON,
   ...FILE_CALLS_32,
+  mmap2: sysMmap2,
   clock_gettime: sysClockGettime32,
   clock_gettime64: sysClockGettime,
   clock_getres: sysClockGetres32,
