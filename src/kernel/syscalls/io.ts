@@ -112,18 +112,15 @@ function positional(file: OpenFile, offset: number): number {
 
 /** pread64(fd, buf, count, offset); the ia32 ABI splits the offset over two arguments. */
 export function sysPread64(k: Kernel, a: number[]): number {
-  const file = fileOf(k, a[0]);
-  if (!file) return -EBADF;
-  const offset = k.currentPath === 'syscall' ? a[3] : offset64(a[3], a[4]);
-  const bad = positional(file, offset);
-  if (bad) return bad;
-  const count = countArg(a[2]);
-  if (count < 0) return -EFAULT;
-  return readToUser(k, file, a[1], count, offset);
+  return positionalTransfer(k, a, false);
 }
 
-/** pwrite64(fd, buf, count, offset) */
+/** pwrite64(fd, buf, count, offset), likewise. */
 export function sysPwrite64(k: Kernel, a: number[]): number {
+  return positionalTransfer(k, a, true);
+}
+
+function positionalTransfer(k: Kernel, a: number[], write: boolean): number {
   const file = fileOf(k, a[0]);
   if (!file) return -EBADF;
   const offset = k.currentPath === 'syscall' ? a[3] : offset64(a[3], a[4]);
@@ -131,7 +128,7 @@ export function sysPwrite64(k: Kernel, a: number[]): number {
   if (bad) return bad;
   const count = countArg(a[2]);
   if (count < 0) return -EFAULT;
-  return writeFromUser(k, file, a[1], count, offset);
+  return write ? writeFromUser(k, file, a[1], count, offset) : readToUser(k, file, a[1], count, offset);
 }
 
 /** struct iovec array: { void *base; size_t len; } (16 bytes; 8 in the ia32 ABI). */
