@@ -26,6 +26,12 @@ export interface CpuModel {
    * compatibility mode, and the kernel leaves __kernel_vsyscall on int 0x80.
    */
   noFastSyscall32?: boolean;
+  /**
+   * MXCSR bits LDMXCSR and FXRSTOR accept (the MXCSR_MASK FXSAVE stores): 0xFFFF on Intel;
+   * AMD adds bit 17, MM, misaligned SSE mode (AMD APM Vol. 4, "MXCSR Register"; an EPYC
+   * reports 0x2FFFF), advertised as MisAlignSse (CPUID 8000_0001h:ECX[7]).
+   */
+  mxcsrMask: number;
 }
 
 export const INTEL_MODEL: CpuModel = {
@@ -34,6 +40,7 @@ export const INTEL_MODEL: CpuModel = {
   brand: 'x64emu virtual Intel-compatible CPU @ 2.00GHz',
   signature: 0x000906ea, // family 6, model 0x9e, stepping 10 (a Coffee Lake part)
   tscHz: 2_000_000_000,
+  mxcsrMask: 0xffff,
 };
 
 /** `--cpu legacy`: the Intel model without fast 32-bit system calls (issue 8). */
@@ -44,6 +51,7 @@ export const LEGACY_MODEL: CpuModel = {
   signature: 0x000906ea,
   tscHz: 2_000_000_000,
   noFastSyscall32: true,
+  mxcsrMask: 0xffff,
 };
 
 export const AMD_MODEL: CpuModel = {
@@ -52,6 +60,7 @@ export const AMD_MODEL: CpuModel = {
   brand: 'x64emu virtual AMD-compatible CPU @ 2.00GHz',
   signature: 0x00870f10, // family 0x17, model 0x71 (Zen 2)
   tscHz: 2_000_000_000,
+  mxcsrMask: 0x2ffff,
 };
 
 // CPUID.1:EDX feature bits (SDM Vol. 2A, CPUID, Table 3-11).
@@ -87,6 +96,10 @@ const NX = 1 << 20;
 const LM = 1 << 29;
 const RDTSCP = 1 << 27;
 const LAHF_LM = 1 << 0;
+const MISALIGNSSE = 1 << 7; // AMD: MXCSR.MM, misaligned SSE mode
+
+/** MXCSR bit 17, MM (AMD): legacy SSE instructions may take misaligned 16-byte operands (Cpu.ea16). */
+export const MXCSR_MM = 1 << 17;
 
 export interface CpuidResult {
   eax: number;
@@ -160,6 +173,7 @@ export function cpuid(model: CpuModel, leaf: number, subleaf: number): CpuidResu
     case 0x80000001:
       r.ecx = LAHF_LM;
       r.edx = SYSCALL | NX | RDTSCP | LM;
+      if (model.mxcsrMask & MXCSR_MM) r.ecx |= MISALIGNSSE;
       if (model.vendor === 'amd') r.edx |= FPU | TSC | MSR | PAE | CX8 | CMOV | PAT | MMX | FXSR;
       break;
     case 0x80000002:

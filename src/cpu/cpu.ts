@@ -3,6 +3,7 @@ import { CpuException, VEC_GP, VEC_SS } from './cpu-exception.js';
 import { ARITH_FLAGS, CF, FIXED_1, OF, PARITY_EVEN, PF, AF, SF, ZF, DF } from './flags.js';
 import type { Insn } from './insn.js';
 import { HIGH_BYTE, REGISTER_SLOTS, RSP } from './registers.js';
+import { MXCSR_MM } from './cpu-model.js';
 import type { CpuModel } from './cpu-model.js';
 import type { TransitionObserver } from './interrupts.js';
 import { Fpu } from './x87/fpu.js';
@@ -258,6 +259,31 @@ export class Cpu {
       this.raise(usesStackSegment(i) ? VEC_SS : VEC_GP, 0, 'non-canonical address');
     }
     return addr;
+  }
+
+  /**
+   * Effective address of a 16-byte operand that must be 16-byte aligned, else #GP(0) (SDM
+   * Vol. 1 §11.6.7). `waivable`: AMD's misaligned SSE mode (MXCSR.MM, bit 17; AMD APM
+   * Vol. 1, "MXCSR Register") lifts the check, but not for the explicitly aligned moves
+   * (MOVAPS/MOVAPD/MOVDQA, MOVNT*) nor CMPXCHG16B. On AMD the alignment check also comes
+   * before the canonical one, so a misaligned non-canonical stack reference is #GP(0), not
+   * #SS(0). Both observed on an EPYC host: test/golden/data/align.jsonl.gz.
+   */
+  ea16(i: Insn, waivable: boolean): number {
+    const check = !(waivable && this.mxcsr & MXCSR_MM);
+    if (check) {
+      // The low four bits of the address, exact also when it is not canonical (ea's double then rounds).
+      const a = i.ripRelative ? this.rip + i.disp : (this.lo[i.base] >>> 0) + (this.lo[i.index] >>> 0) * i.scale + i.disp;
+      this.alignmentFirst((a + this.segBase[i.segment]) & 15);
+    }
+    const addr = this.ea(i);
+    if (check && addr % 16 !== 0) this.raise(VEC_GP, 0, 'misaligned 16-byte operand');
+    return addr;
+  }
+
+  /** AMD's order (ea16): a 16-byte operand whose address has low bits `low4` is #GP(0) before any canonical check. */
+  alignmentFirst(low4: number): void {
+    if (low4 !== 0 && this.model.vendor === 'amd') this.raise(VEC_GP, 0, 'misaligned 16-byte operand');
   }
 
   /** Effective address of a read-modify-write memory operand, with write permission checked first (Mmu.checkWrite). */

@@ -6,6 +6,7 @@
 import { Cpu } from '../../src/cpu/cpu.js';
 import { CpuException } from '../../src/cpu/cpu-exception.js';
 import { INTEL_MODEL } from '../../src/cpu/cpu-model.js';
+import type { CpuModel } from '../../src/cpu/cpu-model.js';
 import { decode, InstructionTooLong, UndefinedOpcode } from '../../src/cpu/decoder.js';
 import type { Insn } from '../../src/cpu/insn.js';
 import { OPCODES } from '../../src/cpu/opcodes.js';
@@ -41,12 +42,12 @@ export class TestMachine {
   readonly cpu: Cpu;
   readonly pml4: number;
 
-  constructor(memoryBytes = 8 << 20) {
+  constructor(memoryBytes = 8 << 20, model: CpuModel = INTEL_MODEL) {
     this.phys = new PhysicalMemory(memoryBytes);
     this.mmu = new Mmu(this.phys);
     this.pml4 = this.phys.allocFrame();
     this.mmu.cr3 = this.pml4;
-    this.cpu = new Cpu(this.mmu, INTEL_MODEL);
+    this.cpu = new Cpu(this.mmu, model);
     this.cpu.setCpl(3);
   }
 

@@ -3,6 +3,8 @@
  * harness (layout.ts), one snippet at a time, instructions executed directly so an
  * exception comes back as a value instead of going through an IDT.
  */
+import { INTEL_MODEL } from '../../src/cpu/cpu-model.js';
+import type { CpuModel } from '../../src/cpu/cpu-model.js';
 import { decode } from '../../src/cpu/decoder.js';
 import { SEGOVR_GS } from '../../src/cpu/insn.js';
 import { OPCODES } from '../../src/cpu/opcodes.js';
@@ -33,7 +35,7 @@ const FXRSTOR64_RBX = [0x48, 0x0f, 0xae, 0x0b];
 const FXSAVE64_RBX = [0x48, 0x0f, 0xae, 0x03];
 
 export class GoldenMachine {
-  readonly m = new TestMachine(4 << 20);
+  readonly m: TestMachine;
   private readonly dataFrames: number[];
   private readonly codeFrames: number[];
   private readonly fxFrame: number;
@@ -47,10 +49,11 @@ export class GoldenMachine {
   /**
    * `translate`: run each instruction as a one-instruction block compiled by the block
    * translator (src/cpu/translator) instead of calling its handler, so the vectors check
-   * the translator's templates against the host CPU too.
+   * the translator's templates against the host CPU too. `model`: the CPU model of the
+   * vendor whose host recorded the vectors (where the vendors differ, the emulator follows it).
    */
-  constructor(private readonly translate = false) {
-    const m = this.m;
+  constructor(private readonly translate = false, model: CpuModel = INTEL_MODEL) {
+    const m = (this.m = new TestMachine(4 << 20, model));
     this.codeFrames = [m.map(CODE_BASE), m.map(CODE_BASE + 0x1000)];
     this.dataFrames = [m.map(DATA_BASE, { nx: true }), m.map(DATA_BASE + 0x1000, { nx: true })];
     this.fxFrame = m.map(FX_SCRATCH, { nx: true });

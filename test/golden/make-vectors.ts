@@ -9,7 +9,7 @@
  * Deterministic: every form draws from its own PRNG seeded by the form id, so adding a
  * form changes no other form's vectors.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -1460,7 +1460,10 @@ function nopForms(): void {
     const memOnly = d.operands.some((o) => o.startsWith('M')) || key.restriction === 'mem';
     const regOnly = d.operands.some((o) => o.startsWith('R')) || key.restriction === 'reg';
     for (const mem of hasRm ? (memOnly ? [true] : regOnly ? [false] : [false, true]) : [null]) {
-      form('nop', `${d.mnemonic} ${d.operands.join(',') || '-'}${mem === null ? '' : mem ? ' mem' : ' reg'}`, d.mnemonic, 4, 4, (v) => {
+      // Several hint-NOP rows share mnemonic and operands (0F 18 /4-/7, 0F 19-1F): their key tells them apart.
+      let id = `${d.mnemonic} ${d.operands.join(',') || '-'}${mem === null ? '' : mem ? ' mem' : ' reg'}`;
+      if (formIds.has(id)) id += ` (${d.key})`;
+      form('nop', id, d.mnemonic, 4, 4, (v) => {
         const r = v.rng;
         const spec: InsnSpec = { key };
         if (mem !== null) {
@@ -1669,6 +1672,56 @@ function faultForms(): void {
   });
 }
 
+/**
+ * 16-byte alignment against the canonical check, and MXCSR.MM (AMD's misaligned SSE mode,
+ * recorded only where the host has it: /proc/cpuinfo "misalignsse"). RBP-based operands
+ * are stack references: #SS(0) when non-canonical, #GP(0) when misaligned; which one a
+ * misaligned non-canonical address raises is the vendor's order (Cpu.ea16).
+ */
+function alignForms(): void {
+  const misalignSse = /^flags\s*:.*\bmisalignsse\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  const insns: Array<[string, number[]]> = [
+    ['movaps load', [0x0f, 0x28, 0x45, 0x00]], ['movaps store', [0x0f, 0x29, 0x45, 0x00]],
+    ['movdqa store', [0x66, 0x0f, 0x7f, 0x45, 0x00]], ['movdqu load', [0xf3, 0x0f, 0x6f, 0x45, 0x00]],
+    ['addps', [0x0f, 0x58, 0x45, 0x00]], ['pxor', [0x66, 0x0f, 0xef, 0x45, 0x00]],
+    ['pshufb', [0x66, 0x0f, 0x38, 0x00, 0x45, 0x00]], ['cvtpd2dq', [0xf2, 0x0f, 0xe6, 0x45, 0x00]],
+    ['movntdqa', [0x66, 0x0f, 0x38, 0x2a, 0x45, 0x00]], ['movntps', [0x0f, 0x2b, 0x45, 0x00]],
+    ['movntpd', [0x66, 0x0f, 0x2b, 0x45, 0x00]], ['movntdq', [0x66, 0x0f, 0xe7, 0x45, 0x00]],
+    ['pcmpistri', [0x66, 0x0f, 0x3a, 0x63, 0x45, 0x00, 0x00]], ['fxsave', [0x0f, 0xae, 0x45, 0x00]],
+    ['fxrstor', [0x0f, 0xae, 0x4d, 0x00]], ['cmpxchg16b', [0x48, 0x0f, 0xc7, 0x4d, 0x00]],
+    ['movss load', [0xf3, 0x0f, 0x10, 0x45, 0x00]], ['fld m80', [0xdb, 0x6d, 0x00]], ['bt m32,r32', [0x0f, 0xa3, 0x45, 0x00]],
+  ];
+  const addresses: Array<[string, bigint]> = [
+    ['misaligned non-canonical', 0xffff7fffffffffffn],
+    ['aligned non-canonical', 0x0000800000000000n],
+    ['misaligned', BigInt(DATA_BASE + 0x801)],
+  ];
+  for (const mm of misalignSse ? [false, true] : [false]) {
+    for (const [name, bytes] of insns) {
+      for (const [where, rbp] of addresses) {
+        form('align', `${name} [rbp] ${where}${mm ? ' MM=1' : ''}`, name.startsWith('bt') ? 'bt' : 'mov', 4, 1, (v) => {
+          if (mm) fxSet(v.fx, 'mxcsr', '21f80');
+          v.gpr[5] = rbp;
+          v.gpr[0] = 0n; // RAX, RDX for CMPXCHG16B; BT's bit offset
+          v.gpr[2] = 0n;
+          v.window(0x800, 0x820);
+          v.raw(...bytes);
+        });
+      }
+    }
+  }
+  // LDMXCSR of MM, then STMXCSR; FXSAVE's MXCSR_MASK read back (0xFFFF, or 0x2FFFF with MM).
+  form('align', 'ldmxcsr MM; stmxcsr', 'mov', 4, 1, (v) => {
+    v.gpr[3] = BigInt(DATA_BASE + 0x400);
+    v.store(DATA_BASE + 0x400, 4, 0x21f80n);
+    v.raw(0x0f, 0xae, 0x13, 0x0f, 0xae, 0x5b, 0x04);
+  });
+  form('align', 'fxsave; mov eax,[mxcsr_mask]', 'mov', 4, 1, (v) => {
+    v.gpr[3] = BigInt(DATA_BASE + 0x1000);
+    v.raw(0x0f, 0xae, 0x03, 0x8b, 0x43, 0x1c);
+  });
+}
+
 function allForms(): void {
   integerForms();
   movImmForms();
@@ -1687,6 +1740,7 @@ function allForms(): void {
   nopForms();
   decodeForms();
   faultForms();
+  alignForms();
 }
 
 // ---- running and recording -------------------------------------------------------------

@@ -314,11 +314,10 @@ export function cmpxchg(cpu: Cpu, i: Insn): void {
 
 /** 0F C7 /1: CMPXCHG8B / CMPXCHG16B (REX.W; 16-byte aligned or #GP). */
 export function cmpxchg8b16b(cpu: Cpu, i: Insn): void {
-  const addr = cpu.ea(i);
+  const addr = i.opsize === 8 ? cpu.ea16(i, false) : cpu.ea(i);
   const lo = cpu.lo;
   const hi = cpu.hi;
   if (i.opsize === 8) {
-    if (addr % 16 !== 0) cpu.raise(13, 0, 'cmpxchg16b operand not 16-byte aligned');
     cpu.mem.checkWrite(addr, 16);
     const m0 = cpu.mem.read64(addr);
     const m0h = cpu.mem.hi;

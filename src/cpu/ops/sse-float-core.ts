@@ -1,5 +1,5 @@
 import type { Cpu } from '../cpu.js';
-import { VEC_GP, VEC_UD, VEC_XM } from '../cpu-exception.js';
+import { VEC_UD, VEC_XM } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
 
 /**
@@ -193,10 +193,9 @@ export function loadW(cpu: Cpu, i: Insn, slot: number, bytes: number, unaligned 
     loadReg(cpu, i.rm, slot);
     return;
   }
-  const addr = cpu.ea(i);
+  const addr = bytes === 16 && !unaligned ? cpu.ea16(i, true) : cpu.ea(i);
   const mem = cpu.mem;
   if (bytes === 16) {
-    if (!unaligned && (addr & 15) !== 0) cpu.raise(VEC_GP, 0, `${i.def?.mnemonic} memory operand not 16-byte aligned`);
     SI[slot] = mem.read64(addr);
     SI[slot + 1] = mem.hi;
     SI[slot + 2] = mem.read64(addr + 8);

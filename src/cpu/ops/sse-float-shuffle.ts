@@ -1,5 +1,4 @@
 import type { Cpu } from '../cpu.js';
-import { VEC_GP } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
 import { A, B, loadReg, loadW, R, SI, storeReg } from './sse-float-core.js';
 
@@ -119,8 +118,7 @@ export function extractps(cpu: Cpu, i: Insn): void {
 
 /** MOVNTPD m128, xmm (66 0F 2B): an aligned store. */
 export function movntpd(cpu: Cpu, i: Insn): void {
-  const addr = cpu.ea(i);
-  if ((addr & 15) !== 0) cpu.raise(VEC_GP, 0, 'movntpd memory operand not 16-byte aligned');
+  const addr = cpu.ea16(i, false);
   const b = i.reg * 4;
   const x = cpu.xmm;
   cpu.mem.write64(addr + 8, x[b + 2], x[b + 3]);

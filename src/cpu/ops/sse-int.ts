@@ -39,8 +39,7 @@ export function loadSrc(cpu: Cpu, i: Insn, aligned: boolean): void {
     src[3] = x[b + 3];
     return;
   }
-  const addr = cpu.ea(i);
-  if (aligned && addr % 16 !== 0) cpu.raise(VEC_GP, 0, `${i.def?.mnemonic} operand not 16-byte aligned`);
+  const addr = aligned ? cpu.ea16(i, true) : cpu.ea(i);
   // Into scratch, so a fault leaves the destination intact; the low quadword first, so
   // a fault reports the lowest missing address in CR2 as the host does.
   src[0] = cpu.mem.read64(addr);

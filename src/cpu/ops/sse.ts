@@ -12,8 +12,8 @@ import type { Insn } from '../insn.js';
  */
 const scratch = new Int32Array(4);
 
-/** Loads the 128-bit W operand into `scratch`; `aligned` demands 16-byte alignment (#GP). */
-function loadW(cpu: Cpu, i: Insn, aligned: boolean): void {
+/** Loads the 128-bit W operand into `scratch`; `aligned` demands 16-byte alignment, `waivable` by AMD's MXCSR.MM (Cpu.ea16). */
+function loadW(cpu: Cpu, i: Insn, aligned: boolean, waivable = true): void {
   if (i.rm >= 0) {
     const b = i.rm * 4;
     scratch[0] = cpu.xmm[b];
@@ -22,8 +22,7 @@ function loadW(cpu: Cpu, i: Insn, aligned: boolean): void {
     scratch[3] = cpu.xmm[b + 3];
     return;
   }
-  const addr = cpu.ea(i);
-  if (aligned && addr % 16 !== 0) cpu.raise(VEC_GP, 0, `${i.def?.mnemonic} operand not 16-byte aligned`);
+  const addr = aligned ? cpu.ea16(i, waivable) : cpu.ea(i);
   scratch[0] = cpu.mem.read64(addr);
   scratch[1] = cpu.mem.hi;
   scratch[2] = cpu.mem.read64(addr + 8);
@@ -41,7 +40,7 @@ function store128(cpu: Cpu, addr: number, reg: number): void {
 
 /** MOVDQA/MOVDQU/MOVAPS/MOVUPS/MOVAPD/MOVUPD V,W (sub 1 = aligned). */
 export function movVW(cpu: Cpu, i: Insn): void {
-  loadW(cpu, i, i.sub === 1);
+  loadW(cpu, i, i.sub === 1, false);
   cpu.xmm.set(scratch, i.reg * 4);
 }
 
@@ -51,8 +50,7 @@ export function movWV(cpu: Cpu, i: Insn): void {
     cpu.xmm.copyWithin(i.rm * 4, i.reg * 4, i.reg * 4 + 4);
     return;
   }
-  const addr = cpu.ea(i);
-  if (i.sub === 1 && addr % 16 !== 0) cpu.raise(VEC_GP, 0, `${i.def?.mnemonic} operand not 16-byte aligned`);
+  const addr = i.sub === 1 ? cpu.ea16(i, false) : cpu.ea(i);
   store128(cpu, addr, i.reg);
 }
 
@@ -179,7 +177,7 @@ export function movmsk(cpu: Cpu, i: Insn): void {
   cpu.setReg32(i.reg, m);
 }
 
-/** 0F AE /3 STMXCSR and /2 LDMXCSR (reserved bits set → #GP). */
+/** 0F AE /3 STMXCSR and /2 LDMXCSR (bits outside the model's MXCSR_MASK set → #GP). */
 export function mxcsrOp(cpu: Cpu, i: Insn): void {
   const addr = cpu.ea(i);
   if (i.sub === 3) {
@@ -187,7 +185,7 @@ export function mxcsrOp(cpu: Cpu, i: Insn): void {
     return;
   }
   const v = cpu.mem.read32(addr);
-  if (v & ~0xffff) cpu.raise(VEC_GP, 0, 'ldmxcsr with reserved bits set');
+  if (v & ~cpu.model.mxcsrMask) cpu.raise(VEC_GP, 0, 'ldmxcsr with reserved bits set');
   cpu.mxcsr = v;
 }
 

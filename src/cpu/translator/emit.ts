@@ -31,8 +31,10 @@ export function writeReg(r: number, size: number, value: string, valueHi = '0'):
 /**
  * Statements computing the effective address of the memory operand into `a`, exactly
  * as Cpu.ea does (64-bit sums in halves, FS/GS base, #GP on a non-canonical result).
+ * `aligned16`: a 16-byte operand that must be aligned, whose misalignment the CPU model
+ * may report first (Cpu.ea16, Cpu.alignmentFirst).
  */
-export function effectiveAddress(i: Insn): string {
+export function effectiveAddress(i: Insn, aligned16 = false): string {
   let code: string;
   if (i.ripRelative) {
     code = `a = base + ${i.nextOffset + i.disp};`;
@@ -49,7 +51,9 @@ export function effectiveAddress(i: Insn): string {
       `a = ((hi[${i.base}] + hi[${i.index}] * ${i.scale} + ${i.disp < 0 ? -1 : 0} + x) | 0) * 4294967296 + (t - x * 4294967296);`;
   }
   if (i.segment) code += ` a += cpu.segBase[${i.segment}];`;
-  code += ` if (a < -${CANONICAL} || a >= ${CANONICAL}) rt.${usesStackSegment(i) ? 'nonCanonicalStack' : 'nonCanonical'}(cpu);`;
+  const low4 = i.ripRelative || i.addrsize === 4 ? 'a' : `(lo[${i.base}] >>> 0) + (lo[${i.index}] >>> 0) * ${i.scale} + ${i.disp} + cpu.segBase[${i.segment}]`;
+  const first = aligned16 ? `cpu.alignmentFirst((${low4}) & 15); ` : '';
+  code += ` if (a < -${CANONICAL} || a >= ${CANONICAL}) { ${first}rt.${usesStackSegment(i) ? 'nonCanonicalStack' : 'nonCanonical'}(cpu); }`;
   return code;
 }
 

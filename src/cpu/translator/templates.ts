@@ -247,11 +247,12 @@ function xmmMove(i: Insn, load: boolean): string | null {
     return `${x}[${d}] = ${x}[${s}]; ${x}[${d + 1}] = ${x}[${s + 1}]; ${x}[${d + 2}] = ${x}[${s + 2}]; ${x}[${d + 3}] = ${x}[${s + 3}];`;
   }
   const align = i.sub === 1 ? `if (a % 16 !== 0) rt.misaligned(cpu);` : '';
+  const ea = effectiveAddress(i, i.sub === 1);
   if (load) {
     // Both halves are read before the register changes: a fault leaves it intact.
-    return `${effectiveAddress(i)} ${align} x = mem.read64(a); xh = mem.hi; y = mem.read64(a + 8); ${x}[${reg}] = x; ${x}[${reg + 1}] = xh; ${x}[${reg + 2}] = y; ${x}[${reg + 3}] = mem.hi;`;
+    return `${ea} ${align} x = mem.read64(a); xh = mem.hi; y = mem.read64(a + 8); ${x}[${reg}] = x; ${x}[${reg + 1}] = xh; ${x}[${reg + 2}] = y; ${x}[${reg + 3}] = mem.hi;`;
   }
-  return `${effectiveAddress(i)} ${align} mem.checkWrite(a, 16); mem.write64(a, ${x}[${reg}], ${x}[${reg + 1}]); mem.write64(a + 8, ${x}[${reg + 2}], ${x}[${reg + 3}]);`;
+  return `${ea} ${align} mem.checkWrite(a, 16); mem.write64(a, ${x}[${reg}], ${x}[${reg + 1}]); mem.write64(a + 8, ${x}[${reg + 2}], ${x}[${reg + 3}]);`;
 }
 
 /**

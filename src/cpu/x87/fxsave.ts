@@ -8,7 +8,7 @@ import type { Cpu } from '../cpu.js';
  *   0  FCW            2  FSW           4  abridged FTW (bit i: R(i) not empty)
  *   6  FOP            8  FIP (64 bits with REX.W; else 32 bits and FCS)
  *  16  FDP (64 bits with REX.W; else 32 bits and FDS)
- *  24  MXCSR         28  MXCSR_MASK
+ *  24  MXCSR         28  MXCSR_MASK (the model's: CpuModel.mxcsrMask)
  *  32  ST(0)..ST(7), 16 bytes each (10 used, the rest written as zero)
  * 160  XMM0..XMM15
  * 416  reserved and 464 available: neither written nor read (host: left as they were)
@@ -16,8 +16,6 @@ import type { Cpu } from '../cpu.js';
 export const FXSAVE_SIZE = 512;
 /** The bytes FXSAVE writes. */
 export const FXSAVE_WRITTEN = 416;
-/** MXCSR bits LDMXCSR and FXRSTOR accept: all 16 (DAZ included); the rest #GP. */
-export const MXCSR_MASK = 0xffff;
 
 function put16(b: Uint8Array, at: number, v: number): void {
   b[at] = v & 0xff;
@@ -54,7 +52,7 @@ export function writeFxImage(cpu: Cpu, out: Uint8Array, wide: boolean): void {
     put32(out, 20, fdpHi);
   }
   put32(out, 24, cpu.mxcsr);
-  put32(out, 28, MXCSR_MASK);
+  put32(out, 28, cpu.model.mxcsrMask);
   for (let k = 0; k < 8; k++) {
     const p = f.phys(k);
     const at = 32 + 16 * k;
@@ -72,7 +70,7 @@ export function writeFxImage(cpu: Cpu, out: Uint8Array, wide: boolean): void {
  */
 export function readFxImage(cpu: Cpu, image: Uint8Array, wide: boolean): boolean {
   const mxcsr = get32(image, 24);
-  if (mxcsr & ~MXCSR_MASK) return false;
+  if (mxcsr & ~cpu.model.mxcsrMask) return false;
   const f = cpu.fpu;
   f.control = f.loadControl(get16(image, 0));
   f.status = get16(image, 2);

@@ -49,6 +49,16 @@ describe('CPUID: a coherent x86-64-v2 processor', () => {
     });
   }
 
+  it('advertises MisAlignSse (CPUID 8000_0001h:ECX[7], AMD APM Vol. 3) exactly when LDMXCSR accepts MXCSR.MM (bit 17)', () => {
+    for (const model of [INTEL_MODEL, AMD_MODEL]) {
+      const bit = (cpuid(model, 0x80000001, 0).ecx >>> 7) & 1;
+      expect({ vendor: model.vendorId, bit }).toEqual({ vendor: model.vendorId, bit: (model.mxcsrMask >>> 17) & 1 });
+    }
+    // The EPYC host's FXSAVE reports MXCSR_MASK 0x2FFFF (test/golden/data/align.jsonl.gz); the SDM's is 0xFFFF.
+    expect(AMD_MODEL.mxcsrMask).toBe(0x2ffff);
+    expect(INTEL_MODEL.mxcsrMask).toBe(0xffff);
+  });
+
   it('backs every advertised bit with instructions in the opcode table', () => {
     const missing: string[] = [];
     for (const [name, , encodings] of LEAF1_ECX) for (const e of encodings) if (!decodes(e)) missing.push(`${name}: ${e}`);
