@@ -30,13 +30,17 @@ export class PageTables {
   /** Maps the page containing `vaddr` to `frame`, replacing any earlier mapping. */
   map(vaddr: number, frame: number, flags: PageFlags): void {
     const entry = this.leafEntry(vaddr, true, flags.user);
+    const wasPresent = (this.phys.view.getInt32(entry, true) & PTE_P) !== 0;
     let lo = frame | PTE_P;
     if (flags.writable) lo |= PTE_RW;
     if (flags.user) lo |= PTE_US;
     if (flags.global) lo |= PTE_G;
     this.phys.view.setInt32(entry, lo, true);
     this.phys.view.setInt32(entry + 4, flags.executable ? 0 : PTE_XD_HI, true);
-    this.mmu.invalidatePage(vaddr);
+    // The TLB never holds a page that was not present (a failed walk fills nothing, SDM
+    // Vol. 3A §4.10.2.3), so a first mapping — every demand-paging fault — flushes nothing
+    // and leaves the caches keyed by virtual address intact.
+    if (wasPresent) this.mmu.invalidatePage(vaddr);
   }
 
   /** Removes a mapping; returns the frame it pointed at, or 0 if there was none. */

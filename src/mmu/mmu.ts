@@ -13,7 +13,7 @@ import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, walk, WalkResult, WalkStep } fr
  * privilege change is a single field write instead of a flush. Each entry has a virtual
  * page tag per access kind (read, write, execute: NaN when that kind is not cached), and
  * all tags present at one index always name the same page, so one frame column serves
- * them. A hit is one Math.floor, one compare and one add.
+ * them. A hit is one Math.floor, a fold of the page number (slot), one compare and one add.
  *
  * Writes never hit in the TLB for frames that hold decoded code (`codeFrames`): the slow
  * path reports them through `onCodeWrite` so cached decodings are dropped (self-modifying
@@ -22,6 +22,15 @@ import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, walk, WalkResult, WalkStep } fr
 export const TLB_SIZE = 1024;
 const TLB_MASK = TLB_SIZE - 1;
 const USER_SET = TLB_SIZE;
+
+/**
+ * The TLB index of a virtual page number: its low bits folded with the next ones, so
+ * that buffers a power-of-two number of MiB apart (a memcpy between two 4 MiB arrays)
+ * do not take turns evicting each other from a direct-mapped table on every access.
+ */
+function slot(vpn: number): number {
+  return (vpn ^ (vpn >>> 10)) & TLB_MASK;
+}
 
 export class Mmu {
   readonly phys: PhysicalMemory;
@@ -73,14 +82,14 @@ export class Mmu {
 
   read8(addr: number): number {
     const vpn = Math.floor(addr / PAGE_SIZE);
-    const i = (vpn & TLB_MASK) + this.set;
+    const i = slot(vpn) + this.set;
     if (this.tagRead[i] === vpn) return this.bytes[this.frameOf[i] + (addr - vpn * PAGE_SIZE)];
     return this.bytes[this.translateOrFault(addr, ACCESS_READ)];
   }
 
   read16(addr: number): number {
     const vpn = Math.floor(addr / PAGE_SIZE);
-    const i = (vpn & TLB_MASK) + this.set;
+    const i = slot(vpn) + this.set;
     const off = addr - vpn * PAGE_SIZE;
     if (this.tagRead[i] === vpn && off <= PAGE_SIZE - 2) return this.view.getUint16(this.frameOf[i] + off, true);
     return this.read8(addr) | (this.read8(addr + 1) << 8);
@@ -88,7 +97,7 @@ export class Mmu {
 
   read32(addr: number): number {
     const vpn = Math.floor(addr / PAGE_SIZE);
-    const i = (vpn & TLB_MASK) + this.set;
+    const i = slot(vpn) + this.set;
     const off = addr - vpn * PAGE_SIZE;
     if (this.tagRead[i] === vpn && off <= PAGE_SIZE - 4) return this.view.getInt32(this.frameOf[i] + off, true);
     return this.read16(addr) | (this.read16(addr + 2) << 16);
@@ -97,7 +106,7 @@ export class Mmu {
   /** Returns the low half; the high half is left in `hi`. */
   read64(addr: number): number {
     const vpn = Math.floor(addr / PAGE_SIZE);
-    const i = (vpn & TLB_MASK) + this.set;
+    const i = slot(vpn) + this.set;
     const off = addr - vpn * PAGE_SIZE;
     if (this.tagRead[i] === vpn && off <= PAGE_SIZE - 8) {
       const p = this.frameOf[i] + off;
@@ -112,7 +121,7 @@ export class Mmu {
 
   write8(addr: number, value: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE);
-    const i = (vpn & TLB_MASK) + this.set;
+    const i = slot(vpn) + this.set;
     if (this.tagWrite[i] === vpn) {
       this.bytes[this.frameOf[i] + (addr - vpn * PAGE_SIZE)] = value;
       return;
@@ -122,7 +131,7 @@ export class Mmu {
 
   write16(addr: number, value: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE);
-    const i = (vpn & TLB_MASK) + this.set;
+    const i = slot(vpn) + this.set;
     const off = addr - vpn * PAGE_SIZE;
     if (this.tagWrite[i] === vpn && off <= PAGE_SIZE - 2) {
       this.view.setUint16(this.frameOf[i] + off, value, true);
@@ -133,7 +142,7 @@ export class Mmu {
 
   write32(addr: number, value: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE);
-    const i = (vpn & TLB_MASK) + this.set;
+    const i = slot(vpn) + this.set;
     const off = addr - vpn * PAGE_SIZE;
     if (this.tagWrite[i] === vpn && off <= PAGE_SIZE - 4) {
       this.view.setInt32(this.frameOf[i] + off, value, true);
@@ -144,7 +153,7 @@ export class Mmu {
 
   write64(addr: number, lo: number, hi: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE);
-    const i = (vpn & TLB_MASK) + this.set;
+    const i = slot(vpn) + this.set;
     const off = addr - vpn * PAGE_SIZE;
     if (this.tagWrite[i] === vpn && off <= PAGE_SIZE - 8) {
       const p = this.frameOf[i] + off;
@@ -162,7 +171,7 @@ export class Mmu {
    */
   checkWrite(addr: number, size: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE);
-    const i = (vpn & TLB_MASK) + this.set;
+    const i = slot(vpn) + this.set;
     const off = addr - vpn * PAGE_SIZE;
     if (this.tagWrite[i] === vpn && off <= PAGE_SIZE - size) return;
     this.translateForWrite(addr);
@@ -173,7 +182,7 @@ export class Mmu {
   /** Physical address of an instruction byte (execute permission checked). */
   translateExec(addr: number): number {
     const vpn = Math.floor(addr / PAGE_SIZE);
-    const i = (vpn & TLB_MASK) + this.set;
+    const i = slot(vpn) + this.set;
     if (this.tagExec[i] === vpn) return this.frameOf[i] + (addr - vpn * PAGE_SIZE);
     return this.translateOrFault(addr, ACCESS_EXEC);
   }
@@ -220,7 +229,7 @@ export class Mmu {
     const r = walk(this.view, this.cr3, addr, access, user, this.nxe, this.wp, this.walkResult);
     if (!r.ok) return r;
     const vpn = Math.floor(addr / PAGE_SIZE);
-    const i = (vpn & TLB_MASK) + (user ? USER_SET : 0);
+    const i = slot(vpn) + (user ? USER_SET : 0);
     if (this.tagRead[i] !== vpn || this.frameOf[i] !== r.frame) {
       this.tagRead[i] = NaN;
       this.tagWrite[i] = NaN;
@@ -246,7 +255,7 @@ export class Mmu {
     // and never for a frame holding code, so a write hit needs nothing more.
     if (access !== ACCESS_EXEC) {
       const vpn = Math.floor(addr / PAGE_SIZE);
-      const i = (vpn & TLB_MASK) + (user ? USER_SET : 0);
+      const i = slot(vpn) + (user ? USER_SET : 0);
       if ((access === ACCESS_READ ? this.tagRead[i] : this.tagWrite[i]) === vpn) return this.frameOf[i] + (addr - vpn * PAGE_SIZE);
     }
     const r = this.walkAndFill(addr, access, user);
@@ -271,7 +280,7 @@ export class Mmu {
     const steps: WalkStep[] = [];
     const result = walk(this.view, this.cr3, addr, ACCESS_READ, false, this.nxe, this.wp, new WalkResult(), steps);
     const vpn = Math.floor(addr / PAGE_SIZE);
-    const i = vpn & TLB_MASK;
+    const i = slot(vpn);
     const inTlb = this.tagRead[i] === vpn || this.tagRead[i + USER_SET] === vpn;
     return { steps, result, inTlb };
   }
@@ -306,7 +315,7 @@ export class Mmu {
   invalidatePage(addr: number): void {
     this.mappingGeneration++;
     const vpn = Math.floor(addr / PAGE_SIZE);
-    for (const i of [vpn & TLB_MASK, (vpn & TLB_MASK) + USER_SET]) {
+    for (let i = slot(vpn); i < 2 * TLB_SIZE; i += USER_SET) {
       this.tagRead[i] = NaN;
       this.tagWrite[i] = NaN;
       this.tagExec[i] = NaN;

@@ -265,6 +265,18 @@ describe('TLB (§4.10)', () => {
     expect(m.mmu.read8(globalVa)).toBe(2);
   });
 
+  it('pages a power-of-two number of MiB apart are cached together (a copy between them walks once per page)', () => {
+    const m = machine();
+    asUser(m.mmu);
+    // Source and destination of a memcpy between 4 MiB arrays, and one more 16 MiB away.
+    const pages = [USER_PAGE, USER_PAGE + 0x40_0000, USER_PAGE + 0x100_0000];
+    for (const va of pages) m.map(va);
+    for (const va of pages) m.mmu.read8(va);
+    const misses = m.mmu.misses;
+    for (let k = 0; k < 100; k++) for (const va of pages) m.mmu.read8(va + k);
+    expect(m.mmu.misses).toBe(misses);
+  });
+
   it('user and supervisor entries are separate: a supervisor fill does not let CPL 3 in', () => {
     const m = machine();
     m.map(USER_PAGE, { user: false });
