@@ -179,6 +179,26 @@ export class Mmu {
     if (off > PAGE_SIZE - size) this.translateForWrite(addr - off + PAGE_SIZE);
   }
 
+  /**
+   * Physical address of `addr` for a read by the running instruction (#PF if not
+   * allowed). The rest of its page is then readable too: string instructions move data a
+   * page at a time through it.
+   */
+  physicalForRead(addr: number): number {
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    const i = slot(vpn) + this.set;
+    if (this.tagRead[i] === vpn) return this.frameOf[i] + (addr - vpn * PAGE_SIZE);
+    return this.translateOrFault(addr, ACCESS_READ);
+  }
+
+  /** As physicalForRead, for a write: a frame holding code drops its decodings first. */
+  physicalForWrite(addr: number): number {
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    const i = slot(vpn) + this.set;
+    if (this.tagWrite[i] === vpn) return this.frameOf[i] + (addr - vpn * PAGE_SIZE);
+    return this.translateForWrite(addr);
+  }
+
   /** Physical address of an instruction byte (execute permission checked). */
   translateExec(addr: number): number {
     const vpn = Math.floor(addr / PAGE_SIZE);

@@ -7,6 +7,7 @@ import { aluFlags, aluResult, CMP } from './alu.js';
 
 const TWO_POW_32 = 4294967296;
 const CANONICAL_LIMIT = 2 ** 47;
+const PAGE = 4096;
 
 /**
  * String instructions (SDM Vol. 2B, MOVS/STOS/LODS/CMPS/SCAS and REP prefixes).
@@ -20,19 +21,16 @@ export function stringOp(cpu: Cpu, i: Insn): void {
   const step = cpu.df ? -size : size;
   const repeat = i.rep !== REP_NONE;
   const op = i.sub;
+  if (repeat && (op === 0 || op === 2) && step > 0 && i.addrsize === 8) {
+    repeatForward(cpu, i, op === 0);
+    return;
+  }
   for (;;) {
     if (repeat && counterIsZero(cpu, i)) return;
     switch (op) {
-      case 0: { // MOVS
-        const v = cpu.readMem(pointer(cpu, i, RSI) + cpu.segBase[i.segment], size);
-        cpu.writeMem(pointer(cpu, i, RDI), size, v, cpu.resHi);
-        advance(cpu, i, RSI, step);
-        advance(cpu, i, RDI, step);
-        break;
-      }
+      case 0: // MOVS
       case 2: // STOS
-        cpu.writeMem(pointer(cpu, i, RDI), size, cpu.lo[RAX], cpu.hi[RAX]);
-        advance(cpu, i, RDI, step);
+        moveElement(cpu, i, op === 0, size, step);
         break;
       case 3: { // LODS
         const v = cpu.readMem(pointer(cpu, i, RSI) + cpu.segBase[i.segment], size);
@@ -68,6 +66,73 @@ export function stringOp(cpu: Cpu, i: Insn): void {
     if (!repeat) return;
     decrementCounter(cpu, i);
   }
+}
+
+/**
+ * REP MOVS / REP STOS upward with 64-bit addresses (memcpy and memset in most libcs), a
+ * page at a time. Both pages of a chunk are translated — and may fault — before any of
+ * its elements moves, and RCX/RSI/RDI are written back after each chunk, so a fault
+ * leaves the registers where the element-by-element loop would (the instruction then
+ * restarts from there, SDM Vol. 2B "REP/REPE/REPZ/REPNE/REPNZ"). An element straddling a
+ * page, or a destination overlapping the source from above (where element order shows),
+ * goes one element at a time.
+ */
+function repeatForward(cpu: Cpu, i: Insn, movs: boolean): void {
+  const size = i.opsize;
+  const mem = cpu.mem;
+  const bytes = mem.bytes;
+  while (!counterIsZero(cpu, i)) {
+    const count = (cpu.hi[RCX] >>> 0) * TWO_POW_32 + (cpu.lo[RCX] >>> 0);
+    const dst = pointer(cpu, i, RDI);
+    let n = Math.min(count, Math.floor((PAGE - (dst & (PAGE - 1))) / size));
+    let src = 0;
+    if (movs) {
+      src = pointer(cpu, i, RSI) + cpu.segBase[i.segment];
+      n = Math.min(n, Math.floor((PAGE - (src & (PAGE - 1))) / size));
+    }
+    if (n === 0) {
+      moveElement(cpu, i, movs, size, size);
+      decrementCounter(cpu, i);
+      continue;
+    }
+    const length = n * size;
+    const from = movs ? mem.physicalForRead(src) : 0;
+    const to = mem.physicalForWrite(dst);
+    if (movs) {
+      if (to > from && to < from + length) {
+        moveElement(cpu, i, movs, size, size);
+        decrementCounter(cpu, i);
+        continue;
+      }
+      bytes.copyWithin(to, from, from + length);
+      advance(cpu, i, RSI, length);
+    } else if (size === 1) {
+      bytes.fill(cpu.lo[RAX] & 0xff, to, to + length);
+    } else {
+      const view = mem.view;
+      const lo = cpu.lo[RAX];
+      const hi = cpu.hi[RAX];
+      for (let p = to; p < to + length; p += size) {
+        if (size === 2) view.setUint16(p, lo & 0xffff, true);
+        else {
+          view.setInt32(p, lo, true);
+          if (size === 8) view.setInt32(p + 4, hi, true);
+        }
+      }
+    }
+    advance(cpu, i, RDI, length);
+    advance(cpu, i, RCX, -n);
+  }
+}
+
+/** One MOVS or STOS element, RSI/RDI moved by `step` (the caller counts RCX). */
+function moveElement(cpu: Cpu, i: Insn, movs: boolean, size: number, step: number): void {
+  if (movs) {
+    const v = cpu.readMem(pointer(cpu, i, RSI) + cpu.segBase[i.segment], size);
+    cpu.writeMem(pointer(cpu, i, RDI), size, v, cpu.resHi);
+    advance(cpu, i, RSI, step);
+  } else cpu.writeMem(pointer(cpu, i, RDI), size, cpu.lo[RAX], cpu.hi[RAX]);
+  advance(cpu, i, RDI, step);
 }
 
 /** RSI or RDI as an address; a non-canonical one is #GP(0) (SDM Vol. 1 §3.3.7.1). */
