@@ -49,6 +49,20 @@ describe('32-bit static glibc programs', () => {
     });
   }
 
+  for (const cpu of ['intel', 'amd', 'legacy'] as const) {
+    it(`signal handling matches the native run (ia32 frames, sigreturn and rt_sigreturn) under --cpu ${cpu}`, () => {
+      const r = runFixture('bin/signals-glibc32', [], ENV, { cpu });
+      expect(r.outcome).toEqual({ kind: 'exited', status: 0 });
+      expect(r.stdout).toBe(expected('signals-glibc32'));
+      const s = r.machine.kernel.stats;
+      // Plain handlers return through sigreturn (119), SA_SIGINFO ones through rt_sigreturn (173);
+      // the old calls reach their compat handlers, none falls to -ENOSYS.
+      expect(s.byName.sigreturn).toBeGreaterThanOrEqual(4);
+      expect(s.byName.rt_sigreturn).toBeGreaterThanOrEqual(20);
+      for (const call of ['signal', 'sigaction', 'sigprocmask', 'sigpending', 'sigaltstack']) expect(s.byName[call]).toBeGreaterThan(0);
+    });
+  }
+
   it('clock_gettime and gettimeofday x1000: no kernel entry for them (vdso32), and the same output with --no-vdso through int 0x80', () => {
     const r = runFixture('bin/clock-loop-glibc32', ['1000'], ENV);
     expect(r.outcome).toEqual({ kind: 'exited', status: 0 });

@@ -1,5 +1,5 @@
 import type { Cpu } from '../../cpu/cpu.js';
-import { SEG_CS, SEG_SS } from '../../cpu/registers.js';
+import { SEG_CS, SEG_DS, SEG_ES, SEG_SS } from '../../cpu/registers.js';
 import type { Kernel } from '../kernel.js';
 import type { Process } from '../process.js';
 import { USER32_CS, USER_DS } from '../layout.js';
@@ -17,10 +17,12 @@ export function isCompat(p: Process): boolean {
   return compatProcesses.has(p);
 }
 
-/** start_thread_ia32: CS = __USER32_CS, SS = __USER_DS, compatibility mode. */
+/** compat_start_thread: CS = __USER32_CS, SS = DS = ES = __USER_DS, compatibility mode. */
 export function enterCompatMode(cpu: Cpu): void {
   cpu.selectors[SEG_CS] = USER32_CS;
   cpu.selectors[SEG_SS] = USER_DS;
+  cpu.selectors[SEG_DS] = USER_DS;
+  cpu.selectors[SEG_ES] = USER_DS;
   cpu.compat = true;
 }
 

@@ -36,6 +36,8 @@ export const SA_ONSTACK = 0x08000000;
 export const SA_RESTART = 0x10000000;
 export const SA_NODEFER = 0x40000000;
 export const SA_RESETHAND = 0x80000000;
+/** Not a uapi flag: the action was installed by an ia32 call (sigaction_compat_abi), so its frames are ia32 ones. */
+export const SA_IA32_ABI = 0x02000000;
 /**
  * The flags the kernel keeps (UAPI_SA_FLAGS): since 5.11 do_sigaction clears the rest,
  * so a program can detect unsupported ones (SA_UNSUPPORTED, 0x400, reads back as 0).

@@ -6,11 +6,13 @@ import { SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGNAL_NAMES, SIGSEGV, SIGTRAP } from 
 import type { EntryPath } from '../syscalls/types.js';
 import {
   BUS_ADRALN, defaultAction, ERESTART_RESTARTBLOCK, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, FPE_FLTDIV,
-  FPE_FLTINV, FPE_FLTOVF, FPE_FLTRES, FPE_FLTUND, FPE_INTDIV, ILL_ILLOPN, NR_RESTART_SYSCALL, SA_NODEFER,
+  FPE_FLTINV, FPE_FLTOVF, FPE_FLTRES, FPE_FLTUND, FPE_INTDIV, ILL_ILLOPN, NR_RESTART_SYSCALL, SA_IA32_ABI, SA_NODEFER,
   SA_RESETHAND, SA_RESTART, SI_KERNEL, SIG_DFL, SIG_IGN, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, sigmask,
   SS_AUTODISARM, SYNCHRONOUS_MASK, TRAP_TRACE, UNBLOCKABLE,
 } from './constants.js';
 import { resetFpstate } from './fpstate.js';
+import { setupFrame32 } from '../compat/signal32.js';
+import { USER32_CS } from '../layout.js';
 import { setupRtFrame } from './frame.js';
 import type { SigInfo, SignalState } from './state.js';
 
@@ -181,8 +183,11 @@ export function exitToUser(k: Kernel, path: EntryPath | null): boolean {
     s.sigreturnRax = null;
     changed = true;
   }
-  // Only `syscall` and `int 0x80` can be restarted (RIP - 2 is the instruction again).
-  let restartable = path !== null && path !== 'sysenter' && !s.noRestart;
+  // RIP - 2 must be the instruction again: `syscall`, `int 0x80`, and the fast 32-bit
+  // entries, which return to __kernel_vsyscall's landing pad right after its `int 0x80`.
+  const fromCompat = (f.lo[f.slot('cs')] & 0xffff) === USER32_CS;
+  const ia32 = path !== 'syscall' || fromCompat; // in_ia32_syscall
+  let restartable = path !== null && (path !== 'sysenter' || fromCompat) && !s.noRestart;
   s.noRestart = false;
   let delivered = false;
   for (let guard = 0; guard < 128; guard++) {
@@ -217,14 +222,14 @@ export function exitToUser(k: Kernel, path: EntryPath | null): boolean {
     if (restartable) {
       const result = f.lo[f.slot('rax')];
       if (f.hi[f.slot('rax')] === -1 && RESTARTS.has(-result)) {
-        if (-result === ERESTARTSYS && ka.flags & SA_RESTART) restart(k, path!, -result);
-        else if (-result === ERESTARTNOINTR) restart(k, path!, -result);
+        if (-result === ERESTARTSYS && ka.flags & SA_RESTART) restart(k, ia32, -result);
+        else if (-result === ERESTARTNOINTR) restart(k, ia32, -result);
         else f.set('rax', -EINTR);
       }
       restartable = false;
     }
     const mask = s.savedMask ?? s.blocked;
-    const failed = setupRtFrame(k, s, info, ka, mask);
+    const failed = ka.flags & SA_IA32_ABI ? setupFrame32(k, s, info, ka, mask) : setupRtFrame(k, s, info, ka, mask);
     if (failed !== null) {
       // signal_setup_done(failed): force_sigsegv.
       const reason = `cannot deliver ${SIGNAL_NAMES[sig] ?? `signal ${sig}`} (${info.reason}): ${failed}`;
@@ -247,7 +252,7 @@ export function exitToUser(k: Kernel, path: EntryPath | null): boolean {
   if (!delivered && restartable) {
     const result = f.lo[f.slot('rax')];
     if (f.hi[f.slot('rax')] === -1 && RESTARTS.has(-result)) {
-      restart(k, path!, -result);
+      restart(k, ia32, -result);
       changed = true;
     }
   }
@@ -259,13 +264,13 @@ export function exitToUser(k: Kernel, path: EntryPath | null): boolean {
   return changed;
 }
 
-/** Back up to the system call instruction with RAX = its number (or restart_syscall). */
-function restart(k: Kernel, path: EntryPath, code: number): void {
+/** Back up to the system call instruction with RAX = its number (or restart_syscall: ia32 0, x86-64 219). */
+function restart(k: Kernel, ia32: boolean, code: number): void {
   const f = k.frame;
-  if (code === ERESTART_RESTARTBLOCK) f.set('rax', path === 'syscall' ? NR_RESTART_SYSCALL : 0);
+  if (code === ERESTART_RESTARTBLOCK) f.set('rax', ia32 ? 0 : NR_RESTART_SYSCALL);
   else {
     const slot = f.slot('orig_rax');
-    f.set('rax', path === 'syscall' ? f.get('orig_rax') : f.lo[slot] >>> 0);
+    f.set('rax', ia32 ? f.lo[slot] >>> 0 : f.get('orig_rax'));
   }
   f.set('rip', f.get('rip') - 2);
 }

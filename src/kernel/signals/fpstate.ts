@@ -59,8 +59,12 @@ function get64(v: DataView, at: number): number {
   return v.getInt32(at + 4, true) * 4294967296 + v.getUint32(at, true);
 }
 
-/** The signal frame's fpstate: FXSAVE64 of the current state plus the software bytes. */
-export function saveFpstate(cpu: Cpu): Uint8Array {
+/**
+ * The signal frame's fpstate: FXSAVE64 of the current state plus the software bytes.
+ * `headerSize` is that of an fsave header in front of it (ia32 frames), which
+ * save_sw_bytes counts in extended_size.
+ */
+export function saveFpstate(cpu: Cpu, headerSize = 0): Uint8Array {
   const out = new Uint8Array(FXSAVE_SIZE);
   const v = new DataView(out.buffer);
   const f = fpuOf(cpu);
@@ -82,7 +86,7 @@ export function saveFpstate(cpu: Cpu): Uint8Array {
   for (let k = 0; k < 64; k++) v.setInt32(XMM0 + 4 * k, cpu.xmm[k], true);
   // struct _fpx_sw_bytes: magic1, extended_size, xfeatures, xstate_size, padding.
   v.setUint32(SW_RESERVED, FP_XSTATE_MAGIC1, true);
-  v.setUint32(SW_RESERVED + 4, FXSAVE_SIZE + FP_XSTATE_MAGIC2_SIZE, true);
+  v.setUint32(SW_RESERVED + 4, FXSAVE_SIZE + FP_XSTATE_MAGIC2_SIZE + headerSize, true);
   put64(v, SW_RESERVED + 8, XFEATURE_MASK_FPSSE);
   v.setUint32(SW_RESERVED + 16, FXSAVE_SIZE, true);
   return out;

@@ -60,20 +60,65 @@ function putBig(v: DataView, at: number, value: bigint): void {
   v.setBigUint64(at, BigInt.asUintN(64, value), true);
 }
 
-/** The 128-byte siginfo (copy_siginfo_to_user: the kernel_siginfo, the rest zero). */
-export function siginfoBytes(info: SigInfo): Uint8Array {
+/**
+ * The 128-byte siginfo (copy_siginfo_to_user: the kernel_siginfo, the rest zero). Its
+ * union starts at 16 (x86-64) or at 12 in the compat_siginfo_t of ia32 frames, whose
+ * si_addr is 32 bits.
+ */
+export function siginfoBytes(info: SigInfo, compat = false): Uint8Array {
   const out = new Uint8Array(SIGINFO_SIZE);
   const v = new DataView(out.buffer);
+  const u = compat ? 12 : 16;
   v.setInt32(0, info.signo, true);
   v.setInt32(4, 0, true); // si_errno
   v.setInt32(8, info.code, true);
   if (info.kind === 'kill') {
-    v.setInt32(16, info.pid ?? 0, true);
-    v.setInt32(20, info.uid ?? 0, true);
+    v.setInt32(u, info.pid ?? 0, true);
+    v.setInt32(u + 4, info.uid ?? 0, true);
   } else if (info.kind === 'fault') {
-    putU64(v, 16, info.addr ?? 0);
+    if (compat) v.setUint32(u, (info.addr ?? 0) >>> 0, true);
+    else putU64(v, u, info.addr ?? 0);
   }
   return out;
+}
+
+/** Why a frame cannot be written (the caller forces SIGSEGV). */
+export function noRoomBelow(sp: number): string {
+  return `no room for the frame below the stack pointer 0x${sp.toString(16)}`;
+}
+
+/** The frame's place: its address and that of the FPU image (both already checked and the image written). */
+export interface SigframePlace {
+  frame: number;
+  fpstate: number;
+}
+
+/**
+ * get_sigframe (arch/x86/kernel/signal.c) for both ABIs: below the interrupted stack
+ * pointer (past the 128-byte red zone for x86-64 only) or at the top of the alternate
+ * stack, the FPU image (its FXSAVE part 64-byte aligned; an ia32 frame has the 112-byte
+ * fsave header in front of it, fpu__alloc_mathframe), then the frame, aligned so the
+ * handler sees a function entry: RSP + 8 16-byte aligned (x86-64), ESP + 4 (ia32).
+ * Writes `fpImage` (FXSAVE_SIZE bytes, or the header and FXSAVE) and returns where the
+ * frame goes, or why it cannot be built.
+ */
+export function getSigframe(k: Kernel, s: SignalState, ka: SigAction, frameSize: number, fpImage: Uint8Array, ia32: boolean): SigframePlace | string {
+  const regsSp = k.frame.get('rsp');
+  let sp = ia32 ? regsSp : regsSp - RED_ZONE;
+  const nested = s.onSigStack(regsSp);
+  let entering = false;
+  if (ka.flags & SA_ONSTACK && s.sasFlags(sp) === 0) {
+    sp = s.altSp + s.altSize;
+    entering = true;
+  }
+  const bufFx = Math.floor((sp - FXSAVE_SIZE) / 64) * 64;
+  const fpstate = bufFx - (fpImage.length - FXSAVE_SIZE);
+  const frame = ia32 ? Math.floor((fpstate - frameSize + 4) / 16) * 16 - 4 : Math.floor((fpstate - frameSize) / 16) * 16 - 8;
+  if ((nested || entering) && !s.onAltStackRange(frame)) return 'the alternate stack overflowed';
+  const noRoom = noRoomBelow(regsSp);
+  if (frame < 0 || bufFx + FXSAVE_SIZE > TASK_SIZE_MAX) return noRoom;
+  if (!k.user.write(fpstate, fpImage)) return noRoom;
+  return { frame, fpstate };
 }
 
 /**
@@ -88,21 +133,10 @@ export function setupRtFrame(k: Kernel, s: SignalState, info: SigInfo, ka: SigAc
   const f = k.frame;
   if (!(ka.flags & SA_RESTORER)) return 'the handler has no SA_RESTORER'; // "x86-64 should always use SA_RESTORER"
   if (ka.handler >= BigInt(USER_TOP)) return 'the handler address is not a user address'; // IRET would fault
-  const regsSp = f.get('rsp');
-  // get_sigframe: red zone, alternate stack, FPU image (64-aligned), frame (8 mod 16).
-  let sp = regsSp - RED_ZONE;
-  const nested = s.onSigStack(regsSp);
-  let entering = false;
-  if (ka.flags & SA_ONSTACK && s.sasFlags(sp) === 0) {
-    sp = s.altSp + s.altSize;
-    entering = true;
-  }
-  const fpstate = Math.floor((sp - FXSAVE_SIZE) / 64) * 64;
-  const frame = Math.floor((fpstate - RT_SIGFRAME_SIZE) / 16) * 16 - 8;
-  if ((nested || entering) && !s.onAltStackRange(frame)) return 'the alternate stack overflowed';
-  const noRoom = `no room for the frame below the stack pointer 0x${regsSp.toString(16)}`;
-  if (frame < 0 || fpstate + FXSAVE_SIZE > TASK_SIZE_MAX) return noRoom;
-  if (!k.user.write(fpstate, saveFpstate(k.cpu))) return noRoom;
+  const place = getSigframe(k, s, ka, RT_SIGFRAME_SIZE, saveFpstate(k.cpu), false);
+  if (typeof place === 'string') return place;
+  const { frame, fpstate } = place;
+  const noRoom = noRoomBelow(f.get('rsp'));
 
   const head = new Uint8Array(INFO);
   const v = new DataView(head.buffer);
@@ -177,30 +211,51 @@ export function restoreRtFrame(k: Kernel, s: SignalState): SigreturnResult {
     f.lo[slot] = v.getInt32(sc + 8 * n, true);
     f.hi[slot] = v.getInt32(sc + 8 * n + 4, true);
   });
-  const raxSlot = f.slot('rax');
-  s.sigreturnRax = { lo: f.lo[raxSlot], hi: f.hi[raxSlot] };
-  const flagsSlot = f.slot('eflags');
-  f.lo[flagsSlot] = (f.lo[flagsSlot] & ~FIX_EFLAGS) | (v.getInt32(sc + SC_EFLAGS, true) & FIX_EFLAGS);
   const cs = v.getUint16(sc + SC_CS, true) | 3;
   let ss = v.getUint16(sc + SC_SS, true) | 3;
   if (ss !== USER_DS && !(ucFlags & UC_STRICT_RESTORE_SS)) ss = USER_DS; // force_valid_ss
+  restoreControl(k, s, v.getInt32(sc + SC_EFLAGS, true), cs, ss);
+
+  const fpstate = v.getBigUint64(sc + SC_FPSTATE, true);
+  if (!restoreFpImage(k, fpstate, FXSAVE_SIZE, (image) => restoreFpstate(k.cpu, image))) return 'badframe';
+  return returnContext(k, cs, ss);
+}
+
+/**
+ * fpu__restore_sig: a null fpstate pointer gives the initial FPU state; an image that
+ * cannot be read or loaded (`load` says false) also resets it, and the frame is bad.
+ */
+export function restoreFpImage(k: Kernel, addr: bigint, size: number, load: (image: Uint8Array) => boolean): boolean {
+  if (addr === 0n) {
+    resetFpstate(k.cpu);
+    return true;
+  }
+  const image = addr + BigInt(size) <= BigInt(TASK_SIZE_MAX) ? k.user.read(Number(addr), size) : null;
+  const ok = image !== null && load(image);
+  if (!ok) resetFpstate(k.cpu);
+  return ok;
+}
+
+/**
+ * What every sigreturn does once the general registers are back: RAX is kept for the
+ * way out (the call's result must not overwrite it), the flags sigreturn may change
+ * (FIX_EFLAGS), CS and SS, orig_ax = -1 so the call is not restarted.
+ */
+export function restoreControl(k: Kernel, s: SignalState, eflags: number, cs: number, ss: number): void {
+  const f = k.frame;
+  const raxSlot = f.slot('rax');
+  s.sigreturnRax = { lo: f.lo[raxSlot], hi: f.hi[raxSlot] };
+  const flagsSlot = f.slot('eflags');
+  f.lo[flagsSlot] = (f.lo[flagsSlot] & ~FIX_EFLAGS) | (eflags & FIX_EFLAGS);
   f.set('cs', cs);
   f.set('ss', ss);
   f.set('orig_rax', -1);
   s.noRestart = true;
+}
 
-  const fpstate = v.getBigUint64(sc + SC_FPSTATE, true);
-  let fpOk = true;
-  if (fpstate === 0n) {
-    resetFpstate(k.cpu);
-  } else {
-    const image = fpstate + BigInt(FXSAVE_SIZE) <= BigInt(TASK_SIZE_MAX) ? k.user.read(Number(fpstate), FXSAVE_SIZE) : null;
-    fpOk = image !== null && restoreFpstate(k.cpu, image);
-    if (!fpOk) resetFpstate(k.cpu);
-  }
-  if (!fpOk) return 'badframe';
-
-  const rip = f.get('rip');
+/** 'bad-context' when IRET could not enter the restored RIP, CS and SS (Linux: SIGSEGV from the failing IRET). */
+export function returnContext(k: Kernel, cs: number, ss: number): SigreturnResult {
+  const rip = k.frame.get('rip');
   const compat = cs === USER32_CS;
   if ((cs !== USER_CS && !compat) || ss !== USER_DS) return 'bad-context';
   if (compat ? rip < 0 || rip >= 2 ** 32 : rip < -USER_TOP || rip >= USER_TOP) return 'bad-context';

@@ -3,10 +3,11 @@ import type { Kernel } from '../kernel.js';
 import { SIGKILL, SIGNAL_NAMES, SIGSEGV } from '../signals.js';
 import {
   defaultAction, ERESTARTNOHAND, NSIG, SI_KERNEL, SI_TKILL, SI_USER, SIG_BLOCK, SIG_DFL, SIG_IGN, SIG_SETMASK,
-  SIG_UNBLOCK, sigmask, SIGSTOP, SS_AUTODISARM, UAPI_SA_FLAGS, UNBLOCKABLE,
+  SA_IA32_ABI, SIG_UNBLOCK, sigmask, SIGSTOP, SS_AUTODISARM, UAPI_SA_FLAGS, UNBLOCKABLE,
 } from './constants.js';
 import { forceSignal, killNow, sendSignal, signalPending } from './deliver.js';
-import { doSigaltstack, restoreRtFrame } from './frame.js';
+import { doSigaltstack, restoreRtFrame, type SigreturnResult } from './frame.js';
+import type { SigAction } from './state.js';
 
 /**
  * The signal system calls (kernel/signal.c, arch/x86/kernel/signal_64.c), x86-64 ABI.
@@ -27,34 +28,45 @@ function writeSigset(k: Kernel, addr: number, set: bigint, size = SIGSET_SIZE): 
   return k.user.write(addr, b.subarray(0, size));
 }
 
-/** rt_sigaction(sig, act, oact, sigsetsize). */
-export function sysRtSigaction(k: Kernel, a: number[]): number {
-  const sig = a[0] | 0;
-  if (a[3] !== SIGSET_SIZE) return -EINVAL;
-  if (sig < 1 || sig > NSIG || (a[1] !== 0 && (sig === SIGKILL || sig === SIGSTOP))) return -EINVAL;
+/**
+ * do_sigaction: validates `sig`, returns the old action and installs `act` (if any) with
+ * the flags the kernel keeps; sigaction_compat_abi marks one installed by an ia32 call
+ * with SA_IA32_ABI, so its handler gets ia32 frames.
+ */
+export function doSigaction(k: Kernel, sig: number, act: SigAction | null, ia32: boolean): SigAction | number {
+  if (sig < 1 || sig > NSIG || (act && (sig === SIGKILL || sig === SIGSTOP))) return -EINVAL;
   const s = k.process.signals;
-  let act: DataView | null = null;
-  if (a[1] !== 0) {
-    const b = k.user.read(a[1], SIGACTION_SIZE);
-    if (!b) return -EFAULT;
-    act = new DataView(b.buffer);
-  }
   const current = s.actions[sig];
-  const old = { ...current };
+  const old = { ...current, flags: current.flags & UAPI_SA_FLAGS };
   if (act) {
-    current.handler = act.getBigUint64(0, true);
-    current.flags = act.getUint32(8, true) & UAPI_SA_FLAGS;
-    current.restorer = act.getBigUint64(16, true);
-    current.mask = act.getBigUint64(24, true) & ~UNBLOCKABLE;
+    current.handler = act.handler;
+    current.flags = (act.flags & UAPI_SA_FLAGS) | (ia32 ? SA_IA32_ABI : 0);
+    current.restorer = act.restorer;
+    current.mask = act.mask & ~UNBLOCKABLE;
     // A disposition that ignores the signal discards what is pending, blocked or not.
     const d = defaultAction(sig);
     if (current.handler === SIG_IGN || (current.handler === SIG_DFL && (d === 'ignore' || d === 'continue'))) s.flush(sigmask(sig));
   }
+  return old;
+}
+
+/** rt_sigaction(sig, act, oact, sigsetsize). */
+export function sysRtSigaction(k: Kernel, a: number[]): number {
+  if (a[3] !== SIGSET_SIZE) return -EINVAL;
+  let act: SigAction | null = null;
+  if (a[1] !== 0) {
+    const b = k.user.read(a[1], SIGACTION_SIZE);
+    if (!b) return -EFAULT;
+    const v = new DataView(b.buffer);
+    act = { handler: v.getBigUint64(0, true), flags: v.getUint32(8, true), restorer: v.getBigUint64(16, true), mask: v.getBigUint64(24, true) };
+  }
+  const old = doSigaction(k, a[0] | 0, act, false);
+  if (typeof old === 'number') return old;
   if (a[2] !== 0) {
     const out = new Uint8Array(SIGACTION_SIZE);
     const v = new DataView(out.buffer);
     v.setBigUint64(0, old.handler, true);
-    v.setUint32(8, old.flags & UAPI_SA_FLAGS, true);
+    v.setUint32(8, old.flags, true);
     v.setBigUint64(16, old.restorer, true);
     v.setBigUint64(24, old.mask, true);
     if (!k.user.write(a[2], out)) return -EFAULT;
@@ -92,35 +104,57 @@ export function sysRtSigpending(k: Kernel, a: number[]): number {
 
 /** rt_sigreturn(): back from a handler through the frame at RSP - 8. */
 export function sysRtSigreturn(k: Kernel): number {
-  const s = k.process.signals;
-  const result = restoreRtFrame(k, s);
+  const frame = k.frame.get('rsp') - 8;
+  return sigreturnDone(k, restoreRtFrame(k, k.process.signals), 'rt_sigreturn', frame);
+}
+
+/**
+ * The end of every sigreturn: a frame that could not be read is signal_fault's SIGSEGV;
+ * a context IRET cannot enter is SIGSEGV too (from the failing IRET). The result is the
+ * restored RAX (its exact 64 bits are put back on the way out, exitToUser).
+ */
+export function sigreturnDone(k: Kernel, result: SigreturnResult, call: string, frame: number): number {
   if (result === 'badframe') {
-    forceSignal(k, { signo: SIGSEGV, code: SI_KERNEL, kind: 'none', reason: `rt_sigreturn with a bad frame at 0x${(k.frame.get('rsp') - 8).toString(16)}` });
+    forceSignal(k, { signo: SIGSEGV, code: SI_KERNEL, kind: 'none', reason: `${call} with a bad frame at 0x${frame.toString(16)}` });
     return 0;
   }
   if (result === 'bad-context') {
-    forceSignal(k, { signo: SIGSEGV, code: SI_KERNEL, kind: 'none', reason: 'rt_sigreturn to a context IRET cannot enter (non-canonical RIP or bad CS/SS)' });
+    forceSignal(k, { signo: SIGSEGV, code: SI_KERNEL, kind: 'none', reason: `${call} to a context IRET cannot enter (non-canonical RIP or bad CS/SS)` });
   }
-  const f = k.frame;
-  return f.get('rax'); // the exact 64 bits are put back on the way out (exitToUser)
+  return k.frame.get('rax');
+}
+
+/** stack_t as the x86-64 ABI lays it out (ss_sp, ss_flags, ss_size: 24 bytes) or the compat one (12). */
+const STACK_T_64 = { size: 24, flags: 8, sizeAt: 16, word: 8 };
+export const STACK_T_32 = { size: 12, flags: 4, sizeAt: 8, word: 4 };
+type StackLayout = typeof STACK_T_64;
+
+function getWord(v: DataView, at: number, word: number): bigint {
+  return word === 8 ? v.getBigUint64(at, true) : BigInt(v.getUint32(at, true));
+}
+
+function putWord(v: DataView, at: number, word: number, value: number): void {
+  if (word === 8) v.setBigUint64(at, BigInt(value), true);
+  else v.setUint32(at, value, true);
 }
 
 /** sigaltstack(uss, uoss). */
-export function sysSigaltstack(k: Kernel, a: number[]): number {
+export function sysSigaltstack(k: Kernel, a: number[], layout: StackLayout = STACK_T_64): number {
   const s = k.process.signals;
   const sp = k.frame.get('rsp');
+  const { size, flags, sizeAt, word } = layout;
   let ss: { sp: bigint; flags: number; size: bigint } | null = null;
   if (a[0] !== 0) {
-    const b = k.user.read(a[0], 24);
+    const b = k.user.read(a[0], size);
     if (!b) return -EFAULT;
     const v = new DataView(b.buffer);
-    ss = { sp: v.getBigUint64(0, true), flags: v.getInt32(8, true), size: v.getBigUint64(16, true) };
+    ss = { sp: getWord(v, 0, word), flags: v.getInt32(flags, true), size: getWord(v, sizeAt, word) };
   }
-  const old = new Uint8Array(24);
+  const old = new Uint8Array(size);
   const ov = new DataView(old.buffer);
-  ov.setBigUint64(0, BigInt(s.altSp), true);
-  ov.setInt32(8, s.sasFlags(sp) | (s.altFlags & SS_AUTODISARM), true);
-  ov.setBigUint64(16, BigInt(s.altSize), true);
+  putWord(ov, 0, word, s.altSp);
+  ov.setInt32(flags, s.sasFlags(sp) | (s.altFlags & SS_AUTODISARM), true);
+  putWord(ov, sizeAt, word, s.altSize);
   if (ss) {
     const err = doSigaltstack(s, ss, sp);
     if (err) return err;
@@ -186,10 +220,15 @@ export function sysRtSigsuspend(k: Kernel, a: number[]): number {
   if (a[1] !== SIGSET_SIZE) return -EINVAL;
   const set = readSigset(k, a[0]);
   if (set === null) return -EFAULT;
+  return doSigsuspend(k, set, 'rt_sigsuspend');
+}
+
+/** sigsuspend(set): waits with `set` as the mask, which the handler's frame saves the old one from. */
+export function doSigsuspend(k: Kernel, set: bigint, call: string): number {
   const s = k.process.signals;
   s.savedMask = s.blocked;
   s.blocked = set & ~UNBLOCKABLE;
-  return waitForSignal(k, 'rt_sigsuspend');
+  return waitForSignal(k, call);
 }
 
 /** pause(): rt_sigsuspend with the current mask. */

@@ -15,6 +15,10 @@ import {
 } from '../signals/syscalls.js';
 import { SYSCALL_NAMES_32, SYSCALL_NAMES_64 } from './syscall-names.js';
 import { sysSetRobustList32, sysSetThreadArea, sysUgetrlimit } from '../compat/syscalls32.js';
+import {
+  sysRtSigaction32, sysRtSigreturn32, sysSigaction32, sysSigaltstack32, sysSignal32, sysSigpending32, sysSigprocmask32,
+  sysSigreturn32, sysSigsuspend32,
+} from '../compat/signal-calls32.js';
 import type { SyscallEntry, SyscallHandler } from './types.js';
 
 function table(names: Record<number, string>, handlers: Partial<Record<string, SyscallHandler>>): Record<number, SyscallEntry> {
@@ -52,12 +56,14 @@ const COMMON: Partial<Record<string, SyscallHandler>> = {
   rseq: sysRseq,
   prlimit64: sysPrlimit64,
   getcpu: sysGetcpu,
-  // Signals: scalars and 8-byte sigsets, the same in the compat ABI.
+  // Signals: scalars and 8-byte sigsets (compat_sigset_t is two u32), the same in the compat ABI.
   kill: sysKill,
   tkill: sysTkill,
   tgkill: sysTgkill,
   rt_sigprocmask: sysRtSigprocmask,
   rt_sigpending: sysRtSigpending,
+  rt_sigsuspend: sysRtSigsuspend,
+  pause: sysPause,
 };
 
 /** The x86-64 table (arch/x86/entry/syscalls/syscall_64.tbl). */
@@ -81,9 +87,7 @@ export const X86_64_TABLE = table(SYSCALL_NAMES_64, {
   // Signals whose structures (sigaction, stack_t, the frame) differ in the compat ABI.
   rt_sigaction: sysRtSigaction,
   rt_sigreturn: sysRtSigreturn,
-  rt_sigsuspend: sysRtSigsuspend,
   sigaltstack: sysSigaltstack,
-  pause: sysPause,
 });
 
 /**
@@ -108,4 +112,14 @@ export const IA32_TABLE = table(SYSCALL_NAMES_32, {
   set_robust_list: sysSetRobustList32,
   getgid32: sysGetId,
   getegid32: sysGetId,
+  // Signals with the compat structures and frames (compat/signal-calls32.ts).
+  rt_sigaction: sysRtSigaction32,
+  rt_sigreturn: sysRtSigreturn32,
+  sigaltstack: sysSigaltstack32,
+  sigaction: sysSigaction32,
+  signal: sysSignal32,
+  sigprocmask: sysSigprocmask32,
+  sigpending: sysSigpending32,
+  sigsuspend: sysSigsuspend32,
+  sigreturn: sysSigreturn32,
 });
