@@ -1,6 +1,7 @@
 import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import { A, B, loadReg, loadW, R, SI, storeReg } from './sse-float-core.js';
+import { store128 } from './sse.js';
 
 /**
  * Floating-point data rearrangement: SHUFPS/SHUFPD, UNPCKLPS/UNPCKHPS/UNPCKLPD/UNPCKHPD,
@@ -118,11 +119,7 @@ export function extractps(cpu: Cpu, i: Insn): void {
 
 /** MOVNTPD m128, xmm (66 0F 2B): an aligned store. */
 export function movntpd(cpu: Cpu, i: Insn): void {
-  const addr = cpu.ea16(i, false);
-  const b = i.reg * 4;
-  const x = cpu.xmm;
-  cpu.mem.write64(addr + 8, x[b + 2], x[b + 3]);
-  cpu.mem.write64(addr, x[b], x[b + 1]);
+  store128(cpu, cpu.ea16(i, false), i.reg);
 }
 
 /** MOVNTI m32/m64, r32/r64 (NP 0F C3). */

@@ -29,7 +29,8 @@ function loadW(cpu: Cpu, i: Insn, aligned: boolean, waivable = true): void {
   scratch[3] = cpu.mem.hi;
 }
 
-function store128(cpu: Cpu, addr: number, reg: number): void {
+/** Stores XMM `reg` at `addr` as one 16-byte access (MOVDQA/MOVUPS... stores, MOVNTPD). */
+export function store128(cpu: Cpu, addr: number, reg: number): void {
   const b = reg * 4;
   // Both halves are checked before either is stored (the access is one operation); a
   // fault names the lowest byte that cannot be written, as the host reports it.
