@@ -30,7 +30,8 @@ export function movZImm(cpu: Cpu, i: Insn): void {
 
 /** A0-A3: MOV between the accumulator and an absolute 64-bit address (moffs). */
 export function movAccMoffs(cpu: Cpu, i: Insn): void {
-  const addr = i.immHi * TWO_POW_32 + (i.imm >>> 0) + cpu.segBase[i.segment];
+  let addr = i.immHi * TWO_POW_32 + (i.imm >>> 0) + cpu.segBase[i.segment];
+  if (cpu.compat) addr %= TWO_POW_32; // as in Cpu.ea: i386 TLS reads %gs:-offset as a moffs32
   if (addr < -(2 ** 47) || addr >= 2 ** 47) cpu.raise(13, 0, 'non-canonical moffs address');
   if (i.sub === 0) {
     const v = cpu.readMem(addr, i.opsize);
