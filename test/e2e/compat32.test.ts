@@ -8,7 +8,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NodeFileSystem } from '../../src/host/node-fs.js';
 import { vdso32Image } from '../../src/kernel/compat/index.js';
+import { MemoryHost } from '../../src/kernel/host.js';
 import { FIXTURES, runFixture } from './run-fixture.js';
 
 const expected = (name: string): string => readFileSync(join(FIXTURES, 'expected', `${name}.stdout`), 'utf8');
@@ -62,6 +64,18 @@ describe('32-bit static glibc programs', () => {
       for (const call of ['signal', 'sigaction', 'sigprocmask', 'sigpending', 'sigaltstack']) expect(s.byName[call]).toBeGreaterThan(0);
     });
   }
+
+  it('ia32-only calls (old_mmap with its argument struct, the 16-bit id calls) match the native run', () => {
+    // Host files for the mapping of /proc/self/exe (the binary itself).
+    const host = new MemoryHost();
+    host.fs = new NodeFileSystem();
+    const r = runFixture('bin/calls-glibc32', [], ENV, { host });
+    expect(r.outcome).toEqual({ kind: 'exited', status: 0 });
+    expect(r.stdout).toBe(expected('calls-glibc32'));
+    const s = r.machine.kernel.stats;
+    expect(s.byName.mmap).toBe(7); // the seven old_mmap calls (ia32 90; glibc's own mmap is mmap2)
+    for (const call of ['getuid', 'getgid', 'geteuid', 'getegid']) expect(s.byName[call]).toBe(1);
+  });
 
   it('clock_gettime and gettimeofday x1000: no kernel entry for them (vdso32), and the same output with --no-vdso through int 0x80', () => {
     const r = runFixture('bin/clock-loop-glibc32', ['1000'], ENV);

@@ -1,7 +1,9 @@
 import { EFAULT, EINVAL, ESRCH } from '../errno.js';
 import type { Kernel } from '../kernel.js';
 import { GDT_ADDR } from '../layout.js';
+import { PAGE_SIZE } from '../../mmu/physical-memory.js';
 import { STACK_LIMIT } from '../address-space.js';
+import { sysMmap } from '../syscalls/memory.js';
 
 /** GDT_ENTRY_TLS_MIN..MAX: the three per-thread TLS descriptors (selectors 0x63, 0x6b, 0x73). */
 export const GDT_ENTRY_TLS_MIN = 12;
@@ -84,4 +86,18 @@ export function sysUgetrlimit(k: Kernel, a: number[]): number {
 /** set_robust_list(head, len) (ia32 311): the compat robust_list_head is 12 bytes. */
 export function sysSetRobustList32(_k: Kernel, a: number[]): number {
   return a[1] === 12 ? 0 : -EINVAL;
+}
+
+/**
+ * mmap (ia32 90, old_mmap): the six arguments in a struct mmap_arg_struct32 { u32 addr,
+ * len, prot, flags, fd, offset; } in memory; the offset must be page-aligned
+ * (compat_sys_ia32_mmap, then ksys_mmap_pgoff).
+ */
+export function sysOldMmap32(k: Kernel, a: number[]): number {
+  const bytes = k.user.read(a[0], 24);
+  if (!bytes) return -EFAULT;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, 24);
+  const args = [0, 4, 8, 12, 16, 20].map((at) => v.getUint32(at, true));
+  if (args[5] % PAGE_SIZE !== 0) return -EINVAL;
+  return sysMmap(k, args);
 }

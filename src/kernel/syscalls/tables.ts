@@ -14,7 +14,7 @@ import {
   sysTgkill, sysTkill,
 } from '../signals/syscalls.js';
 import { SYSCALL_NAMES_32, SYSCALL_NAMES_64 } from './syscall-names.js';
-import { sysSetRobustList32, sysSetThreadArea, sysUgetrlimit } from '../compat/syscalls32.js';
+import { sysOldMmap32, sysSetRobustList32, sysSetThreadArea, sysUgetrlimit } from '../compat/syscalls32.js';
 import {
   sysRtSigaction32, sysRtSigreturn32, sysSigaction32, sysSigaltstack32, sysSignal32, sysSigpending32, sysSigprocmask32,
   sysSigreturn32, sysSigsuspend32,
@@ -98,6 +98,7 @@ export const X86_64_TABLE = table(SYSCALL_NAMES_64, {
 export const IA32_TABLE = table(SYSCALL_NAMES_32, {
   ...COMMON,
   ...FILE_CALLS_32,
+  mmap: sysOldMmap32,
   mmap2: sysMmap2,
   clock_gettime: sysClockGettime32,
   clock_gettime64: sysClockGettime,
@@ -112,6 +113,11 @@ export const IA32_TABLE = table(SYSCALL_NAMES_32, {
   set_robust_list: sysSetRobustList32,
   getgid32: sysGetId,
   getegid32: sysGetId,
+  // The 16-bit-id forms (high2lowuid: the ids fit in 16 bits).
+  getuid: sysGetId,
+  geteuid: sysGetId,
+  getgid: sysGetId,
+  getegid: sysGetId,
   // Signals with the compat structures and frames (compat/signal-calls32.ts).
   rt_sigaction: sysRtSigaction32,
   rt_sigreturn: sysRtSigreturn32,
