@@ -15,7 +15,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { AMD_MODEL, cpuid, INTEL_MODEL } from '../../src/cpu/cpu-model.js';
+import { AMD_MODEL, cpuid, INTEL_MODEL, MXCSR_MM } from '../../src/cpu/cpu-model.js';
 import { disassembleRange } from '../../src/cpu/disassembler.js';
 import type { OpcodeDef } from '../../src/cpu/opcode-table.js';
 import { D64, F64, LOCKABLE } from '../../src/cpu/opcode-table.js';
@@ -382,7 +382,8 @@ class Builder {
   flags: number;
   readonly mem: Uint8Array;
 
-  constructor(readonly r: Rng) {
+  /** `mxcsrMask`: the MXCSR bits the model accepts (AMD's adds MM, misaligned SSE mode). */
+  constructor(readonly r: Rng, mxcsrMask: number) {
     this.gpr = Array.from({ length: 16 }, (_, n) => (n === RSP ? BigInt(STACK) : regValue(r)));
     this.pinned.add(RSP);
     this.flags = (r.u32() & 0x8d5) | 0x202 | (r.chance(0.15) ? 0x400 : 0);
@@ -392,6 +393,7 @@ class Builder {
     if (r.chance(0.5)) {
       let mx = 0x1f80 | (r.int(4) << 13);
       if (r.chance(0.15)) mx |= 0x8000;
+      if (mxcsrMask & MXCSR_MM && r.chance(0.15)) mx |= MXCSR_MM;
       if (r.chance(0.15)) mx |= 0x40;
       if (r.chance(0.2)) mx |= r.int(64);
       if (r.chance(0.1)) mx &= ~(0x80 << r.int(6));
@@ -612,9 +614,9 @@ function fuzzableDefs(hasFeature: (f: Feature | undefined) => boolean): Table {
   return { defs };
 }
 
-function generate(r: Rng, table: Table, hasCx16: boolean): Case {
+function generate(r: Rng, table: Table, hasCx16: boolean, mxcsrMask: number): Case {
   for (;;) {
-    const b = new Builder(r);
+    const b = new Builder(r, mxcsrMask);
     const n = 1 + (r.chance(0.3) ? 0 : r.int(8));
     let ok = true;
     for (let i = 0; i < n && ok; i++) {
@@ -859,7 +861,7 @@ function main(): number {
   while ((Date.now() - started) / 1000 < o.seconds) {
     const batch: Array<{ c: Case; code: number[] }> = [];
     while (batch.length < o.batch) {
-      const c = generate(r, table, hasCx16);
+      const c = generate(r, table, hasCx16, model.mxcsrMask);
       try {
         batch.push({ c, code: assemble(c.slots) });
       } catch (e) {
