@@ -4,6 +4,7 @@ import { SEGOVR_FS, SEGOVR_GS } from './insn.js';
 import { D64, F64, LOCKABLE, MAP_0F, MAP_0F38, MAP_0F3A, MAP_ONE_BYTE } from './opcode-table.js';
 import type { OpcodeDef, OpcodeTable } from './opcode-table.js';
 import { OPCODES } from './opcodes.js';
+import { COMPAT_OPCODES } from './opcodes32.js';
 import { HIGH_BYTE, REG32_NAMES, REG64_NAMES, regName, SEG_NAMES, ZERO_REG } from './registers.js';
 
 /**
@@ -652,7 +653,7 @@ export function tryDecode(table: OpcodeTable, bytes: Uint8Array, offset: number)
     return decode(table, (i) => {
       if (offset + i >= bytes.length || i >= MAX_INSN_LENGTH) throw new PastEnd();
       return bytes[offset + i];
-    });
+    }, table === COMPAT_OPCODES); // the compatibility-mode table decodes as 32-bit code (no REX, 32-bit addresses)
   } catch (e) {
     if (e instanceof UndefinedOpcode || e instanceof InstructionTooLong || e instanceof PastEnd) return undefined;
     throw e;

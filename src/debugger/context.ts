@@ -1,4 +1,7 @@
 import { disassembleAt, DisassembledLine } from '../cpu/disassembler.js';
+import { OPCODES } from '../cpu/opcodes.js';
+import { COMPAT_OPCODES } from '../cpu/opcodes32.js';
+import { isCompat, vdso32Image } from '../kernel/compat/index.js';
 import { VdsoPages } from '../kernel/vdso-mapping.js';
 import { KERNEL_TEXT } from '../kernel/layout.js';
 import type { Machine } from '../machine.js';
@@ -36,13 +39,23 @@ export class DebugContext {
     return this.machine.kernel.process ? VdsoPages.baseIn(this.machine.kernel.process.space) : 0;
   }
 
+  /** The program is a 32-bit one: its user code is compatibility-mode code. */
+  get compat(): boolean {
+    return this.machine.kernel.process ? isCompat(this.machine.kernel.process) : false;
+  }
+
   /** Rebuilds the table if the vDSO moved. */
   refresh(): void {
     const base = this.vdsoImageBase;
     if (base === this.vdsoBase) return;
     this.vdsoBase = base;
     const vdso: DebugSymbol[] = [];
-    if (base) {
+    if (base && this.compat) {
+      // The vdso32 (linux-gate.so.1): its functions and the landing pad the fast entries return to.
+      const image = vdso32Image();
+      for (const f of image.functions) vdso.push({ name: f.name, address: base + f.offset, size: f.size, kind: 'func', rank: 2, origin: 'vdso' });
+      vdso.push({ name: 'int80_landing_pad', address: base + image.int80LandingPad, size: 0, kind: 'label', rank: 1, origin: 'vdso' });
+    } else if (base) {
       for (const f of this.machine.kernel.vdso.image.functions) {
         vdso.push({ name: f.name, address: base + f.offset, size: f.size, kind: 'func', rank: 2, origin: 'vdso' });
         vdso.push({ name: f.alias, address: base + f.offset, size: f.size, kind: 'func', rank: 1, origin: 'vdso' });
@@ -71,7 +84,9 @@ export class DebugContext {
   instructionAt(addr: number): DisassembledLine | undefined {
     const bytes = readUpTo(this.machine, addr, 16);
     if (bytes.length === 0) return undefined;
-    const line = disassembleAt(bytes, 0, addr, this.symbolize);
+    // A 32-bit program's code (below 4 GiB) decodes in 32-bit mode, the kernel's in 64-bit mode.
+    const table = this.compat && addr >= 0 && addr < 2 ** 32 ? COMPAT_OPCODES : OPCODES;
+    const line = disassembleAt(bytes, 0, addr, this.symbolize, table);
     if (!line || !/\bffff[0-9a-f]{12}\b/.test(line.text)) return line;
     const text = line.text.replace(/\b(ffff[0-9a-f]{12})\b(?! <)/g, (hex) => {
       const name = this.symbols.describe(fromU64(BigInt('0x' + hex)));

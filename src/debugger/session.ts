@@ -11,7 +11,16 @@ import { fromU64, hex64, hexAddr, hexBytes, hexSmall, ordinal, plural, quoteByte
 import { commandWords, findCommand, helpAll, helpFor, usageLine } from './help.js';
 import { DebugError, readCString, readMemory, readU64, readUpTo, translate } from './memory.js';
 import { composeObservers, recordLine, SyscallHistory, SyscallRecord } from './syscall-history.js';
-import { formatSyscallEntry, formatSyscallExit, formatSyscallResult, formatVdsoCall } from './syscall-format.js';
+import { formatSyscallEntry, formatSyscallExit, formatSyscallResult, formatVdsoCall, tracePath, type TracePath } from './syscall-format.js';
+
+/** How a system-call stop names its entry. */
+const VIA: Record<TracePath, string> = {
+  syscall: 'syscall',
+  syscall32: 'syscall from compatibility mode',
+  syscall64: 'a 64-bit syscall',
+  int80: 'int 0x80',
+  sysenter: 'sysenter',
+};
 import {
   auxvView, backtraceView, cpuInfoView, mapsView, pagewalkView, programSummary, registersView, stackView, vdsoView,
 } from './views.js';
@@ -486,9 +495,9 @@ export class DebugSession {
     return this.runFast(target);
   }
 
-  private capture(): { rip: number; cpl: number; fault: unknown } {
+  private capture(): { rip: number; cpl: number; compat: boolean; fault: unknown } {
     const cpu = this.machine.cpu;
-    return { rip: cpu.rip, cpl: cpu.cpl, fault: this.machine.interp.lastFault };
+    return { rip: cpu.rip, cpl: cpu.cpl, compat: cpu.compat, fault: this.machine.interp.lastFault };
   }
 
   /** What the instruction just executed did that a learner should see. */
@@ -526,11 +535,18 @@ export class DebugSession {
         lines.push(`               and pushed on the kernel stack (TSS.RSP0) at ${hexAddr(rsp)}: ${iretFrame(rsp, fault.vector === 14 || fault.vector === 13 || fault.vector === 12 || fault.vector === 17 || fault.vector === 8 || fault.vector === 10 || fault.vector === 11)}`);
         if (fault.vector === 14) lines.push(`               CR2 = ${hexAddr(cpu.cr2)} (the address it could not access: ${PF_BITS(fault.errorCode)})`);
       } else if (pre.mnemonic === 'syscall') {
-        lines.push(`   [CPL 3 → 0] syscall entered the kernel: RIP ← IA32_LSTAR ${where(cpu.lstar)}, CS/SS ← IA32_STAR (${hexSmall(cpu.selectors[1])}/${hexSmall(cpu.selectors[2])}), RFLAGS &= ~IA32_FMASK`);
+        // From compatibility mode SYSCALL takes its target from IA32_CSTAR (AMD; SDM/APM SYSCALL).
+        const target = pre.compat ? `IA32_CSTAR ${where(cpu.cstar)}` : `IA32_LSTAR ${where(cpu.lstar)}`;
+        lines.push(`   [CPL 3 → 0] syscall entered the kernel: RIP ← ${target}, CS/SS ← IA32_STAR (${hexSmall(cpu.selectors[1])}/${hexSmall(cpu.selectors[2])}), RFLAGS &= ~IA32_FMASK`);
         lines.push(`               it saved RCX = ${where(signedOf(cpu.lo[1], cpu.hi[1]))} (the return address) and R11 = ${hexSmall(cpu.lo[11])} ${describeFlags(cpu.lo[11])} (the user's RFLAGS); RSP is still the user's`);
+        if (pre.compat) lines.push(`               (__kernel_vsyscall's convention: ECX was moved to EBP first; the kernel returns to int80_landing_pad through IRET)`);
       } else if (pre.mnemonic === 'sysenter') {
         lines.push(`   [CPL 3 → 0] sysenter entered the kernel: RIP ← IA32_SYSENTER_EIP ${where(cpu.sysenterEip)}, RSP ← IA32_SYSENTER_ESP ${hexAddr(cpu.sysenterEsp)}, CS ← IA32_SYSENTER_CS`);
-        lines.push(`               the CPU saved nothing: by x64emu's convention R10 = ${where(signedOf(cpu.lo[10], cpu.hi[10]))} (return RIP) and R11 = ${hexAddr(signedOf(cpu.lo[11], cpu.hi[11]))} (return RSP)`);
+        if (pre.compat) {
+          lines.push(`               the CPU saved nothing: __kernel_vsyscall left the user's ESP in EBP = ${hexAddr(cpu.lo[5] >>> 0)}; the kernel returns to int80_landing_pad through IRET`);
+        } else {
+          lines.push(`               the CPU saved nothing: by x64emu's convention R10 = ${where(signedOf(cpu.lo[10], cpu.hi[10]))} (return RIP) and R11 = ${hexAddr(signedOf(cpu.lo[11], cpu.hi[11]))} (return RSP)`);
+        }
       } else {
         const vector = /^int\s+0x([0-9a-f]+)/.exec(pre.text)?.[1];
         lines.push(`   [CPL 3 → 0] ${pre.text} entered the kernel through IDT vector ${vector ? '0x' + vector : '?'} (a DPL 3 gate), switching to the stack in TSS.RSP0`);
@@ -647,19 +663,21 @@ export class DebugSession {
     const ids = stop.points.map((p) => p.id).join(', ');
     const frame = this.machine.kernel.frame;
     if (e.kind === 'syscall-entry' || e.kind === 'syscall-exit') {
-      const via = e.path === 'syscall' ? 'syscall' : e.path === 'int80' ? 'int 0x80' : 'sysenter';
       const kernel = this.machine.kernel;
+      const path = tracePath(kernel, e.path);
+      const via = VIA[path];
       const head = stop.points.length ? `Catchpoint ${ids}` : 'System call';
       if (e.kind === 'syscall-entry') {
-        this.print(`${head} (call to ${e.name}, ${e.path === 'syscall' ? '' : 'ia32 '}nr ${e.nr}, via ${via}): ${formatSyscallEntry(kernel, e.path, e.nr, e.name, e.args)}`);
+        const table = path === 'syscall' || path === 'syscall64' ? '' : 'ia32 ';
+        this.print(`${head} (call to ${e.name}, ${table}nr ${e.nr}, via ${via}): ${formatSyscallEntry(kernel, path, e.nr, e.name, e.args)}`);
         this.print(`   The kernel has not run the handler yet. The CPU is at CPL 0 in the entry stub, just after its vmcall;`);
         this.print(`   the user's registers are saved in pt_regs at ${hexAddr(frame.address)}, and it will return to ${this.ctx.where(frame.get('rip'))}.`);
       } else {
         // Inputs as they were at entry (the history decoded them then), outputs as the kernel left them.
         const last = this.history.last;
         const entry = last && last.result === e.result && last.name === e.name ? last.decoded : undefined;
-        const call = formatSyscallExit(kernel, e.path, e.nr, e.name, e.args, e.result, entry);
-        this.print(`${head} (returned from ${e.name}, via ${via}): ${call} = ${formatSyscallResult(e.path, e.name, e.args, e.result)}`);
+        const call = formatSyscallExit(kernel, path, e.nr, e.name, e.args, e.result, entry);
+        this.print(`${head} (returned from ${e.name}, via ${via}): ${call} = ${formatSyscallResult(path, e.name, e.args, e.result)}`);
         this.print(`   The result is in pt_regs.rax at ${hexAddr(frame.address + 10 * 8)}; the stub will restore the registers and return to ${this.ctx.where(frame.get('rip'))}.`);
       }
       return;

@@ -25,32 +25,39 @@ export interface DebugSymbol {
   origin: 'program' | 'vdso' | 'kernel';
 }
 
-/** Symbols with an address from an ELF file's `.symtab`; `bias` is the load bias of a static-pie. */
+/** Where ELF64 and ELF32 keep what the symbol reader needs (ELF header, section header, Elf_Sym). */
+const ELF64 = { shoff: 0x28, shentsize: 0x3a, shnum: 0x3c, shdrSize: 64, sh: { offset: 0x18, size: 0x20, link: 0x28, entsize: 0x38 }, sym: { info: 4, shndx: 6, value: 8, size: 16, length: 24 } };
+const ELF32 = { shoff: 0x20, shentsize: 0x2e, shnum: 0x30, shdrSize: 40, sh: { offset: 0x10, size: 0x14, link: 0x18, entsize: 0x24 }, sym: { info: 12, shndx: 14, value: 4, size: 8, length: 16 } };
+const ELFCLASS32 = 1;
+
+/** Symbols with an address from an ELF file's `.symtab` (ELF64, or ELF32 for i386 programs); `bias` is the load bias of a static-pie. */
 export function elfSymbols(bytes: Uint8Array, bias = 0): DebugSymbol[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const u64 = (o: number): number => Number(view.getBigUint64(o, true));
   if (bytes.length < 64) return [];
-  const shoff = u64(0x28);
-  const shentsize = view.getUint16(0x3a, true);
-  const shnum = view.getUint16(0x3c, true);
-  if (!shoff || shentsize < 64 || shoff + shnum * shentsize > bytes.length) return [];
+  const is32 = bytes[4] === ELFCLASS32;
+  const L = is32 ? ELF32 : ELF64;
+  const word = (o: number): number => (is32 ? view.getUint32(o, true) : Number(view.getBigUint64(o, true)));
+  const shoff = word(L.shoff);
+  const shentsize = view.getUint16(L.shentsize, true);
+  const shnum = view.getUint16(L.shnum, true);
+  if (!shoff || shentsize < L.shdrSize || shoff + shnum * shentsize > bytes.length) return [];
   const section = (i: number) => {
     const o = shoff + i * shentsize;
-    return { type: view.getUint32(o + 4, true), offset: u64(o + 0x18), size: u64(o + 0x20), link: view.getUint32(o + 0x28, true), entsize: u64(o + 0x38) };
+    return { type: view.getUint32(o + 4, true), offset: word(o + L.sh.offset), size: word(o + L.sh.size), link: view.getUint32(o + L.sh.link, true), entsize: word(o + L.sh.entsize) };
   };
   const out: DebugSymbol[] = [];
   const decoder = new TextDecoder();
   for (let i = 0; i < shnum; i++) {
     const s = section(i);
-    if (s.type !== SHT_SYMTAB || s.entsize < 24 || s.link >= shnum) continue;
+    if (s.type !== SHT_SYMTAB || s.entsize < L.sym.length || s.link >= shnum) continue;
     const strtab = section(s.link);
     if (s.offset + s.size > bytes.length || strtab.offset + strtab.size > bytes.length) continue;
-    for (let o = s.offset; o + 24 <= s.offset + s.size; o += s.entsize) {
+    for (let o = s.offset; o + L.sym.length <= s.offset + s.size; o += s.entsize) {
       const nameOff = view.getUint32(o, true);
-      const info = bytes[o + 4];
-      const shndx = view.getUint16(o + 6, true);
-      const value = u64(o + 8);
-      const size = u64(o + 16);
+      const info = bytes[o + L.sym.info];
+      const shndx = view.getUint16(o + L.sym.shndx, true);
+      const value = word(o + L.sym.value);
+      const size = word(o + L.sym.size);
       const type = info & 15;
       const bind = info >> 4;
       if (shndx === 0 || shndx >= 0xff00 || type === STT_SECTION || type === STT_FILE || type === STT_TLS || value === 0) continue;

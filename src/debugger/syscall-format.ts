@@ -23,7 +23,8 @@
  *       strace's line: `[int80] ` before a call that did not enter through `syscall`,
  *       `= result` aligned at `column` (0: no alignment); `result` undefined gives
  *       `= ?`, for exit and exit_group, which never return.
- *   entryMark(path) → '' | '[int80] ' | '[sysenter] '
+ *   entryMark(path) → '' | '[int80] ' | '[sysenter] ' | '[syscall] ' | '[syscall64] '
+ *   tracePath(kernel, path) → the entry as a trace names it (below), at entry
  *   syscallArity(name, path) → how many arguments the call shows (6 when unknown)
  *   errnoText(errno) → ['ENOENT', 'No such file or directory']
  *   formatVdsoCall(symbol, cpu) → `[vdso] __vdso_clock_gettime(CLOCK_MONOTONIC, 0x7ffd...)`
@@ -33,8 +34,14 @@
  * `mem` is the Kernel (its process's user memory is peeked, as a CPL 3 read would see
  * it) or any GuestMemory. Arguments are the kernel's: x86-64 ones as signed numbers,
  * ia32 ones as unsigned 32-bit; structures are read in the layout of the entry's ABI
- * (compat layouts for `int80` and `sysenter`). The argument kinds of each call are in
- * syscall-signatures.ts.
+ * (compat layouts for `int80`, `sysenter` and `syscall32`). The argument kinds of each
+ * call are in syscall-signatures.ts.
+ *
+ * `path` is a TracePath: the kernel's entry path, with its `syscall` told apart by the
+ * ABI it served, so a 32-bit task's every call is marked: `syscall32` is the `syscall`
+ * instruction in compatibility mode (AMD's __kernel_vsyscall, IA32_CSTAR: the ia32
+ * table), shown `[syscall]`; `syscall64` a 64-bit call a 32-bit task made from 64-bit
+ * code (CS __USER_CS), shown `[syscall64]`. A 64-bit task's `syscall` stays unmarked.
  *
  * strace's conventions kept here: strings in C escapes (octal for other bytes, `\x..`
  * for getrandom), 32 bytes of data then `...`, paths in full, NULL, pointers in hex,
@@ -44,6 +51,8 @@
  */
 import { ERRNO_NAMES } from '../kernel/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { isCompat } from '../kernel/compat/index.js';
+import { USER32_CS } from '../kernel/layout.js';
 import type { EntryPath } from '../kernel/syscalls/types.js';
 import { ACCESS_READ, walk, WalkResult, WalkStep } from '../mmu/page-walker.js';
 import { PAGE_SIZE } from '../mmu/physical-memory.js';
@@ -58,9 +67,29 @@ export interface GuestMemory {
 /** Where the formatter reads guest memory: a kernel (its process, peeked) or any reader. */
 export type MemorySource = Kernel | GuestMemory;
 
+/** An entry path as traces name it (see the header). */
+export type TracePath = EntryPath | 'syscall32' | 'syscall64';
+
+/**
+ * The TracePath of the call being entered: the kernel's `syscall` from compatibility
+ * mode (the frame's CS is __USER32_CS, as do_fast_syscall_32 leaves it) is `syscall32`,
+ * from 64-bit code in a 32-bit task `syscall64`.
+ */
+export function tracePath(k: Kernel, path: TracePath): TracePath {
+  if (path !== 'syscall') return path;
+  const f = k.frame;
+  if ((f.lo[f.slot('cs')] & 0xffff) === USER32_CS) return 'syscall32';
+  return isCompat(k.process) ? 'syscall64' : 'syscall';
+}
+
+/** The call went through the ia32 table and its structure layouts. */
+function ia32Path(path: TracePath): boolean {
+  return path !== 'syscall' && path !== 'syscall64';
+}
+
 /** What decodeSyscallEntry learned before the kernel acted. */
 export interface DecodedEntry {
-  readonly path: EntryPath;
+  readonly path: TracePath;
   readonly nr: number;
   readonly name: string;
   readonly args: readonly number[];
@@ -83,8 +112,8 @@ export const STRACE_COLUMN = 40;
 
 // ---------------------------------------------------------------- public API
 
-export function decodeSyscallEntry(mem: MemorySource, path: EntryPath, nr: number, name: string, args: readonly number[]): DecodedEntry {
-  const c = new Ctx(memoryOf(mem), path !== 'syscall', name, args);
+export function decodeSyscallEntry(mem: MemorySource, path: TracePath, nr: number, name: string, args: readonly number[]): DecodedEntry {
+  const c = new Ctx(memoryOf(mem), ia32Path(path), name, args);
   const kinds = shapeOf(c);
   const parts: Part[] = kinds.map((kind, i) => (kind === null ? OMIT : c.entryArg(kind, i)));
   const text = `${name}(${parts
@@ -94,13 +123,13 @@ export function decodeSyscallEntry(mem: MemorySource, path: EntryPath, nr: numbe
   return { path, nr, name, args, text, parts };
 }
 
-export function formatSyscallEntry(mem: MemorySource, path: EntryPath, nr: number, name: string, args: readonly number[]): string {
+export function formatSyscallEntry(mem: MemorySource, path: TracePath, nr: number, name: string, args: readonly number[]): string {
   return decodeSyscallEntry(mem, path, nr, name, args).text;
 }
 
 export function formatSyscallExit(
   mem: MemorySource,
-  path: EntryPath,
+  path: TracePath,
   nr: number,
   name: string,
   args: readonly number[],
@@ -108,7 +137,7 @@ export function formatSyscallExit(
   entry?: DecodedEntry,
 ): string {
   const decoded = entry ?? decodeSyscallEntry(mem, path, nr, name, args);
-  const c = new Ctx(memoryOf(mem), path !== 'syscall', name, args);
+  const c = new Ctx(memoryOf(mem), ia32Path(path), name, args);
   const kinds = shapeOf(c);
   const failed = isError(result);
   const shown: string[] = [];
@@ -120,12 +149,12 @@ export function formatSyscallExit(
   return `${name}(${shown.join(', ')})`;
 }
 
-export function formatSyscallResult(path: EntryPath, name: string, args: readonly number[], result: number): string {
+export function formatSyscallResult(path: TracePath, name: string, args: readonly number[], result: number): string {
   if (isError(result)) {
     const [errno, text] = errnoText(-result);
     return `-1 ${errno} (${text})`;
   }
-  const ia32 = path !== 'syscall';
+  const ia32 = ia32Path(path);
   switch (name) {
     case 'brk':
     case 'mmap':
@@ -146,18 +175,19 @@ export function formatSyscallResult(path: EntryPath, name: string, args: readonl
   return String(result);
 }
 
-export function formatSyscallLine(path: EntryPath, call: string, result: string | undefined, column = STRACE_COLUMN): string {
+export function formatSyscallLine(path: TracePath, call: string, result: string | undefined, column = STRACE_COLUMN): string {
   const head = entryMark(path) + call;
   const pad = column > 0 && head.length < column - 1 ? ' '.repeat(column - 1 - head.length) : '';
   return `${head}${pad} = ${result ?? '?'}`;
 }
 
-export function entryMark(path: EntryPath): string {
-  return path === 'syscall' ? '' : `[${path}] `;
+export function entryMark(path: TracePath): string {
+  if (path === 'syscall') return '';
+  return path === 'syscall32' ? '[syscall] ' : `[${path}] `;
 }
 
-export function syscallArity(name: string, path: EntryPath = 'syscall'): number {
-  return signatureOf(name, path !== 'syscall')?.length ?? 6;
+export function syscallArity(name: string, path: TracePath = 'syscall'): number {
+  return signatureOf(name, ia32Path(path))?.length ?? 6;
 }
 
 /** The errno's name and message, as strace prints them. */

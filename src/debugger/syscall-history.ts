@@ -1,13 +1,15 @@
 import type { SyscallObserver } from '../kernel/kernel.js';
 import type { EntryPath } from '../kernel/syscalls/types.js';
 import type { Machine } from '../machine.js';
-import { DecodedEntry, decodeSyscallEntry, formatSyscallExit, formatSyscallLine, formatSyscallResult } from './syscall-format.js';
+import {
+  DecodedEntry, decodeSyscallEntry, formatSyscallExit, formatSyscallLine, formatSyscallResult, tracePath, type TracePath,
+} from './syscall-format.js';
 
 /** One system call of the run, as the debugger's `syscalls` view lists it. */
 export interface SyscallRecord {
   /** 1-based position in the run. */
   seq: number;
-  path: EntryPath;
+  path: TracePath;
   nr: number;
   name: string;
   args: number[];
@@ -37,19 +39,20 @@ export class SyscallHistory implements SyscallObserver {
   constructor(private readonly machine: Machine) {}
 
   onSyscallEntry(path: EntryPath, nr: number, name: string, args: number[]): void {
-    const decoded = decodeSyscallEntry(this.machine.kernel, path, nr, name, args);
-    const record: SyscallRecord = { seq: ++this.total, path, nr, name, args, decoded, call: decoded.text, returnRip: this.machine.kernel.frame.get('rip') };
+    const kernel = this.machine.kernel;
+    const decoded = decodeSyscallEntry(kernel, tracePath(kernel, path), nr, name, args);
+    const record: SyscallRecord = { seq: ++this.total, path: decoded.path, nr, name, args, decoded, call: decoded.text, returnRip: kernel.frame.get('rip') };
     this.records.push(record);
     if (this.records.length > KEEP * 1.5) this.records.splice(0, this.records.length - KEEP);
     this.current = record;
   }
 
-  onSyscallExit(path: EntryPath, nr: number, name: string, args: number[], result: number): void {
+  onSyscallExit(_path: EntryPath, nr: number, name: string, args: number[], result: number): void {
     const r = this.current;
     this.current = null;
     if (!r) return;
     r.result = result;
-    r.call = formatSyscallExit(this.machine.kernel, path, nr, name, args, result, r.decoded);
+    r.call = formatSyscallExit(this.machine.kernel, r.path, nr, name, args, result, r.decoded);
   }
 
   /** The record of the call the kernel is handling or has just handled. */
@@ -65,7 +68,7 @@ export class SyscallHistory implements SyscallObserver {
   }
 }
 
-/** `write(1, "hi\n", 3) = 3`, with `[int80] ` in front for the ia32 entries, as --strace marks them. */
+/** `write(1, "hi\n", 3) = 3`, with `[int80] ` (etc.) in front of the entries --strace marks. */
 export function recordLine(r: SyscallRecord): string {
   return formatSyscallLine(r.path, r.call, r.result === undefined ? undefined : formatSyscallResult(r.path, r.name, r.args, r.result), 0);
 }
