@@ -50,8 +50,9 @@
  * shown as its pointer when the call failed, and the `open` mode only with O_CREAT.
  */
 import { ERRNO_NAMES } from '../kernel/errno.js';
+import { ERESTART_RESTARTBLOCK, ERESTARTSYS } from '../kernel/signals/constants.js';
 import type { Kernel } from '../kernel/kernel.js';
-import { isCompat } from '../kernel/compat/index.js';
+import { isCompat, sigreturnMaskAddresses } from '../kernel/compat/index.js';
 import { USER32_CS } from '../kernel/layout.js';
 import type { EntryPath } from '../kernel/syscalls/types.js';
 import { ACCESS_READ, walk, WalkResult, WalkStep } from '../mmu/page-walker.js';
@@ -62,6 +63,8 @@ import { ArgKind, signatureOf } from './syscall-signatures.js';
 /** Reads guest virtual memory; null when any byte is unreadable. */
 export interface GuestMemory {
   read(addr: number, length: number): Uint8Array | null;
+  /** The user's stack pointer at the call (pt_regs), where a sigreturn finds its frame. */
+  userSp?(): number;
 }
 
 /** Where the formatter reads guest memory: a kernel (its process, peeked) or any reader. */
@@ -152,7 +155,8 @@ export function formatSyscallExit(
 export function formatSyscallResult(path: TracePath, name: string, args: readonly number[], result: number): string {
   if (isError(result)) {
     const [errno, text] = errnoText(-result);
-    return `-1 ${errno} (${text})`;
+    // A call to be restarted never returns this to the program: strace shows `? ERESTARTSYS (...)`.
+    return `${-result >= ERESTARTSYS && -result <= ERESTART_RESTARTBLOCK ? '?' : '-1'} ${errno} (${text})`;
   }
   const ia32 = ia32Path(path);
   switch (name) {
@@ -164,6 +168,8 @@ export function formatSyscallResult(path: TracePath, name: string, args: readonl
       return result === 0 ? '0' : hexAddr(ia32 ? result >>> 0 : result);
     case 'time':
       return `${result} (${isoTime(BigInt(result))})`;
+    case 'signal': // the old handler
+      return result === 0 ? '0 (SIG_DFL)' : result === 1 ? '1 (SIG_IGN)' : hexAddr(result >>> 0);
     case 'fcntl':
     case 'fcntl64': {
       const cmd = args[1] | 0;
@@ -217,7 +223,7 @@ export function formatVdsoCall(symbol: string, cpu: { readonly lo: ArrayLike<num
 
 /** Reads a kernel's current process memory without side effects. */
 export function peekUser(kernel: Kernel): GuestMemory {
-  return { read: (addr, length) => peek(kernel, addr, length) };
+  return { read: (addr, length) => peek(kernel, addr, length), userSp: () => kernel.frame.get('rsp') };
 }
 
 // ---------------------------------------------------------------- memory
@@ -460,6 +466,8 @@ class Ctx {
         return v >>> 0 === 0xffffffff ? 'FUTEX_BITSET_MATCH_ANY' : String(v >>> 0);
       case 'mmap_struct':
         return this.oldMmap(v);
+      case 'user_desc':
+        return this.userDesc(v);
       case 'path':
         return this.path(v);
       case 'wbuf':
@@ -474,8 +482,23 @@ class Ctx {
         return this.rlimit(v, true);
       case 'sigset':
         return this.sigset(v, this.sigsetSize(i));
+      case 'old_sigset':
+        return this.sigset(v, 4);
+      case 'stack':
+        return this.stack(v);
+      case 'old_sigset_value': {
+        const b = new Uint8Array(4);
+        new DataView(b.buffer).setUint32(0, v >>> 0, true);
+        return sigsetText(b);
+      }
       case 'sigaction':
         return this.sigaction(v);
+      case 'old_sigaction':
+        return this.sigaction(v, true);
+      case 'sighandler':
+        return handlerText(BigInt(v));
+      case 'sigreturn_mask':
+        return this.sigreturnMask();
       case 'argv':
         return this.stringArray(v);
       case 'envp':
@@ -538,6 +561,14 @@ class Ctx {
         return this.sigset(v, this.sigsetSize(i));
       case 'sigaction_out':
         return this.sigaction(v);
+      case 'old_sigaction_out':
+        return this.sigaction(v, true);
+      case 'old_sigset_out':
+        return this.sigset(v, 4);
+      case 'sigpending_out':
+        return this.sigset(v, this.arg(i + 1));
+      case 'stack_out':
+        return this.stack(v);
       case 'cpuset_out':
         return this.struct(v, Math.min(n, 1024), (b) => {
           const cpus: number[] = [];
@@ -654,19 +685,38 @@ class Ctx {
     return b ? sigsetText(b) : this.pointer(addr);
   }
 
-  /** `{sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x4087e0}`. */
-  sigaction(addr: number): string {
+  /**
+   * `{sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x4087e0}`:
+   * struct sigaction (handler, flags, restorer, 8-byte mask) or, `old`, ia32's
+   * struct old_sigaction (handler, a 4-byte mask, flags, restorer).
+   */
+  sigaction(addr: number, old = false): string {
     if (addr === 0) return 'NULL';
     const w = this.wordSize;
-    return this.struct(addr, 3 * w + 8, (b) => {
+    return this.struct(addr, old ? 16 : 3 * w + 8, (b) => {
       const handler = this.word(b, 0);
-      const fl = Number(this.word(b, w) & 0xffffffffn);
-      const restorer = this.word(b, 2 * w);
-      const h = handler === 0n ? 'SIG_DFL' : handler === 1n ? 'SIG_IGN' : '0x' + handler.toString(16);
+      const fl = old ? u32(b, 8) : Number(this.word(b, w) & 0xffffffffn);
+      const restorer = old ? BigInt(u32(b, 12)) : this.word(b, 2 * w);
+      const mask = old ? b.subarray(4, 8) : b.subarray(3 * w, 3 * w + 8);
       const f = fl === 0 ? '0' : flags(SA_FLAGS, fl, 'SA_???');
       const r = fl & SA_RESTORER ? `, sa_restorer=${restorer === 0n ? 'NULL' : '0x' + restorer.toString(16)}` : '';
-      return `{sa_handler=${h}, sa_mask=${sigsetText(b.subarray(3 * w, 3 * w + 8))}, sa_flags=${f}${r}}`;
+      return `{sa_handler=${handlerText(handler)}, sa_mask=${sigsetText(mask)}, sa_flags=${f}${r}}`;
     });
+  }
+
+  /**
+   * The mask a sigreturn will restore, `{mask=[USR1]}`, read where the kernel reads it:
+   * from the frame below the stack pointer of the call (signals/frame.ts, compat/signal32.ts).
+   */
+  sigreturnMask(): string {
+    const sp = this.mem.userSp?.();
+    if (sp === undefined) return '{mask=?}';
+    const at = sigreturnMaskAddresses(this.name === 'sigreturn' ? 'sigreturn32' : this.ia32 ? 'rt_sigreturn32' : 'rt_sigreturn', sp);
+    const words = at.map((a) => this.read(a, 4));
+    if (words.some((b) => !b)) return '{mask=?}';
+    const mask = new Uint8Array(8);
+    words.forEach((b, n) => mask.set(b!, 4 * n));
+    return `{mask=${sigsetText(mask)}}`;
   }
 
   /** `["prog", "arg"]` (execve's argv). */
@@ -706,6 +756,25 @@ class Ctx {
       const inner = new Ctx(this.mem, true, 'mmap', [0, 1, 2, 3, 4, 5].map((k) => u32(b, k * 4)));
       const kinds: ArgKind[] = ['ptr', 'ulong', 'prot', 'map_flags', 'fd', 'offset_hex'];
       return kinds.map((kind, k) => inner.entryArg(kind, k) as string).join(', ');
+    });
+  }
+
+  /** stack_t (sigaltstack): `{ss_sp=0x..., ss_flags=SS_ONSTACK, ss_size=65536}`, in the entry's ABI. */
+  stack(addr: number): string {
+    if (addr === 0) return 'NULL';
+    const w = this.wordSize;
+    return this.struct(addr, 3 * w, (b) => {
+      const sp = this.word(b, 0);
+      return `{ss_sp=${sp === 0n ? 'NULL' : '0x' + sp.toString(16)}, ss_flags=${flags(SS_FLAGS, u32(b, w), 'SS_???')}, ss_size=${this.word(b, 2 * w)}}`;
+    });
+  }
+
+  /** struct user_desc (set_thread_area), as strace prints it at entry. */
+  userDesc(addr: number): string {
+    return this.struct(addr, 16, (b) => {
+      const bits = u32(b, 12);
+      const bit = (n: number, width = 1): number => (bits >> n) & ((1 << width) - 1);
+      return `{entry_number=${i32(b, 0)}, base_addr=${hexU(u32(b, 4))}, limit=0x${u32(b, 8).toString(16).padStart(6, '0')}, seg_32bit=${bit(0)}, contents=${bit(1, 2)}, read_exec_only=${bit(3)}, limit_in_pages=${bit(4)}, seg_not_present=${bit(5)}, useable=${bit(6)}}`;
     });
   }
 
@@ -813,6 +882,11 @@ function signalName(s: number): string {
   if (s === 0) return '0';
   if (s >= 1 && s <= 64) return 'SIG' + signalShort(s);
   return String(s);
+}
+
+/** A signal disposition: SIG_DFL, SIG_IGN or the handler's address. */
+function handlerText(h: bigint): string {
+  return h === 0n ? 'SIG_DFL' : h === 1n ? 'SIG_IGN' : '0x' + h.toString(16);
 }
 
 function sigsetText(b: Uint8Array): string {
@@ -1026,6 +1100,7 @@ const GRND_FLAGS = [[1, 'GRND_NONBLOCK'], [2, 'GRND_RANDOM'], [4, 'GRND_INSECURE
 const TIMER_FLAGS = [[1, 'TIMER_ABSTIME']] as const;
 const RSEQ_FLAGS = [[1, 'RSEQ_FLAG_UNREGISTER']] as const;
 const WAIT_OPTIONS = [[1, 'WNOHANG'], [2, 'WSTOPPED'], [4, 'WEXITED'], [8, 'WCONTINUED'], [0x1000000, 'WNOWAIT'], [0x20000000, '__WNOTHREAD'], [0x40000000, '__WALL'], [0x80000000, '__WCLONE']] as const;
+const SS_FLAGS = [[1, 'SS_ONSTACK'], [2, 'SS_DISABLE'], [0x80000000, 'SS_AUTODISARM']] as const;
 const SA_FLAGS = [
   [SA_RESTORER, 'SA_RESTORER'], [0x08000000, 'SA_ONSTACK'], [0x10000000, 'SA_RESTART'], [0x40000000, 'SA_NODEFER'], [0x80000000, 'SA_RESETHAND'],
   [4, 'SA_SIGINFO'], [1, 'SA_NOCLDSTOP'], [2, 'SA_NOCLDWAIT'],

@@ -69,6 +69,17 @@ export type ArgKind =
   | 'argv' // ["prog", "arg"]
   | 'envp' // 0x7ffd... /* 4 vars */
   | 'mmap_struct' // ia32 old_mmap: the six arguments read from memory, shown as mmap2 shows its own
+  | 'old_sigaction' // ia32 struct old_sigaction: {sa_handler=..., sa_mask=[...], sa_flags=...}
+  | 'old_sigaction_out'
+  | 'old_sigset' // ia32 old_sigset_t in memory: [HUP USR1]
+  | 'old_sigset_out'
+  | 'old_sigset_value' // an old_sigset_t passed by value (sigsuspend)
+  | 'sighandler' // SIG_DFL, SIG_IGN or an address (signal)
+  | 'sigreturn_mask' // not an argument: {mask=[...]} from the frame below the stack pointer
+  | 'stack' // stack_t: {ss_sp=0x..., ss_flags=SS_ONSTACK, ss_size=65536}
+  | 'stack_out'
+  | 'sigpending_out' // a sigset of the size the next argument gives (0: nothing written)
+  | 'user_desc' // {entry_number=-1, base_addr=0x..., limit=0x0fffff, seg_32bit=1, ...} (set_thread_area)
   // memory written by the kernel (exit)
   | 'rbuf' // "data"..., as many bytes as the call returned
   | 'rbuf_hex' // the same, every byte \xNN (getrandom)
@@ -112,7 +123,7 @@ export const SIGNATURES_64: Record<string, Signature> = {
   brk: ['ptr'],
   rt_sigaction: ['signal', 'sigaction', 'sigaction_out', 'ulong'],
   rt_sigprocmask: ['sighow', 'sigset', 'sigset_out', 'ulong'],
-  rt_sigreturn: [],
+  rt_sigreturn: ['sigreturn_mask'],
   ioctl: ['fd', 'ioctl_req', 'ioctl_arg'],
   pread64: ['fd', 'rbuf', 'ulong', 'long'],
   pwrite64: ['fd', 'wbuf', 'ulong', 'long'],
@@ -157,7 +168,9 @@ export const SIGNATURES_64: Record<string, Signature> = {
   getppid: [],
   getpgrp: [],
   setsid: [],
-  sigaltstack: ['ptr', 'ptr'],
+  sigaltstack: ['stack', 'stack_out'],
+  rt_sigsuspend: ['sigset', 'ulong'],
+  rt_sigpending: ['sigpending_out', 'ulong'],
   arch_prctl: ['arch_code', 'arch_addr'],
   prctl: ['prctl_option', 'hex', 'hex', 'hex', 'hex'],
   gettid: [],
@@ -209,7 +222,14 @@ export const SIGNATURES_32: Record<string, Signature> = {
   mmap2: ['ptr', 'ulong', 'prot', 'map_flags', 'fd', 'pgoffset'],
   _llseek: ['fd', 'ulong', 'ulong', 'loff_out', 'whence'],
   ugetrlimit: ['rlimit_res', 'rlimit_out'],
-  set_thread_area: ['ptr'],
+  set_thread_area: ['user_desc'],
+  // The old signal calls: struct old_sigaction, a 4-byte old_sigset_t.
+  signal: ['signal', 'sighandler'],
+  sigaction: ['signal', 'old_sigaction', 'old_sigaction_out'],
+  sigprocmask: ['sighow', 'old_sigset', 'old_sigset_out'],
+  sigpending: ['old_sigset_out'],
+  sigsuspend: ['int', 'int', 'old_sigset_value'],
+  sigreturn: ['sigreturn_mask'],
   get_thread_area: ['ptr'],
   waitpid: ['int', 'ptr', 'wait_options'],
   getuid32: [],

@@ -15,6 +15,7 @@ import { Vdso32Pages } from './vdso32-pages.js';
 
 export { enterCompatMode, fixupFastSyscall32, isCompat, markCompat } from './entry.js';
 export { sysSetRobustList32, sysSetThreadArea, sysUgetrlimit } from './syscalls32.js';
+export { sigreturnMaskAddresses } from './signal32.js';
 export { vdso32Image } from './vdso32-pages.js';
 
 /**

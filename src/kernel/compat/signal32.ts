@@ -4,7 +4,8 @@ import { USER32_CS, USER_DS } from '../layout.js';
 import type { PtRegName } from '../pt-regs.js';
 import { SA_RESTORER, SA_SIGINFO, UNBLOCKABLE } from '../signals/constants.js';
 import {
-  doSigaltstack, getSigframe, noRoomBelow, restoreControl, restoreFpImage, returnContext, siginfoBytes, type SigreturnResult,
+  doSigaltstack, getSigframe, noRoomBelow, restoreControl, restoreFpImage, returnContext, RT_SIGRETURN_MASK_FROM_SP,
+  siginfoBytes, type SigreturnResult,
 } from '../signals/frame.js';
 import type { SigAction, SigInfo, SignalState } from '../signals/state.js';
 import { VdsoPages } from '../vdso-mapping.js';
@@ -178,4 +179,16 @@ export function restoreRtSigframe32(k: Kernel, at: number): SigreturnResult {
   const ss = { sp: BigInt(v.getUint32(stack, true)), flags: v.getInt32(stack + 4, true), size: BigInt(v.getUint32(stack + 8, true)) };
   doSigaltstack(s, ss, k.frame.get('rsp'));
   return result;
+}
+
+/**
+ * Where a sigreturn reads the mask it restores (the low and the high 32 signals), from
+ * the stack pointer of the call: for strace's `{mask=[...]}`, which shows it at entry.
+ */
+export function sigreturnMaskAddresses(call: 'rt_sigreturn' | 'rt_sigreturn32' | 'sigreturn32', sp: number): [number, number] {
+  let low: number;
+  if (call === 'sigreturn32') return [sp - 8 + SF_SC + SIGCONTEXT32.oldmask, sp - 8 + SF_EXTRAMASK];
+  if (call === 'rt_sigreturn32') low = sp - 4 + RT_UC + UC_SIGMASK;
+  else low = sp + RT_SIGRETURN_MASK_FROM_SP;
+  return [low, low + 4];
 }

@@ -27,6 +27,8 @@ const UC_STACK = 16; // stack_t: ss_sp, ss_flags (int), ss_size
 const UC_MCONTEXT = 40; // struct sigcontext, 256 bytes
 const UC_SIGMASK = 296;
 const UCONTEXT_SIZE = 304;
+/** Where rt_sigreturn reads the mask it restores, from the RSP of the call (the frame is at RSP - 8). */
+export const RT_SIGRETURN_MASK_FROM_SP = UC + UC_SIGMASK - 8;
 /** uc_flags Linux sets without XSAVE: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS (frame_uc_flags). */
 const UC_SIGCONTEXT_SS = 2;
 const UC_STRICT_RESTORE_SS = 4;
