@@ -468,6 +468,10 @@ class Ctx {
         return this.oldMmap(v);
       case 'user_desc':
         return this.userDesc(v);
+      case 'loff_hi': // _llseek's offset in two halves, shown as the one 64-bit value (strace)
+        return String(BigInt.asIntN(64, (BigInt(v >>> 0) << 32n) | BigInt(this.arg(i + 1) >>> 0)));
+      case 'loff_lo':
+        return OMIT;
       case 'path':
         return this.path(v);
       case 'wbuf':

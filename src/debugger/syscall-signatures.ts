@@ -79,6 +79,8 @@ export type ArgKind =
   | 'stack' // stack_t: {ss_sp=0x..., ss_flags=SS_ONSTACK, ss_size=65536}
   | 'stack_out'
   | 'sigpending_out' // a sigset of the size the next argument gives (0: nothing written)
+  | 'loff_hi' // _llseek's offset_high: with the next argument, one signed 64-bit offset
+  | 'loff_lo' // shown within loff_hi
   | 'user_desc' // {entry_number=-1, base_addr=0x..., limit=0x0fffff, seg_32bit=1, ...} (set_thread_area)
   // memory written by the kernel (exit)
   | 'rbuf' // "data"..., as many bytes as the call returned
@@ -220,7 +222,7 @@ export const SIGNATURES_32: Record<string, Signature> = {
   // mmap #90 takes a pointer to its six arguments (old_mmap); mmap2 takes them in registers.
   mmap: ['mmap_struct'],
   mmap2: ['ptr', 'ulong', 'prot', 'map_flags', 'fd', 'pgoffset'],
-  _llseek: ['fd', 'ulong', 'ulong', 'loff_out', 'whence'],
+  _llseek: ['fd', 'loff_hi', 'loff_lo', 'loff_out', 'whence'],
   ugetrlimit: ['rlimit_res', 'rlimit_out'],
   set_thread_area: ['user_desc'],
   // The old signal calls: struct old_sigaction, a 4-byte old_sigset_t.

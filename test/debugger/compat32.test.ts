@@ -5,6 +5,7 @@ import { StraceWriter } from '../../src/cli/strace.js';
 import { entryMark } from '../../src/debugger/syscall-format.js';
 import { elfSymbols } from '../../src/debugger/symbols.js';
 import { vdso32Image } from '../../src/kernel/compat/index.js';
+import { NodeFileSystem } from '../../src/host/node-fs.js';
 import { MemoryHost } from '../../src/kernel/host.js';
 import { Machine } from '../../src/machine.js';
 import { FIXTURES } from '../e2e/run-fixture.js';
@@ -84,7 +85,9 @@ describe('the debugger on a 32-bit program', () => {
 
 describe('--strace of a 32-bit program', () => {
   function strace(binary: string, cpu: 'intel' | 'amd' | 'legacy'): string[] {
-    const machine = new Machine({ host: new MemoryHost(), cpu });
+    const host = new MemoryHost();
+    host.fs = new NodeFileSystem(); // calls-glibc32 maps its own file (/proc/self/exe)
+    const machine = new Machine({ host, cpu });
     const lines: string[] = [];
     machine.kernel.observer = new StraceWriter(machine.kernel, (l) => lines.push(l));
     const path = join(FIXTURES, binary);
@@ -113,6 +116,9 @@ describe('--strace of a 32-bit program', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^\[syscall\] mmap\(NULL, 12288, PROT_READ\|PROT_WRITE, MAP_PRIVATE\|MAP_ANONYMOUS, -1, 0\) = 0x[0-9a-f]{8}$/));
     expect(lines).toContain('[syscall] mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 999, 0) = -1 EBADF (Bad file descriptor)');
     expect(lines).toContain('[syscall] mmap(0x10) = -1 EFAULT (Bad address)');
+    // _llseek's two offset halves as one value, as the host's strace shows it.
+    expect(lines).toContain('[syscall] _llseek(3, 4096, [4096], SEEK_SET) = 0');
+    expect(lines).toContainEqual(expect.stringMatching(/^\[syscall\] mmap\(NULL, 4096, PROT_READ, MAP_PRIVATE, 3, 0x1000\) = 0x[0-9a-f]{8}$/));
     expect(lines).toContain('[syscall] getuid() = 1000');
     expect(lines).toContain('[syscall] getuid32() = 1000');
   });
