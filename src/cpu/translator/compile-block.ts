@@ -1,7 +1,7 @@
 import type { Cpu } from '../cpu.js';
 import { VEC_GP, VEC_SS } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
-import { branchTemplates, templateFor } from './templates.js';
+import { branchTemplates, FlagEffect, flagEffect, templateFor, withoutFlags } from './templates.js';
 
 /**
  * The block translator (issue 6): turns a hot decoded block into one JavaScript
@@ -43,6 +43,17 @@ export function compileBlock(insns: Insn[]): CompiledBlock {
   const lines: string[] = [];
   const n = insns.length;
   let ripSet = false;
+  // flagsDead[k]: a later instruction overwrites every status flag before anything can
+  // read them or fault, so instruction k need not compute its own (the common case in
+  // ALU sequences: `ror`, `xor`, `add` each replacing the last one's flags).
+  const flagsDead: boolean[] = new Array(n).fill(false);
+  let deadAfter = false; // at the block's end the flags are live
+  for (let k = n - 1; k >= 0; k--) {
+    flagsDead[k] = deadAfter;
+    const effect = flagEffect(insns[k]);
+    if (effect === FlagEffect.WritesAll) deadAfter = true;
+    else if (effect !== FlagEffect.None) deadAfter = false;
+  }
   for (let k = 0; k < n; k++) {
     const i = insns[k];
     const last = k === n - 1;
@@ -55,7 +66,8 @@ export function compileBlock(insns: Insn[]): CompiledBlock {
       continue;
     }
     const template = templateFor(i);
-    const code = template ? template(i) : null;
+    const generated = template ? template(i) : null;
+    const code = generated !== null && flagsDead[k] ? withoutFlags(generated) : generated;
     if (code !== null) {
       lines.push(code);
       if (WRITES_MEMORY.test(code) && !last) lines.push(`if (cpu.exitRequest !== 0) { cpu.rip = base + ${i.nextOffset}; return ${k + 1}; }`);

@@ -3,7 +3,8 @@ import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, testAccImm, testEG, testEImm
 import { callRel, jccRel, jmpRel, ret } from '../ops/control.js';
 import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushZ, setcc } from '../ops/data.js';
 import { shiftEImm } from '../ops/shift.js';
-import { movVW, movWV } from '../ops/sse.js';
+import { logicVW, movqLoad, movVW, movWV } from '../ops/sse.js';
+import { dwordOp, OP_ADD, OP_SUB, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
 import { RAX } from '../registers.js';
 import { effectiveAddress, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
 
@@ -13,9 +14,28 @@ import { effectiveAddress, readMem, readReg, setFlags, writeMem, writeReg } from
  * null to let the block call the interpreter's handler instead (always correct). Every
  * template implements exactly what its handler does; the translator tests run both.
  *
- * A template may set `cpu.rip` only when it ends the block (branches).
+ * A template may set `cpu.rip` only when it ends the block (branches). Code that only
+ * computes status flags is wrapped by `flagsOnly`, so the translator can leave it out
+ * where the flags are dead (flagEffect).
  */
 export type Template = (i: Insn) => string | null;
+
+const FLAGS_START = '/*flags*/';
+const FLAGS_END = '/*end flags*/';
+
+/** Marks status-flag code that a block may drop when a later instruction overwrites every flag first. */
+function flagsOnly(code: string): string {
+  return FLAGS_START + code + FLAGS_END;
+}
+
+/** A template's code without its flag computation. */
+export function withoutFlags(code: string): string {
+  let out = code;
+  for (let start = out.indexOf(FLAGS_START); start >= 0; start = out.indexOf(FLAGS_START)) {
+    out = out.slice(0, start) + out.slice(out.indexOf(FLAGS_END, start) + FLAGS_END.length);
+  }
+  return out;
+}
 
 const ADD = 0;
 const OR = 1;
@@ -52,7 +72,7 @@ function alu(op: number, size: number, loadX: string, store: (v: string, vh: str
       case OR: body = 'r = x | y;'; aux = 't = 0;'; break;
       default: body = 'r = x ^ y;'; aux = 't = 0;'; break;
     }
-    return `${loadX} ${loadY} ${body} ${write} ${aux} ${setFlags(4, 'r', 't')}`;
+    return `${loadX} ${loadY} ${body} ${write} ${flagsOnly(aux + ' ' + setFlags(4, 'r', 't'))}`;
   }
   let body: string;
   let aux: string;
@@ -70,7 +90,7 @@ function alu(op: number, size: number, loadX: string, store: (v: string, vh: str
     case OR: body = 'r = x | y; rh = xh | yh;'; aux = 't = 0; u = 0;'; break;
     default: body = 'r = x ^ y; rh = xh ^ yh;'; aux = 't = 0; u = 0;'; break;
   }
-  return `${loadX} ${loadY} ${body} ${write} ${aux} ${setFlags(8, 'r', 't', 'rh', 'u')}`;
+  return `${loadX} ${loadY} ${body} ${write} ${flagsOnly(aux + ' ' + setFlags(8, 'r', 't', 'rh', 'u'))}`;
 }
 
 function yFromReg(reg: number, size: number): string {
@@ -190,8 +210,8 @@ const templates = new Map<Handler, Template>([
       // INC/DEC keep CF: materialise it first, then encode CF, OF, AF in the aux word.
       const op = i.sub === 0 ? '+' : '-';
       const of = i.sub === 0 ? 'r === -2147483648' : 'r === 2147483647';
-      return `t = cpu.getCF(); x = lo[${i.rm}]; r = (x ${op} 1) | 0; lo[${i.rm}] = r; hi[${i.rm}] = 0; ` +
-        `cpu.setFlagsCOA(r, 0, 4, t, ${of} ? 1 : 0, (r & 0xf) === ${i.sub === 0 ? 0 : 0xf} ? 1 : 0);`;
+      return `${flagsOnly('t = cpu.getCF();')} x = lo[${i.rm}]; r = (x ${op} 1) | 0; lo[${i.rm}] = r; hi[${i.rm}] = 0; ` +
+        flagsOnly(`cpu.setFlagsCOA(r, 0, 4, t, ${of} ? 1 : 0, (r & 0xf) === ${i.sub === 0 ? 0 : 0xf} ? 1 : 0);`);
     },
   ],
   [
@@ -226,13 +246,76 @@ const templates = new Map<Handler, Template>([
           : op === 5
             ? `r = (x >>> ${count}) | 0; t = (x >>> ${count - 1}) & 1; u = x >>> 31;`
             : `r = x >> ${count}; t = (x >> ${count - 1}) & 1; u = 0;`;
-      return `x = lo[${rm}]; ${body} lo[${rm}] = r; hi[${rm}] = 0; cpu.setFlagsCOA(r, 0, 4, t, u, 0);`;
+      return `x = lo[${rm}]; ${body} lo[${rm}] = r; hi[${rm}] = 0; ${flagsOnly('cpu.setFlagsCOA(r, 0, 4, t, u, 0);')}`;
     },
   ],
   [nop, () => ''],
   [movVW, (i) => xmmMove(i, true)],
   [movWV, (i) => xmmMove(i, false)],
+  [logicVW, xmmLogic],
+  [dwordOp, xmmDwordArithmetic],
+  [shiftImm, xmmShiftImm],
+  [
+    movqLoad,
+    (i) => {
+      const d = i.reg * 4;
+      const load = i.rm >= 0 ? `x = cpu.xmm[${i.rm * 4}]; xh = cpu.xmm[${i.rm * 4 + 1}];` : `${effectiveAddress(i)} x = mem.read64(a); xh = mem.hi;`;
+      return `${load} cpu.xmm[${d}] = x; cpu.xmm[${d + 1}] = xh; cpu.xmm[${d + 2}] = 0; cpu.xmm[${d + 3}] = 0;`;
+    },
+  ],
 ]);
+
+/** Statements applying `lane(dst, src)` to the four 32-bit lanes of two XMM registers. */
+function xmmLanes(i: Insn, lane: (d: string, s: string) => string): string {
+  const d = i.reg * 4;
+  const s = i.rm * 4;
+  const out: string[] = [];
+  for (let k = 0; k < 4; k++) out.push(`cpu.xmm[${d + k}] = ${lane(`cpu.xmm[${d + k}]`, `cpu.xmm[${s + k}]`)};`);
+  return out.join(' ');
+}
+
+/** PAND/PANDN/POR/PXOR (and the PS/PD forms), register source: bitwise on any lanes. */
+function xmmLogic(i: Insn): string | null {
+  if (i.rm < 0) return null; // a memory source has the alignment rules of loadW
+  const ops = [(d: string, s: string) => `${d} & ${s}`, (d: string, s: string) => `~${d} & ${s}`, (d: string, s: string) => `${d} | ${s}`, (d: string, s: string) => `${d} ^ ${s}`];
+  return xmmLanes(i, ops[i.sub]);
+}
+
+/** PADDD/PSUBD, register source (the Int32Array store wraps each lane as the CPU does). */
+function xmmDwordArithmetic(i: Insn): string | null {
+  if (i.rm < 0 || (i.sub !== OP_ADD && i.sub !== OP_SUB)) return null;
+  const op = i.sub === OP_ADD ? '+' : '-';
+  return xmmLanes(i, (d, s) => `${d} ${op} ${s}`);
+}
+
+/**
+ * PSRLD/PSRAD/PSLLD and PSRLQ/PSLLQ by an immediate (SDM Vol. 2B PSRLW/PSRLD/PSRLQ): a
+ * count of at least the lane width clears a lane, or fills it with its sign for PSRAD.
+ */
+function xmmShiftImm(i: Insn): string | null {
+  const kind = i.sub >> 2;
+  const log2w = i.sub & 3;
+  const count = i.imm & 0xff;
+  const b = i.rm * 4;
+  const x = (k: number): string => `cpu.xmm[${b + k}]`;
+  if (log2w === 2 && kind <= SH_LL) {
+    if (kind === SH_RA) return [0, 1, 2, 3].map((k) => `${x(k)} = ${x(k)} >> ${Math.min(count, 31)};`).join(' ');
+    if (count > 31) return [0, 1, 2, 3].map((k) => `${x(k)} = 0;`).join(' ');
+    const op = kind === SH_RL ? '>>>' : '<<';
+    return [0, 1, 2, 3].map((k) => `${x(k)} = ${x(k)} ${op} ${count};`).join(' ');
+  }
+  if (log2w === 3 && (kind === SH_RL || kind === SH_LL) && count > 0 && count < 32) {
+    // Each quadword as halves lo (lane 2q) and hi (lane 2q+1).
+    const out: string[] = [];
+    for (const q of [0, 2]) {
+      out.push(`x = ${x(q)}; xh = ${x(q + 1)};`);
+      if (kind === SH_RL) out.push(`${x(q)} = (x >>> ${count}) | (xh << ${32 - count}); ${x(q + 1)} = xh >>> ${count};`);
+      else out.push(`${x(q + 1)} = (xh << ${count}) | (x >>> ${32 - count}); ${x(q)} = x << ${count};`);
+    }
+    return out.join(' ');
+  }
+  return null;
+}
 
 /**
  * MOVDQA/MOVDQU/MOVAPS/MOVUPS and friends: 128-bit copies as four 32-bit lanes, with the
@@ -269,7 +352,7 @@ function rotateTemplate(i: Insn): string | null {
     i.sub === 0
       ? `r = (x << ${count}) | (x >>> ${32 - count}); t = r & 1; u = (r >>> 31) ^ t;`
       : `r = (x >>> ${count}) | (x << ${32 - count}); t = r >>> 31; u = t ^ ((r >>> 30) & 1);`;
-  return `x = lo[${rm}]; ${body} lo[${rm}] = r; hi[${rm}] = 0; cpu.setStatusFlags(0x801, t | (u << 11));`;
+  return `x = lo[${rm}]; ${body} lo[${rm}] = r; hi[${rm}] = 0; ${flagsOnly('cpu.setStatusFlags(0x801, t | (u << 11));')}`;
 }
 
 function test(i: Insn, loadY: string): string | null {
@@ -303,5 +386,57 @@ export const branchTemplates = new Map<Handler, (i: Insn) => string | null>([
 
 export function templateFor(i: Insn): Template | undefined {
   return templates.get(i.exec);
+}
+
+/** How a compiled instruction treats the status flags (CF PF AF ZF SF OF), for flag liveness in a block. */
+export const enum FlagEffect {
+  /** Reads none, writes none, cannot fault: flags pass through it. */
+  None,
+  /** Writes all six, reads none, cannot fault: flags before it are dead. */
+  WritesAll,
+  /** Anything else (reads flags, writes some, may fault, calls a handler): flags before it are live. */
+  Other,
+}
+
+const INLINED_ALU = [ADD, OR, AND, SUB, XOR, CMP];
+
+/**
+ * The flag effect of an instruction as its template compiles it. Only register operands
+ * qualify: a memory operand may fault, and an exception must see the flags of the
+ * instructions before it. (A breakpoint or entry hook wraps `exec`, which makes it Other.)
+ */
+export function flagEffect(i: Insn): FlagEffect {
+  const size = i.opsize;
+  const wide = size === 4 || size === 8;
+  switch (i.exec) {
+    case aluEG:
+    case aluEImm:
+    case aluGE:
+      return i.rm >= 0 && wide && INLINED_ALU.includes(i.sub) ? FlagEffect.WritesAll : FlagEffect.Other;
+    case aluAccImm:
+      return wide && INLINED_ALU.includes(i.sub) ? FlagEffect.WritesAll : FlagEffect.Other;
+    case testEG:
+    case testEImm:
+      return i.rm >= 0 && wide ? FlagEffect.WritesAll : FlagEffect.Other;
+    case testAccImm:
+      return wide ? FlagEffect.WritesAll : FlagEffect.Other;
+    case shiftEImm: {
+      const op = i.sub === 6 ? 4 : i.sub;
+      if (size !== 4 || i.rm < 0 || (op !== 4 && op !== 5 && op !== 7)) return FlagEffect.Other;
+      return (i.imm & 0x1f) === 0 ? FlagEffect.None : FlagEffect.WritesAll; // a zero count leaves the flags
+    }
+    case lea:
+    case movZImm:
+    case nop:
+      return FlagEffect.None;
+    case movEG:
+    case movGE:
+    case movEImm:
+    case movx:
+    case movsxd:
+      return i.rm >= 0 ? FlagEffect.None : FlagEffect.Other;
+    default:
+      return FlagEffect.Other;
+  }
 }
 
