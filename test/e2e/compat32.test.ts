@@ -65,7 +65,7 @@ describe('32-bit static glibc programs', () => {
     });
   }
 
-  it('ia32-only calls (old_mmap with its argument struct, the 16-bit id calls) match the native run', () => {
+  it('ia32-only calls (old_mmap with its argument struct, the 16-bit id calls, compat sysinfo) match the native run', () => {
     // Host files for the mapping of /proc/self/exe (the binary itself).
     const host = new MemoryHost();
     host.fs = new NodeFileSystem();
@@ -75,6 +75,7 @@ describe('32-bit static glibc programs', () => {
     const s = r.machine.kernel.stats;
     expect(s.byName.mmap).toBe(7); // the seven old_mmap calls (ia32 90; glibc's own mmap is mmap2)
     for (const call of ['getuid', 'getgid', 'geteuid', 'getegid']) expect(s.byName[call]).toBe(1);
+    expect(s.byName.sysinfo).toBe(2);
   });
 
   it('clock_gettime and gettimeofday x1000: no kernel entry for them (vdso32), and the same output with --no-vdso through int 0x80', () => {

@@ -32,3 +32,39 @@ export function sysGetrandom(k: Kernel, a: number[]): number {
   }
   return count;
 }
+
+const CLOCK_BOOTTIME = 7;
+
+/**
+ * sysinfo(info) (do_sysinfo): uptime as boot time in seconds rounded up, no load (the
+ * guest is the only process), the guest's RAM and free RAM in bytes (mem_unit 1: it is
+ * under 4 GiB, so the compat layout needs no scaling either), no swap, one process.
+ * struct sysinfo has unsigned longs: 112 bytes for x86-64, 64 in the compat ABI.
+ */
+function sysinfo(k: Kernel, addr: number, compat: boolean): number {
+  const w = compat ? 4 : 8;
+  const out = new Uint8Array(compat ? 64 : 112);
+  const v = new DataView(out.buffer);
+  const put = (at: number, value: number): void => {
+    if (compat) v.setUint32(at, value, true);
+    else v.setBigUint64(at, BigInt(value), true);
+  };
+  const boot = k.time.clockGettime(CLOCK_BOOTTIME) ?? { sec: 0, nsec: 0 };
+  put(0, boot.sec + (boot.nsec ? 1 : 0));
+  // loads[3] at w..4w stay 0; then totalram, freeram, sharedram, bufferram, totalswap, freeswap.
+  put(4 * w, k.phys.size);
+  put(5 * w, k.phys.framesFree * 4096);
+  v.setUint16(10 * w, 1, true); // procs
+  // totalhigh, freehigh (0), then mem_unit.
+  v.setUint32(compat ? 52 : 104, 1, true);
+  return k.user.write(addr, out) ? 0 : -EFAULT;
+}
+
+export function sysSysinfo(k: Kernel, a: number[]): number {
+  return sysinfo(k, a[0], false);
+}
+
+/** ia32 sysinfo (116): struct compat_sysinfo. */
+export function sysSysinfo32(k: Kernel, a: number[]): number {
+  return sysinfo(k, a[0], true);
+}

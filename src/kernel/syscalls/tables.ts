@@ -1,4 +1,4 @@
-import { sysGetrandom, sysUname } from './info.js';
+import { sysGetrandom, sysSysinfo, sysSysinfo32, sysUname } from './info.js';
 import { FILE_CALLS_32, FILE_CALLS_64, FILE_CALLS_COMMON } from './file-table.js';
 import { sysClose, sysFstat, sysIoctl, sysLseek, sysOpen, sysOpenat, sysRead, sysWrite, sysWritev } from './io.js';
 import {
@@ -79,6 +79,7 @@ export const X86_64_TABLE = table(SYSCALL_NAMES_64, {
   fstat: sysFstat,
   lseek: sysLseek, // off_t is 32-bit in the compat ABI (and _llseek is separate)
   arch_prctl: sysArchPrctl,
+  sysinfo: sysSysinfo,
   set_robust_list: sysSetRobustList,
   getuid: sysGetId,
   geteuid: sysGetId,
@@ -99,6 +100,7 @@ export const IA32_TABLE = table(SYSCALL_NAMES_32, {
   ...COMMON,
   ...FILE_CALLS_32,
   mmap: sysOldMmap32,
+  sysinfo: sysSysinfo32,
   mmap2: sysMmap2,
   clock_gettime: sysClockGettime32,
   clock_gettime64: sysClockGettime,
