@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StraceWriter } from '../../src/cli/strace.js';
-import { entryMark } from '../../src/debugger/syscall-format.js';
+import { entryMark, tracePath } from '../../src/debugger/syscall-format.js';
 import { elfSymbols } from '../../src/debugger/symbols.js';
 import { vdso32Image } from '../../src/kernel/compat/index.js';
 import { NodeFileSystem } from '../../src/host/node-fs.js';
@@ -121,6 +121,24 @@ describe('--strace of a 32-bit program', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^\[syscall\] mmap\(NULL, 4096, PROT_READ, MAP_PRIVATE, 3, 0x1000\) = 0x[0-9a-f]{8}$/));
     expect(lines).toContain('[syscall] getuid() = 1000');
     expect(lines).toContain('[syscall] getuid32() = 1000');
+  });
+
+  it('names the syscall entry by the ABI it served: the frame\'s CS (compatibility mode or not) and the task', () => {
+    const load = (binary: string): Machine => {
+      const m = new Machine({ host: new MemoryHost() });
+      const path = join(FIXTURES, binary);
+      m.load({ image: readFileSync(path), path, execPath: binary, argv: [binary], envp: [] });
+      return m;
+    };
+    const k32 = load('bin/hello-glibc32').kernel;
+    k32.frame.set('cs', 0x23); // __USER32_CS: the ia32 syscall through IA32_CSTAR
+    expect(tracePath(k32, 'syscall')).toBe('syscall32');
+    k32.frame.set('cs', 0x33); // __USER_CS: a 64-bit call made by the 32-bit task
+    expect(tracePath(k32, 'syscall')).toBe('syscall64');
+    expect(tracePath(k32, 'sysenter')).toBe('sysenter');
+    const k64 = load('bin/hello-glibc').kernel;
+    k64.frame.set('cs', 0x33);
+    expect(tracePath(k64, 'syscall')).toBe('syscall');
   });
 
   it('marks a 64-bit task\'s syscall with nothing, a 32-bit task\'s with its path', () => {
