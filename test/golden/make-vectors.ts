@@ -1664,6 +1664,20 @@ function faultForms(): void {
     v.gpr[3] = BigInt(GUARD_BASE + 0x20);
     v.raw(0x0f, 0x44, 0x03);
   });
+  // With 32-bit addressing a register bit offset's displacement wraps in the 32-bit
+  // effective address (fuzz:isa finding: BTR [r12d+0x3a],r15 with r15 = 2^63 does not fault).
+  const wraps: Array<[bigint, bigint]> = [
+    [0x8000000000000000n, 0x20000400n], [(1n << 35n) + 0x200n, 0x20000400n], [0xfffffff800000040n, 0x20000400n],
+    [0xffffffff00000100n, 0x20000400n], [0x80000000n, 0x30000400n], [0x7fffffffn, 0x10000440n],
+  ];
+  form('fault', 'bt m,r with addr32: the bit offset wraps', 'bt', 8, wraps.length, (v, n) => {
+    const [offset, base] = wraps[n];
+    v.window(0x3c0, 0x460);
+    v.gpr[15] = offset;
+    v.gpr[3] = base;
+    // bt [ebx],r15 (64-bit offset); bt [ebx],r15d (a 32-bit one) for the last two.
+    v.raw(...(n < 4 ? [0x67, 0x4c, 0x0f, 0xa3, 0x3b] : [0x67, 0x44, 0x0f, 0xa3, 0x3b]));
+  });
   form('fault', 'idiv by zero leaves registers', 'idiv', 8, 2, (v) => {
     v.randomReg(0);
     v.randomReg(2);

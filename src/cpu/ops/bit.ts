@@ -21,17 +21,28 @@ export function btEG(cpu: Cpu, i: Insn): void {
     bitOp(cpu, i, -1, offLo & (bits - 1));
     return;
   }
-  // Signed bit offset: the operand-size unit holding the bit is floor(offset / bits).
+  // Signed bit offset: the operand-size unit holding the bit is floor(offset / bits), the
+  // bit in it offset mod bits (its low bits, also for a negative offset).
   let offset: number;
   if (size === 8) offset = offHi * 4294967296 + (offLo >>> 0);
   else if (size === 4) offset = offLo;
   else offset = (offLo << 16) >> 16;
-  const unit = Math.floor(offset / bits);
+  const bit = offLo & (bits - 1);
+  let addr: number;
+  if (i.addrsize === 4) {
+    // The displacement is part of the 32-bit effective address and wraps with it (host:
+    // no fault for any offset). Its low 32 bits, exact also for a 64-bit offset:
+    const disp = size === 8 ? ((offLo >>> 6) | (offHi << 26)) << 3 : (offset >> (size === 4 ? 5 : 4)) << (size === 4 ? 2 : 1);
+    const seg = cpu.segBase[i.segment];
+    addr = ((cpu.ea(i) - seg + disp) >>> 0) + seg;
+    if (cpu.compat) addr %= 4294967296;
+  } else {
+    addr = cpu.ea(i) + Math.floor(offset / bits) * size;
+  }
   // The offset can move the access far from the operand: it must be canonical too, and
   // is an SS reference when the operand is (#SS(0) rather than #GP(0)).
-  const addr = cpu.ea(i) + unit * size;
   if (addr < -CANONICAL_LIMIT || addr >= CANONICAL_LIMIT) cpu.raise(usesStackSegment(i) ? VEC_SS : VEC_GP, 0, 'non-canonical bit-string address');
-  bitOp(cpu, i, addr, offset - unit * bits);
+  bitOp(cpu, i, addr, bit);
 }
 
 /** 0F BA /4-7: BTx E,Ib — the immediate is taken modulo the operand width. */
