@@ -10,6 +10,7 @@ import { ENDS_BLOCK } from './opcode-table.js';
 import type { OpcodeTable } from './opcode-table.js';
 import { COMPAT_OPCODES } from './opcodes32.js';
 import { compileBlock, CompiledBlock } from './translator/compile-block.js';
+import { jccRel } from './ops/control.js';
 import { VEC_GP, VEC_UD } from './cpu-exception.js';
 
 /** Internal exit reason: a write hit the running block's code; decode again from RIP. */
@@ -146,10 +147,12 @@ export class Interpreter {
           if (++block.runs === this.compileThreshold && this.translate && block.physical < COMPAT_KEY) block.compiled = compileBlock(insns);
           while (k < n) {
             const insn = insns[k];
-            cpu.rip = start + insn.nextOffset;
+            const next = start + insn.nextOffset;
+            cpu.rip = next;
             insn.exec(cpu, insn);
             k++;
-            if (cpu.exitRequest !== EXIT_NONE) break;
+            // A taken conditional branch inside the block leaves it (buildBlock).
+            if (cpu.exitRequest !== EXIT_NONE || cpu.rip !== next) break;
           }
         }
       } catch (e) {
@@ -327,7 +330,9 @@ export class Interpreter {
         frames.push(second - (second % PAGE_SIZE));
         break;
       }
-      if (insn.def && insn.def.attrs & ENDS_BLOCK) break;
+      // A conditional branch does not end the block: decoding goes on along the path not
+      // taken (a superblock), so a run of not-taken branches is one dispatch, not several.
+      if (insn.def && insn.def.attrs & ENDS_BLOCK && insn.exec !== jccRel) break;
       if (rip + offset === pageEnd) break;
     }
     const key = compat ? physical + COMPAT_KEY : physical;

@@ -1,7 +1,8 @@
 import type { Cpu } from '../cpu.js';
 import { VEC_GP, VEC_SS } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
-import { branchTemplates, FlagEffect, flagEffect, templateFor, withoutFlags } from './templates.js';
+import { jccRel } from '../ops/control.js';
+import { branchTemplates, FlagEffect, flagEffect, jumpTo, templateFor, withoutFlags } from './templates.js';
 
 /**
  * The block translator (issue 6): turns a hot decoded block into one JavaScript
@@ -58,6 +59,11 @@ export function compileBlock(insns: Insn[]): CompiledBlock {
     const i = insns[k];
     const last = k === n - 1;
     lines.push(`k = ${k}; // ${i.def?.mnemonic ?? '?'}`);
+    if (!last && i.exec === jccRel) {
+      // A conditional branch inside a superblock: taken, it leaves the block.
+      lines.push(`if (cpu.cond(${i.sub})) { ${jumpTo(i)} return ${k + 1}; }`);
+      continue;
+    }
     const branch = last ? branchTemplates.get(i.exec) : undefined;
     const branchCode = branch ? branch(i) : null;
     if (branchCode !== null && branchCode !== undefined) {

@@ -368,12 +368,14 @@ function test(i: Insn, loadY: string): string | null {
  */
 const CHECK_TARGET = 'if (a < -140737488355328 || a >= 140737488355328) rt.badBranch(cpu);';
 
+/** Statements setting RIP to a relative branch's target (#GP if it is not canonical). */
+export function jumpTo(i: Insn): string {
+  return `a = base + ${i.nextOffset + i.imm}; ${CHECK_TARGET} cpu.rip = a;`;
+}
+
 export const branchTemplates = new Map<Handler, (i: Insn) => string | null>([
-  [jmpRel, (i) => `a = base + ${i.nextOffset + i.imm}; ${CHECK_TARGET} cpu.rip = a;`],
-  [
-    jccRel,
-    (i) => `if (cpu.cond(${i.sub})) { a = base + ${i.nextOffset + i.imm}; ${CHECK_TARGET} cpu.rip = a; } else cpu.rip = base + ${i.nextOffset};`,
-  ],
+  [jmpRel, jumpTo],
+  [jccRel, (i) => `if (cpu.cond(${i.sub})) { ${jumpTo(i)} } else cpu.rip = base + ${i.nextOffset};`],
   [callRel, (i) => `a = base + ${i.nextOffset + i.imm}; cpu.pushAddress(base + ${i.nextOffset}); ${CHECK_TARGET} cpu.rip = a;`],
   [
     ret,
