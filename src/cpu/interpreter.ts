@@ -50,12 +50,13 @@ const RIP_CACHE_MASK = RIP_CACHE_SIZE - 1;
 
 /**
  * Executions of a block before it is compiled. A compiled block is a new JavaScript
- * function that V8 first runs in its bytecode interpreter, which is slower than our
- * already-optimized handlers; only blocks hot enough for V8 to optimize soon repay the
- * translation. Measured on the corpus string/search sections and SHA-256 (docs/performance.md):
- * 256 → 10/8/77 MIPS, 10,000 → 16/11/56, 50,000 → 22/15/88 (interpreter alone: 21/18/41).
+ * function that V8 first runs in its bytecode interpreter, slower than our already-
+ * optimized handlers, and TurboFan then spends milliseconds on it; only blocks hot enough
+ * repay the translation. With superblocks and dead-flag elimination, CPU time relative to
+ * 50,000 (docs/performance.md): bytecode 0.79, memory 0.84, qsort-musl 0.91, SHA-256 and
+ * qsort-glibc within noise; 3,000 was no better overall.
  */
-const COMPILE_THRESHOLD = 50_000;
+const COMPILE_THRESHOLD = 10_000;
 
 /** What the last exception was, for the kernel's report and the debugger. */
 export interface FaultRecord {
