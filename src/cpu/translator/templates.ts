@@ -3,10 +3,11 @@ import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, testAccImm, testEG, testEImm
 import { callRel, jccRel, jmpRel, ret } from '../ops/control.js';
 import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushZ, setcc } from '../ops/data.js';
 import { shiftEImm } from '../ops/shift.js';
+import { imulGE } from '../ops/muldiv.js';
 import { logicVW, movqLoad, movVW, movWV } from '../ops/sse.js';
 import { dwordOp, OP_ADD, OP_SUB, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
 import { RAX } from '../registers.js';
-import { effectiveAddress, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
+import { effectiveAddress, maskFor, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
 
 /**
  * Code templates for the instructions that dominate real programs. A template returns
@@ -55,12 +56,27 @@ function storeE(i: Insn, size: number, v: string, vh: string): string {
 }
 
 /**
- * dst op= src for the ALU operations we inline (ADD OR AND SUB XOR CMP) at 4 and 8
- * bytes. `dst` describes where the first operand lives; y/yh hold the second.
+ * dst op= src for the ALU operations we inline (ADD OR AND SUB XOR CMP) at every size.
+ * `dst` describes where the first operand lives; y/yh hold the second. Byte and word
+ * operands are zero-extended values and the result is masked, as aluResult/aluFlags do.
  */
 function alu(op: number, size: number, loadX: string, store: (v: string, vh: string) => string, loadY: string): string | null {
-  if (![ADD, OR, AND, SUB, XOR, CMP].includes(op) || (size !== 4 && size !== 8)) return null;
+  if (!INLINED_ALU.includes(op)) return null;
   const write = op === CMP ? '' : store('r', 'rh');
+  if (size === 1 || size === 2) {
+    const mask = maskFor(size);
+    let body: string;
+    let aux = 't = 0;';
+    switch (op) {
+      case ADD: body = `r = (x + y) & ${mask};`; aux = 't = (x & y) | ((x | y) & ~r);'; break;
+      case SUB:
+      case CMP: body = `r = (x - y) & ${mask};`; aux = 't = (~x & y) | (~(x ^ y) & r);'; break;
+      case AND: body = 'r = x & y;'; break;
+      case OR: body = 'r = x | y;'; break;
+      default: body = 'r = x ^ y;'; break;
+    }
+    return `${loadX} ${loadY} ${body} ${write} ${flagsOnly(aux + ' ' + setFlags(size, 'r', 't'))}`;
+  }
   if (size === 4) {
     let body: string;
     let aux: string;
@@ -98,7 +114,13 @@ function yFromReg(reg: number, size: number): string {
 }
 
 function yFromImm(i: Insn, size: number): string {
-  return size === 8 ? `y = ${i.imm}; yh = ${i.immHi};` : `y = ${i.imm};`;
+  if (size === 8) return `y = ${i.imm}; yh = ${i.immHi};`;
+  return size === 4 ? `y = ${i.imm};` : `y = ${i.imm} & ${maskFor(size)};`;
+}
+
+/** Reads a general register at `size` into x (x/xh for 8 bytes). */
+function xFromReg(reg: number, size: number): string {
+  return size === 8 ? `x = lo[${reg}]; xh = hi[${reg}];` : `x = ${readReg(reg, size)};`;
 }
 
 const aluToE = (i: Insn, loadY: string): string | null => {
@@ -117,31 +139,23 @@ const templates = new Map<Handler, Template>([
     aluGE,
     (i) => {
       const size = i.opsize;
-      if (size !== 4 && size !== 8) return null;
       // y = E (register or memory), x = G.
       const loadY = i.rm >= 0 ? yFromReg(i.rm, size) : `${effectiveAddress(i)} ${size === 8 ? 'y = mem.read64(a); yh = mem.hi;' : `y = ${readMem(size)};`}`;
-      const loadX = size === 8 ? `x = lo[${i.reg}]; xh = hi[${i.reg}];` : `x = lo[${i.reg}];`;
-      return alu(i.sub, size, `${loadY} ${loadX}`, (v, vh) => writeReg(i.reg, size, v, vh), '');
+      return alu(i.sub, size, `${loadY} ${xFromReg(i.reg, size)}`, (v, vh) => writeReg(i.reg, size, v, vh), '');
     },
   ],
   [
     aluAccImm,
     (i) => {
       const size = i.opsize;
-      const loadX = size === 8 ? `x = lo[${RAX}]; xh = hi[${RAX}];` : `x = lo[${RAX}];`;
-      return alu(i.sub, size, loadX, (v, vh) => writeReg(RAX, size, v, vh), yFromImm(i, size));
+      return alu(i.sub, size, xFromReg(RAX, size), (v, vh) => writeReg(RAX, size, v, vh), yFromImm(i, size));
     },
   ],
   [testEG, (i) => test(i, yFromReg(i.reg, i.opsize))],
   [testEImm, (i) => test(i, yFromImm(i, i.opsize))],
   [
     testAccImm,
-    (i) => {
-      const size = i.opsize;
-      if (size !== 4 && size !== 8) return null;
-      const load = size === 8 ? `x = lo[${RAX}]; xh = hi[${RAX}];` : `x = lo[${RAX}];`;
-      return alu(AND, size, load, () => '', yFromImm(i, size));
-    },
+    (i) => alu(AND, i.opsize, xFromReg(RAX, i.opsize), () => '', yFromImm(i, i.opsize)),
   ],
   [
     movEG,
@@ -234,7 +248,9 @@ const templates = new Map<Handler, Template>([
     (i) => {
       const size = i.opsize;
       const op = i.sub === 6 ? 4 : i.sub;
-      if (size !== 4 || i.rm < 0 || (op !== 4 && op !== 5 && op !== 7)) return rotateTemplate(i);
+      if (i.rm < 0 || (op !== 4 && op !== 5 && op !== 7)) return rotateTemplate(i);
+      if (size === 8) return shift64(i.rm, op, i.imm & 0x3f);
+      if (size !== 4) return null;
       const count = i.imm & 0x1f;
       if (count === 0) return `hi[${i.rm}] = 0;`; // a 32-bit destination is written even so
       const rm = i.rm;
@@ -247,6 +263,17 @@ const templates = new Map<Handler, Template>([
             ? `r = (x >>> ${count}) | 0; t = (x >>> ${count - 1}) & 1; u = x >>> 31;`
             : `r = x >> ${count}; t = (x >> ${count - 1}) & 1; u = 0;`;
       return `x = lo[${rm}]; ${body} lo[${rm}] = r; hi[${rm}] = 0; ${flagsOnly('cpu.setFlagsCOA(r, 0, 4, t, u, 0);')}`;
+    },
+  ],
+  [
+    imulGE,
+    (i) => {
+      // 32-bit IMUL G,E(,imm): CF = OF = the product does not fit (imulGE; the double
+      // product is exact below 2^53 and certainly differs from the int32 above it).
+      if (i.opsize !== 4) return null;
+      const load = i.rm >= 0 ? `x = lo[${i.rm}];` : `${effectiveAddress(i)} x = mem.read32(a);`;
+      const y = i.def!.operands.length === 3 ? String(i.imm) : `lo[${i.reg}]`;
+      return `${load} y = ${y}; r = Math.imul(x, y); lo[${i.reg}] = r; hi[${i.reg}] = 0; ${flagsOnly('t = x * y !== r ? 1 : 0; cpu.setFlagsCOA(r, 0, 4, t, t, 0);')}`;
     },
   ],
   [nop, () => ''],
@@ -339,6 +366,28 @@ function xmmMove(i: Insn, load: boolean): string | null {
 }
 
 /**
+ * SHL/SHR/SAR r64, imm8 in 32-bit halves, as shiftE does it (bits64.ts): CF is the last
+ * bit shifted out; OF is MSB(result) ^ CF for SHL, MSB(source) for SHR, 0 for SAR.
+ * A count of 0 (after masking to 6 bits) changes nothing.
+ */
+function shift64(rm: number, op: number, count: number): string {
+  if (count === 0) return '';
+  const load = `x = lo[${rm}]; xh = hi[${rm}];`;
+  let body: string;
+  if (op === 4) {
+    body = count < 32 ? `rh = (xh << ${count}) | (x >>> ${32 - count}); r = x << ${count};` : `rh = x << ${count - 32}; r = 0;`;
+    body += count > 32 ? ` t = (x >>> ${64 - count}) & 1;` : ` t = (xh >>> ${32 - count}) & 1;`;
+    body += ' u = (rh >>> 31) ^ t;';
+  } else {
+    const high = op === 5 ? `(xh >>> ${count}) | 0` : `xh >> ${count}`;
+    body = count < 32 ? `r = (x >>> ${count}) | (xh << ${32 - count}); rh = ${high};` : op === 5 ? `r = (xh >>> ${count - 32}) | 0; rh = 0;` : `r = xh >> ${count - 32}; rh = xh >> 31;`;
+    body += count <= 32 ? ` t = (x >>> ${count - 1}) & 1;` : ` t = (xh >>> ${count - 33}) & 1;`;
+    body += op === 5 ? ' u = xh >>> 31;' : ' u = 0;';
+  }
+  return `${load} ${body} lo[${rm}] = r; hi[${rm}] = rh; ${flagsOnly('cpu.setFlagsCOA(r, rh, 8, t, u, 0);')}`;
+}
+
+/**
  * ROL/ROR r32, imm8: only CF and OF change (SDM Vol. 2B, RCL/RCR/ROL/ROR): CF is the bit
  * rotated into the far end, OF as for a count of 1 (defined there, computed the same
  * way otherwise, like the interpreter).
@@ -357,7 +406,6 @@ function rotateTemplate(i: Insn): string | null {
 
 function test(i: Insn, loadY: string): string | null {
   const size = i.opsize;
-  if (size !== 4 && size !== 8) return null;
   const ea = i.rm >= 0 ? '' : effectiveAddress(i);
   return ea + ' ' + alu(AND, size, loadE(i, size), () => '', loadY);
 }
@@ -409,23 +457,24 @@ const INLINED_ALU = [ADD, OR, AND, SUB, XOR, CMP];
  */
 export function flagEffect(i: Insn): FlagEffect {
   const size = i.opsize;
-  const wide = size === 4 || size === 8;
   switch (i.exec) {
     case aluEG:
     case aluEImm:
     case aluGE:
-      return i.rm >= 0 && wide && INLINED_ALU.includes(i.sub) ? FlagEffect.WritesAll : FlagEffect.Other;
+      return i.rm >= 0 && INLINED_ALU.includes(i.sub) ? FlagEffect.WritesAll : FlagEffect.Other;
     case aluAccImm:
-      return wide && INLINED_ALU.includes(i.sub) ? FlagEffect.WritesAll : FlagEffect.Other;
+      return INLINED_ALU.includes(i.sub) ? FlagEffect.WritesAll : FlagEffect.Other;
     case testEG:
     case testEImm:
-      return i.rm >= 0 && wide ? FlagEffect.WritesAll : FlagEffect.Other;
+      return i.rm >= 0 ? FlagEffect.WritesAll : FlagEffect.Other;
     case testAccImm:
-      return wide ? FlagEffect.WritesAll : FlagEffect.Other;
+      return FlagEffect.WritesAll;
+    case imulGE:
+      return i.rm >= 0 && size === 4 ? FlagEffect.WritesAll : FlagEffect.Other;
     case shiftEImm: {
       const op = i.sub === 6 ? 4 : i.sub;
-      if (size !== 4 || i.rm < 0 || (op !== 4 && op !== 5 && op !== 7)) return FlagEffect.Other;
-      return (i.imm & 0x1f) === 0 ? FlagEffect.None : FlagEffect.WritesAll; // a zero count leaves the flags
+      if ((size !== 4 && size !== 8) || i.rm < 0 || (op !== 4 && op !== 5 && op !== 7)) return FlagEffect.Other;
+      return (i.imm & (size === 8 ? 0x3f : 0x1f)) === 0 ? FlagEffect.None : FlagEffect.WritesAll; // a zero count leaves the flags
     }
     case lea:
     case movZImm:
