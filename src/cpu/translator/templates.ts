@@ -40,6 +40,8 @@ export function withoutFlags(code: string): string {
 
 const ADD = 0;
 const OR = 1;
+const ADC = 2;
+const SBB = 3;
 const AND = 4;
 const SUB = 5;
 const XOR = 6;
@@ -56,57 +58,37 @@ function storeE(i: Insn, size: number, v: string, vh: string): string {
 }
 
 /**
- * dst op= src for the ALU operations we inline (ADD OR AND SUB XOR CMP) at every size.
- * `dst` describes where the first operand lives; y/yh hold the second. Byte and word
- * operands are zero-extended values and the result is masked, as aluResult/aluFlags do.
+ * dst op= src for the eight ALU operations at every size, as aluResult/aluFlags compute
+ * them: `loadX` puts the first operand in x (x/xh), `loadY` the second in y (y/yh),
+ * `store` writes the result. Byte and word operands are zero-extended and the result is
+ * masked; ADC and SBB take CF in first (u), and set the flags as ADD and SUB do.
  */
-function alu(op: number, size: number, loadX: string, store: (v: string, vh: string) => string, loadY: string): string | null {
-  if (!INLINED_ALU.includes(op)) return null;
+function alu(op: number, size: number, loadX: string, store: (v: string, vh: string) => string, loadY: string): string {
   const write = op === CMP ? '' : store('r', 'rh');
-  if (size === 1 || size === 2) {
-    const mask = maskFor(size);
-    let body: string;
-    let aux = 't = 0;';
-    switch (op) {
-      case ADD: body = `r = (x + y) & ${mask};`; aux = 't = (x & y) | ((x | y) & ~r);'; break;
-      case SUB:
-      case CMP: body = `r = (x - y) & ${mask};`; aux = 't = (~x & y) | (~(x ^ y) & r);'; break;
-      case AND: body = 'r = x & y;'; break;
-      case OR: body = 'r = x | y;'; break;
-      default: body = 'r = x ^ y;'; break;
-    }
-    return `${loadX} ${loadY} ${body} ${write} ${flagsOnly(aux + ' ' + setFlags(size, 'r', 't'))}`;
-  }
-  if (size === 4) {
-    let body: string;
-    let aux: string;
-    switch (op) {
-      case ADD: body = 'r = (x + y) | 0;'; aux = 't = (x & y) | ((x | y) & ~r);'; break;
-      case SUB:
-      case CMP: body = 'r = (x - y) | 0;'; aux = 't = (~x & y) | (~(x ^ y) & r);'; break;
-      case AND: body = 'r = x & y;'; aux = 't = 0;'; break;
-      case OR: body = 'r = x | y;'; aux = 't = 0;'; break;
-      default: body = 'r = x ^ y;'; aux = 't = 0;'; break;
-    }
-    return `${loadX} ${loadY} ${body} ${write} ${flagsOnly(aux + ' ' + setFlags(4, 'r', 't'))}`;
+  const carryIn = op === ADC || op === SBB ? 'u = cpu.getCF();' : '';
+  const adds = op === ADD || op === ADC;
+  const subtracts = op === SUB || op === SBB || op === CMP;
+  const c = carryIn === '' ? '' : adds ? ' + u' : ' - u';
+  const logic = op === AND ? '&' : op === OR ? '|' : '^';
+  if (size !== 8) {
+    const wrap = size === 4 ? '| 0' : `& ${maskFor(size)}`;
+    const body = adds ? `r = (x + y${c}) ${wrap};` : subtracts ? `r = (x - y${c}) ${wrap};` : `r = x ${logic} y;`;
+    const aux = adds ? 't = (x & y) | ((x | y) & ~r);' : subtracts ? 't = (~x & y) | (~(x ^ y) & r);' : 't = 0;';
+    return `${carryIn} ${loadX} ${loadY} ${body} ${write} ${flagsOnly(aux + ' ' + setFlags(size, 'r', 't'))}`;
   }
   let body: string;
   let aux: string;
-  switch (op) {
-    case ADD:
-      body = 't = (x >>> 0) + (y >>> 0); r = t | 0; rh = (xh + yh + (t >= 4294967296 ? 1 : 0)) | 0;';
-      aux = 't = (x & y) | ((x | y) & ~r); u = (xh & yh) | ((xh | yh) & ~rh);';
-      break;
-    case SUB:
-    case CMP:
-      body = 't = (x >>> 0) - (y >>> 0); r = t | 0; rh = (xh - yh - (t < 0 ? 1 : 0)) | 0;';
-      aux = 't = (~x & y) | (~(x ^ y) & r); u = (~xh & yh) | (~(xh ^ yh) & rh);';
-      break;
-    case AND: body = 'r = x & y; rh = xh & yh;'; aux = 't = 0; u = 0;'; break;
-    case OR: body = 'r = x | y; rh = xh | yh;'; aux = 't = 0; u = 0;'; break;
-    default: body = 'r = x ^ y; rh = xh ^ yh;'; aux = 't = 0; u = 0;'; break;
+  if (adds) {
+    body = `t = (x >>> 0) + (y >>> 0)${c}; r = t | 0; rh = (xh + yh + (t >= 4294967296 ? 1 : 0)) | 0;`;
+    aux = 't = (x & y) | ((x | y) & ~r); u = (xh & yh) | ((xh | yh) & ~rh);';
+  } else if (subtracts) {
+    body = `t = (x >>> 0) - (y >>> 0)${c}; r = t | 0; rh = (xh - yh - (t < 0 ? 1 : 0)) | 0;`;
+    aux = 't = (~x & y) | (~(x ^ y) & r); u = (~xh & yh) | (~(xh ^ yh) & rh);';
+  } else {
+    body = `r = x ${logic} y; rh = xh ${logic} yh;`;
+    aux = 't = 0; u = 0;';
   }
-  return `${loadX} ${loadY} ${body} ${write} ${flagsOnly(aux + ' ' + setFlags(8, 'r', 't', 'rh', 'u'))}`;
+  return `${carryIn} ${loadX} ${loadY} ${body} ${write} ${flagsOnly(aux + ' ' + setFlags(8, 'r', 't', 'rh', 'u'))}`;
 }
 
 function yFromReg(reg: number, size: number): string {
@@ -123,13 +105,12 @@ function xFromReg(reg: number, size: number): string {
   return size === 8 ? `x = lo[${reg}]; xh = hi[${reg}];` : `x = ${readReg(reg, size)};`;
 }
 
-const aluToE = (i: Insn, loadY: string): string | null => {
+const aluToE = (i: Insn, loadY: string): string => {
   const size = i.opsize;
   // A read-modify-write destination is checked for writing before it is read, so a
   // fault reports W in its error code (Cpu.eaRmw).
   const ea = i.rm >= 0 ? '' : effectiveAddress(i) + (i.sub === CMP ? '' : ` mem.checkWrite(a, ${size});`);
-  const code = alu(i.sub, size, loadE(i, size), (v, vh) => storeE(i, size, v, vh), loadY);
-  return code === null ? null : ea + ' ' + code;
+  return ea + ' ' + alu(i.sub, size, loadE(i, size), (v, vh) => storeE(i, size, v, vh), loadY);
 };
 
 const templates = new Map<Handler, Template>([
@@ -404,7 +385,7 @@ function rotateTemplate(i: Insn): string | null {
   return `x = lo[${rm}]; ${body} lo[${rm}] = r; hi[${rm}] = 0; ${flagsOnly('cpu.setStatusFlags(0x801, t | (u << 11));')}`;
 }
 
-function test(i: Insn, loadY: string): string | null {
+function test(i: Insn, loadY: string): string {
   const size = i.opsize;
   const ea = i.rm >= 0 ? '' : effectiveAddress(i);
   return ea + ' ' + alu(AND, size, loadE(i, size), () => '', loadY);
@@ -448,7 +429,8 @@ export const enum FlagEffect {
   Other,
 }
 
-const INLINED_ALU = [ADD, OR, AND, SUB, XOR, CMP];
+/** ALU operations that write every status flag without reading one (not ADC/SBB, which read CF). */
+const FLAG_WRITING_ALU = [ADD, OR, AND, SUB, XOR, CMP];
 
 /**
  * The flag effect of an instruction as its template compiles it. Only register operands
@@ -461,9 +443,9 @@ export function flagEffect(i: Insn): FlagEffect {
     case aluEG:
     case aluEImm:
     case aluGE:
-      return i.rm >= 0 && INLINED_ALU.includes(i.sub) ? FlagEffect.WritesAll : FlagEffect.Other;
+      return i.rm >= 0 && FLAG_WRITING_ALU.includes(i.sub) ? FlagEffect.WritesAll : FlagEffect.Other;
     case aluAccImm:
-      return INLINED_ALU.includes(i.sub) ? FlagEffect.WritesAll : FlagEffect.Other;
+      return FLAG_WRITING_ALU.includes(i.sub) ? FlagEffect.WritesAll : FlagEffect.Other;
     case testEG:
     case testEImm:
       return i.rm >= 0 ? FlagEffect.WritesAll : FlagEffect.Other;
