@@ -10,7 +10,7 @@ import { ENDS_BLOCK } from './opcode-table.js';
 import type { OpcodeTable } from './opcode-table.js';
 import { COMPAT_OPCODES } from './opcodes32.js';
 import { compileBlock, CompiledBlock } from './translator/compile-block.js';
-import { jccRel } from './ops/control.js';
+import { jccRel, jmpRel } from './ops/control.js';
 import { VEC_GP, VEC_UD } from './cpu-exception.js';
 
 /** Internal exit reason: a write hit the running block's code; decode again from RIP. */
@@ -148,12 +148,11 @@ export class Interpreter {
           if (++block.runs === this.compileThreshold && this.translate && block.physical < COMPAT_KEY) block.compiled = compileBlock(insns);
           while (k < n) {
             const insn = insns[k];
-            const next = start + insn.nextOffset;
-            cpu.rip = next;
+            cpu.rip = start + insn.nextOffset;
             insn.exec(cpu, insn);
             k++;
             // A taken conditional branch inside the block leaves it (buildBlock).
-            if (cpu.exitRequest !== EXIT_NONE || cpu.rip !== next) break;
+            if (cpu.exitRequest !== EXIT_NONE || (k < n && cpu.rip !== start + insns[k].offset)) break;
           }
         }
       } catch (e) {
@@ -306,12 +305,11 @@ export class Interpreter {
     const insns: Insn[] = [];
     const firstFrame = physical - (physical % PAGE_SIZE);
     const frames = [firstFrame];
-    let offset = 0;
     const pageEnd = rip - (((rip % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE) + PAGE_SIZE;
     const compat = this.cpu.compat;
     const table = compat ? COMPAT_OPCODES : this.table;
+    let at = rip; // the next instruction to decode
     while (insns.length < MAX_BLOCK_INSNS) {
-      const at = rip + offset;
       let insn: Insn;
       try {
         insn = decode(table, (i) => mem.bytes[mem.translateExec(at + i)], compat);
@@ -319,22 +317,27 @@ export class Interpreter {
         if (insns.length === 0) throw e; // the instruction at RIP itself is bad
         break; // stop before it; it raises when execution reaches it
       }
-      if (offset === 0) this.attachEntryHook(insn, physical);
+      if (at === rip) this.attachEntryHook(insn, physical);
       if (this.breakpoints.size) this.attachBreakpoint(insn, at);
-      insn.offset = offset;
-      offset += insn.length;
-      insn.nextOffset = offset;
+      const end = at + insn.length;
+      insn.offset = at - rip;
+      insn.nextOffset = end - rip;
       insns.push(insn);
-      if (rip + offset > pageEnd) {
+      if (end > pageEnd) {
         // Straddles into the next page: that frame's writes must drop this block too.
         const second = mem.translateExec(pageEnd);
         frames.push(second - (second % PAGE_SIZE));
         break;
       }
-      // A conditional branch does not end the block: decoding goes on along the path not
-      // taken (a superblock), so a run of not-taken branches is one dispatch, not several.
-      if (insn.def && insn.def.attrs & ENDS_BLOCK && insn.exec !== jccRel) break;
-      if (rip + offset === pageEnd) break;
+      // A superblock: decoding goes on past a conditional branch along the path not taken,
+      // and through a direct jump to its target in the same page, so a run of not-taken
+      // branches and the jumps between them cost one dispatch, not several.
+      at = end;
+      if (insn.exec === jmpRel && !compat) {
+        at = end + insn.imm;
+        if (at < pageEnd - PAGE_SIZE || at >= pageEnd) break;
+      } else if (insn.def && insn.def.attrs & ENDS_BLOCK && insn.exec !== jccRel) break;
+      if (at === pageEnd) break;
     }
     const key = compat ? physical + COMPAT_KEY : physical;
     const block = new Block(key, insns, frames);

@@ -1,7 +1,7 @@
 import type { Cpu } from '../cpu.js';
 import { VEC_GP, VEC_SS } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
-import { jccRel } from '../ops/control.js';
+import { jccRel, jmpRel } from '../ops/control.js';
 import { branchTemplates, FlagEffect, flagEffect, jumpTo, templateFor, withoutFlags } from './templates.js';
 
 /**
@@ -59,6 +59,7 @@ export function compileBlock(insns: Insn[]): CompiledBlock {
     const i = insns[k];
     const last = k === n - 1;
     lines.push(`k = ${k}; // ${i.def?.mnemonic ?? '?'}`);
+    if (!last && i.exec === jmpRel) continue; // a jump the superblock follows: its target comes next
     if (!last && i.exec === jccRel) {
       // A conditional branch inside a superblock: taken, it leaves the block.
       lines.push(`if (cpu.cond(${i.sub})) { ${jumpTo(i)} return ${k + 1}; }`);

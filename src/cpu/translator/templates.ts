@@ -461,6 +461,7 @@ export function flagEffect(i: Insn): FlagEffect {
     case lea:
     case movZImm:
     case nop:
+    case jmpRel: // inside a block only as a jump the superblock follows, within its page
       return FlagEffect.None;
     case movEG:
     case movGE:
