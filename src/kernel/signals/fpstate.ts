@@ -15,8 +15,6 @@ export const FXSAVE_SIZE = 512;
 export const FP_XSTATE_MAGIC1 = 0x46505853;
 const FP_XSTATE_MAGIC2_SIZE = 4;
 const XFEATURE_MASK_FPSSE = 3;
-/** MXCSR bits FXRSTOR accepts (the MXCSR_MASK FXSAVE reports, DAZ included). */
-export const MXCSR_FEATURE_MASK = 0xffff;
 
 /** Offsets in the image. */
 const FCW = 0;
@@ -75,7 +73,8 @@ export function saveFpstate(cpu: Cpu, headerSize = 0): Uint8Array {
   put64(v, FIP, f.fip);
   put64(v, FDP, f.fdp);
   v.setUint32(MXCSR, cpu.mxcsr >>> 0, true);
-  v.setUint32(MXCSR_MASK, MXCSR_FEATURE_MASK, true);
+  // The MXCSR_MASK FXSAVE reports: DAZ included, and on AMD MM (misaligned SSE) too.
+  v.setUint32(MXCSR_MASK, cpu.model.mxcsrMask, true);
   for (let k = 0; k < 8; k++) {
     const p = (f.top + k) & 7; // ST(k)
     const at = ST0 + 16 * k;
@@ -100,7 +99,7 @@ export function saveFpstate(cpu: Cpu, headerSize = 0): Uint8Array {
 export function restoreFpstate(cpu: Cpu, image: Uint8Array): boolean {
   const v = new DataView(image.buffer, image.byteOffset, image.byteLength);
   const mxcsr = v.getUint32(MXCSR, true);
-  if (mxcsr & ~MXCSR_FEATURE_MASK) return false;
+  if (mxcsr & ~cpu.model.mxcsrMask) return false;
   const f = fpuOf(cpu);
   f.control = v.getUint16(FCW, true);
   f.status = v.getUint16(FSW, true); // also sets TOP
