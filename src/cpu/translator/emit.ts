@@ -1,6 +1,7 @@
 import { HIGH_BYTE, ZERO_REG } from '../registers.js';
 import type { Insn } from '../insn.js';
 import { usesStackSegment } from '../cpu.js';
+import { MXCSR_MM } from '../cpu-model.js';
 
 /**
  * Code-generation helpers shared by the templates: each returns JavaScript source for
@@ -32,9 +33,10 @@ export function writeReg(r: number, size: number, value: string, valueHi = '0'):
  * Statements computing the effective address of the memory operand into `a`, exactly
  * as Cpu.ea does (64-bit sums in halves, FS/GS base, #GP on a non-canonical result).
  * `aligned16`: a 16-byte operand that must be aligned, whose misalignment the CPU model
- * may report first (Cpu.ea16, Cpu.alignmentFirst).
+ * may report first (Cpu.ea16, Cpu.alignmentFirst); 'waivable' when AMD's MXCSR.MM
+ * lifts the requirement (SSE arithmetic, not the aligned moves).
  */
-export function effectiveAddress(i: Insn, aligned16 = false): string {
+export function effectiveAddress(i: Insn, aligned16: boolean | 'waivable' = false): string {
   let code: string;
   if (i.ripRelative) {
     code = `a = base + ${i.nextOffset + i.disp};`;
@@ -52,7 +54,8 @@ export function effectiveAddress(i: Insn, aligned16 = false): string {
   }
   if (i.segment) code += ` a += cpu.segBase[${i.segment}];`;
   const low4 = i.ripRelative || i.addrsize === 4 ? 'a' : `(lo[${i.base}] >>> 0) + (lo[${i.index}] >>> 0) * ${i.scale} + ${i.disp} + cpu.segBase[${i.segment}]`;
-  const first = aligned16 ? `cpu.alignmentFirst((${low4}) & 15); ` : '';
+  const alignmentFirst = `cpu.alignmentFirst((${low4}) & 15); `;
+  const first = aligned16 === 'waivable' ? `if (!(cpu.mxcsr & ${MXCSR_MM})) ${alignmentFirst}` : aligned16 ? alignmentFirst : '';
   code += ` if (a < -${CANONICAL} || a >= ${CANONICAL}) { ${first}rt.${usesStackSegment(i) ? 'nonCanonicalStack' : 'nonCanonical'}(cpu); }`;
   return code;
 }

@@ -5,7 +5,8 @@ import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pus
 import { shiftEImm } from '../ops/shift.js';
 import { imulGE } from '../ops/muldiv.js';
 import { logicVW, movqLoad, movVW, movWV } from '../ops/sse.js';
-import { dwordOp, OP_ADD, OP_SUB, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
+import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_SUB, pmovmskb, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
+import { MXCSR_MM } from '../cpu-model.js';
 import { RAX } from '../registers.js';
 import { effectiveAddress, maskFor, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
 
@@ -261,6 +262,16 @@ const templates = new Map<Handler, Template>([
   [movVW, (i) => xmmMove(i, true)],
   [movWV, (i) => xmmMove(i, false)],
   [logicVW, xmmLogic],
+  [byteOp, (i) => (i.sub === OP_CMPEQ ? compareBytesEqual(i) : null)],
+  [
+    pmovmskb,
+    (i) => {
+      // The top bit of each byte: bits 7, 15, 23, 31 of each 32-bit lane.
+      if (i.rm < 0) return null;
+      const lanes = [0, 1, 2, 3].map((k) => `t = cpu.xmm[${i.rm * 4 + k}]; r |= (((t >>> 7) & 1) | ((t >>> 14) & 2) | ((t >>> 21) & 4) | ((t >>> 28) & 8)) << ${4 * k};`);
+      return `r = 0; ${lanes.join(' ')} lo[${i.reg}] = r; hi[${i.reg}] = 0;`;
+    },
+  ],
   [dwordOp, xmmDwordArithmetic],
   [shiftImm, xmmShiftImm],
   [
@@ -280,6 +291,28 @@ function xmmLanes(i: Insn, lane: (d: string, s: string) => string): string {
   const out: string[] = [];
   for (let k = 0; k < 4; k++) out.push(`cpu.xmm[${d + k}] = ${lane(`cpu.xmm[${d + k}]`, `cpu.xmm[${s + k}]`)};`);
   return out.join(' ');
+}
+
+/**
+ * PCMPEQB (strlen, memchr): per 32-bit lane, the bytes of d ^ s that are zero become 0xff.
+ * A byte b is non-zero exactly when ((b & 0x7f) + 0x7f | b) has its top bit set, and no
+ * carry crosses bytes; the resulting 0x80/0x00 bytes times 0xff/0x80 give 0xff/0x00.
+ * A memory source is 16-byte aligned unless AMD's MXCSR.MM waives it (loadSrc, Cpu.ea16).
+ */
+function compareBytesEqual(i: Insn): string {
+  const d = i.reg * 4;
+  let load = '';
+  let s = (k: number): string => `cpu.xmm[${i.rm * 4 + k}]`;
+  if (i.rm < 0) {
+    // The source is read whole before the destination changes: a fault leaves it intact.
+    load = `${effectiveAddress(i, 'waivable')} if (a % 16 !== 0 && !(cpu.mxcsr & ${MXCSR_MM})) rt.misaligned(cpu); ` +
+      'x = mem.read64(a); xh = mem.hi; y = mem.read64(a + 8); yh = mem.hi;';
+    s = (k) => ['x', 'xh', 'y', 'yh'][k];
+  }
+  const lanes = [0, 1, 2, 3].map(
+    (k) => `t = cpu.xmm[${d + k}] ^ ${s(k)}; t = ~((((t & 0x7f7f7f7f) + 0x7f7f7f7f) | t) | 0x7f7f7f7f); cpu.xmm[${d + k}] = Math.imul(t >>> 7, 0xff);`,
+  );
+  return `${load} ${lanes.join(' ')}`;
 }
 
 /** PAND/PANDN/POR/PXOR (and the PS/PD forms), register source: bitwise on any lanes. */
