@@ -19,7 +19,7 @@ import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, walk, WalkResult, WalkStep } fr
  * path reports them through `onCodeWrite` so cached decodings are dropped (self-modifying
  * code stays correct).
  */
-export const TLB_SIZE = 1024;
+export const TLB_SIZE = 4096;
 const TLB_MASK = TLB_SIZE - 1;
 const USER_SET = TLB_SIZE;
 
@@ -29,7 +29,7 @@ const USER_SET = TLB_SIZE;
  * do not take turns evicting each other from a direct-mapped table on every access.
  */
 function slot(vpn: number): number {
-  return (vpn ^ (vpn >>> 10)) & TLB_MASK;
+  return (vpn ^ (vpn >>> 12)) & TLB_MASK;
 }
 
 export class Mmu {
