@@ -12,7 +12,22 @@ const CANONICAL_LIMIT = 2 ** 47;
  * branch (as Intel does), not at the target.
  */
 function branchTo(cpu: Cpu, target: number): void {
+  checkTarget(cpu, target);
+  cpu.rip = target;
+}
+
+function checkTarget(cpu: Cpu, target: number): void {
   if (target < -CANONICAL_LIMIT || target >= CANONICAL_LIMIT) cpu.raise(13, 0, 'branch to a non-canonical address');
+}
+
+/**
+ * CALL: the target is checked before the return address is pushed (SDM Vol. 2A CALL,
+ * "Operation": #GP(0) for a non-canonical tempRIP, then Push(RIP)), so a faulting call
+ * leaves RSP and the stack alone, as on the host.
+ */
+function callTo(cpu: Cpu, target: number): void {
+  checkTarget(cpu, target);
+  cpu.pushAddress(cpu.rip);
   cpu.rip = target;
 }
 
@@ -28,17 +43,13 @@ export function jccRel(cpu: Cpu, i: Insn): void {
 
 /** E8: CALL rel32. */
 export function callRel(cpu: Cpu, i: Insn): void {
-  const target = cpu.rip + i.imm;
-  cpu.pushAddress(cpu.rip);
-  branchTo(cpu, target);
+  callTo(cpu, cpu.rip + i.imm);
 }
 
 /** FF /2: CALL E (64-bit). */
 export function callE(cpu: Cpu, i: Insn): void {
   const lo = cpu.readE(i);
-  const target = cpu.resHi * TWO_POW_32 + (lo >>> 0);
-  cpu.pushAddress(cpu.rip);
-  branchTo(cpu, target);
+  callTo(cpu, cpu.resHi * TWO_POW_32 + (lo >>> 0));
 }
 
 /** FF /4: JMP E (64-bit). */

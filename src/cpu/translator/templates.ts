@@ -1,6 +1,6 @@
 import type { Handler, Insn } from '../insn.js';
 import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, testAccImm, testEG, testEImm } from '../ops/alu.js';
-import { callRel, jccRel, jmpRel, ret } from '../ops/control.js';
+import { callE, callRel, jccRel, jmpE, jmpRel, ret } from '../ops/control.js';
 import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushZ, setcc } from '../ops/data.js';
 import { shiftEImm } from '../ops/shift.js';
 import { imulGE } from '../ops/muldiv.js';
@@ -435,10 +435,32 @@ export function jumpTo(i: Insn): string {
   return `a = base + ${i.nextOffset + i.imm}; ${CHECK_TARGET} cpu.rip = a;`;
 }
 
+/** Loads a 64-bit indirect branch target (register or memory) into a, as callE/jmpE read it. */
+function indirectTarget(i: Insn): string | null {
+  if (i.opsize !== 8) return null;
+  const load = i.rm >= 0 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `${effectiveAddress(i)} x = mem.read64(a); xh = mem.hi;`;
+  return `${load} a = xh * 4294967296 + (x >>> 0);`;
+}
+
 export const branchTemplates = new Map<Handler, (i: Insn) => string | null>([
   [jmpRel, jumpTo],
   [jccRel, (i) => `if (cpu.cond(${i.sub})) { ${jumpTo(i)} } else cpu.rip = base + ${i.nextOffset};`],
-  [callRel, (i) => `a = base + ${i.nextOffset + i.imm}; cpu.pushAddress(base + ${i.nextOffset}); ${CHECK_TARGET} cpu.rip = a;`],
+  // CALL checks its target before pushing the return address (ops/control.ts callTo).
+  [callRel, (i) => `a = base + ${i.nextOffset + i.imm}; ${CHECK_TARGET} cpu.pushAddress(base + ${i.nextOffset}); cpu.rip = a;`],
+  [
+    callE,
+    (i) => {
+      const target = indirectTarget(i);
+      return target === null ? null : `${target} ${CHECK_TARGET} cpu.pushAddress(base + ${i.nextOffset}); cpu.rip = a;`;
+    },
+  ],
+  [
+    jmpE,
+    (i) => {
+      const target = indirectTarget(i);
+      return target === null ? null : `${target} ${CHECK_TARGET} cpu.rip = a;`;
+    },
+  ],
   [
     ret,
     (i) =>
