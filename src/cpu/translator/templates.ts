@@ -2,12 +2,12 @@ import type { Handler, Insn } from '../insn.js';
 import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, testAccImm, testEG, testEImm } from '../ops/alu.js';
 import { callE, callRel, jccRel, jmpE, jmpRel, ret } from '../ops/control.js';
 import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushZ, setcc } from '../ops/data.js';
-import { shiftEImm } from '../ops/shift.js';
+import { shiftECl, shiftEImm } from '../ops/shift.js';
 import { imulGE } from '../ops/muldiv.js';
 import { logicVW, movqLoad, movVW, movWV } from '../ops/sse.js';
 import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_SUB, pmovmskb, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
 import { MXCSR_MM } from '../cpu-model.js';
-import { RAX } from '../registers.js';
+import { RAX, RCX } from '../registers.js';
 import { effectiveAddress, maskFor, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
 
 /**
@@ -228,23 +228,17 @@ const templates = new Map<Handler, Template>([
   [
     shiftEImm,
     (i) => {
-      const size = i.opsize;
       const op = i.sub === 6 ? 4 : i.sub;
       if (i.rm < 0 || (op !== 4 && op !== 5 && op !== 7)) return rotateTemplate(i);
-      if (size === 8) return shift64(i.rm, op, i.imm & 0x3f);
-      if (size !== 4) return null;
-      const count = i.imm & 0x1f;
-      if (count === 0) return `hi[${i.rm}] = 0;`; // a 32-bit destination is written even so
-      const rm = i.rm;
-      // SHL: CF = bit (32 - count), OF = MSB(result) ^ CF; SHR: CF = bit (count - 1), OF = MSB(source);
-      // SAR: CF = bit (count - 1), OF = 0 (SDM Vol. 2B, SAL/SAR/SHL/SHR).
-      const body =
-        op === 4
-          ? `r = x << ${count}; t = (x >>> ${32 - count}) & 1; u = (r >>> 31) ^ t;`
-          : op === 5
-            ? `r = (x >>> ${count}) | 0; t = (x >>> ${count - 1}) & 1; u = x >>> 31;`
-            : `r = x >> ${count}; t = (x >> ${count - 1}) & 1; u = 0;`;
-      return `x = lo[${rm}]; ${body} lo[${rm}] = r; hi[${rm}] = 0; ${flagsOnly('cpu.setFlagsCOA(r, 0, 4, t, u, 0);')}`;
+      return shiftCode(i, op, String(i.imm & (i.opsize === 8 ? 0x3f : 0x1f)));
+    },
+  ],
+  [
+    shiftECl,
+    (i) => {
+      const op = i.sub === 6 ? 4 : i.sub;
+      if (i.rm < 0 || (op !== 4 && op !== 5 && op !== 7)) return null;
+      return shiftCode(i, op, `lo[${RCX}] & ${i.opsize === 8 ? 0x3f : 0x1f}`);
     },
   ],
   [
@@ -380,25 +374,37 @@ function xmmMove(i: Insn, load: boolean): string | null {
 }
 
 /**
- * SHL/SHR/SAR r64, imm8 in 32-bit halves, as shiftE does it (bits64.ts): CF is the last
- * bit shifted out; OF is MSB(result) ^ CF for SHL, MSB(source) for SHR, 0 for SAR.
- * A count of 0 (after masking to 6 bits) changes nothing.
+ * SHL/SHR/SAR of a 32- or 64-bit register by `count` (a constant, which V8 folds, or CL),
+ * as shiftE does it (64-bit values in halves, bits64.ts): CF is the last bit shifted
+ * out; OF is MSB(result) ^ CF for SHL, MSB(source) for SHR, 0 for SAR (SDM Vol. 2B,
+ * SAL/SAR/SHL/SHR). A masked count of 0 changes no flag, but a 32-bit destination is
+ * still written (its upper half cleared). y holds the count, yh OF.
  */
-function shift64(rm: number, op: number, count: number): string {
-  if (count === 0) return '';
-  const load = `x = lo[${rm}]; xh = hi[${rm}];`;
+function shiftCode(i: Insn, op: number, count: string): string | null {
+  const rm = i.rm;
+  const flags = (size: number): string => flagsOnly(`cpu.setFlagsCOA(r, ${size === 8 ? 'rh' : 0}, ${size}, t, yh, 0);`);
+  if (i.opsize === 4) {
+    const body =
+      op === 4
+        ? 'r = x << y; t = (x >>> (32 - y)) & 1; yh = (r >>> 31) ^ t;'
+        : op === 5
+          ? 'r = (x >>> y) | 0; t = (x >>> (y - 1)) & 1; yh = x >>> 31;'
+          : 'r = x >> y; t = (x >> (y - 1)) & 1; yh = 0;';
+    return `y = ${count}; if (y !== 0) { x = lo[${rm}]; ${body} lo[${rm}] = r; ${flags(4)} } hi[${rm}] = 0;`;
+  }
+  if (i.opsize !== 8) return null;
   let body: string;
   if (op === 4) {
-    body = count < 32 ? `rh = (xh << ${count}) | (x >>> ${32 - count}); r = x << ${count};` : `rh = x << ${count - 32}; r = 0;`;
-    body += count > 32 ? ` t = (x >>> ${64 - count}) & 1;` : ` t = (xh >>> ${32 - count}) & 1;`;
-    body += ' u = (rh >>> 31) ^ t;';
+    body =
+      'if (y < 32) { rh = (xh << y) | (x >>> (32 - y)); r = x << y; } else { rh = x << (y - 32); r = 0; } ' +
+      't = y > 32 ? (x >>> (64 - y)) & 1 : (xh >>> (32 - y)) & 1; yh = (rh >>> 31) ^ t;';
   } else {
-    const high = op === 5 ? `(xh >>> ${count}) | 0` : `xh >> ${count}`;
-    body = count < 32 ? `r = (x >>> ${count}) | (xh << ${32 - count}); rh = ${high};` : op === 5 ? `r = (xh >>> ${count - 32}) | 0; rh = 0;` : `r = xh >> ${count - 32}; rh = xh >> 31;`;
-    body += count <= 32 ? ` t = (x >>> ${count - 1}) & 1;` : ` t = (xh >>> ${count - 33}) & 1;`;
-    body += op === 5 ? ' u = xh >>> 31;' : ' u = 0;';
+    const [high, highFar] = op === 5 ? ['(xh >>> y) | 0', 'r = (xh >>> (y - 32)) | 0; rh = 0;'] : ['xh >> y', 'r = xh >> (y - 32); rh = xh >> 31;'];
+    body =
+      `if (y < 32) { r = (x >>> y) | (xh << (32 - y)); rh = ${high}; } else { ${highFar} } ` +
+      `t = y <= 32 ? (x >>> (y - 1)) & 1 : (xh >>> (y - 33)) & 1; yh = ${op === 5 ? 'xh >>> 31' : '0'};`;
   }
-  return `${load} ${body} lo[${rm}] = r; hi[${rm}] = rh; ${flagsOnly('cpu.setFlagsCOA(r, rh, 8, t, u, 0);')}`;
+  return `y = ${count}; if (y !== 0) { x = lo[${rm}]; xh = hi[${rm}]; ${body} lo[${rm}] = r; hi[${rm}] = rh; ${flags(8)} }`;
 }
 
 /**
