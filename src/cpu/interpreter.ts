@@ -317,7 +317,9 @@ export class Interpreter {
         if (insns.length === 0) throw e; // the instruction at RIP itself is bad
         break; // stop before it; it raises when execution reaches it
       }
-      if (at === rip) this.attachEntryHook(insn, physical);
+      // Every instruction, not only the first: a superblock may run into a hooked entry
+      // point by a jump it follows.
+      this.attachEntryHook(insn, physical + (at - rip));
       if (this.breakpoints.size) this.attachBreakpoint(insn, at);
       const end = at + insn.length;
       insn.offset = at - rip;
