@@ -290,7 +290,8 @@ function xmmLanes(i: Insn, lane: (d: string, s: string) => string): string {
 /**
  * PCMPEQB (strlen, memchr): per 32-bit lane, the bytes of d ^ s that are zero become 0xff.
  * A byte b is non-zero exactly when ((b & 0x7f) + 0x7f | b) has its top bit set, and no
- * carry crosses bytes; the resulting 0x80/0x00 bytes times 0xff/0x80 give 0xff/0x00.
+ * carry crosses bytes; the inverted top bits, shifted down to 0x01 per equal byte and
+ * multiplied by 0xff, give 0xff or 0x00 per byte.
  * A memory source is 16-byte aligned unless AMD's MXCSR.MM waives it (loadSrc, Cpu.ea16).
  */
 function compareBytesEqual(i: Insn): string {
