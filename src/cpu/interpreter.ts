@@ -309,10 +309,13 @@ export class Interpreter {
     const compat = this.cpu.compat;
     const table = compat ? COMPAT_OPCODES : this.table;
     let at = rip; // the next instruction to decode
+    // Bytes in the block's page come from its frame directly; only a straddler's tail
+    // needs a translation (which may fault: the fetch's #PF).
+    const read = (i: number): number => (at + i < pageEnd ? mem.bytes[physical + (at + i - rip)] : mem.bytes[mem.translateExec(at + i)]);
     while (insns.length < MAX_BLOCK_INSNS) {
       let insn: Insn;
       try {
-        insn = decode(table, (i) => mem.bytes[mem.translateExec(at + i)], compat);
+        insn = decode(table, read, compat);
       } catch (e) {
         if (insns.length === 0) throw e; // the instruction at RIP itself is bad
         break; // stop before it; it raises when execution reaches it
