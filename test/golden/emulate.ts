@@ -72,23 +72,8 @@ export class GoldenMachine {
     const { m } = this;
     const cpu = m.cpu;
     const bytes = m.phys.bytes;
-    for (const f of [...this.dataFrames, ...this.codeFrames]) bytes.fill(0, f, f + 0x1000);
-    const code = hexToBytes(v.b);
-    for (let i = 0; i < code.length; i++) bytes[this.codeFrames[i >> 12] + (i & 0xfff)] = code[i];
-    let window: { offset: number; bytes: Uint8Array } | null = null;
-    if (v.mem) {
-      window = parseWindow(v.mem);
-      for (let i = 0; i < window.bytes.length; i++) {
-        const off = window.offset + i;
-        bytes[this.dataFrames[off >> 12] + (off & 0xfff)] = window.bytes[i];
-      }
-    }
-    for (let r = 0; r < 16; r++) {
-      const name = GPR_NAMES[r];
-      const val = name in v.in ? BigInt('0x' + v.in[name]) : defaultGpr(r);
-      cpu.lo[r] = Number(val & 0xffffffffn) | 0;
-      cpu.hi[r] = Number(val >> 32n) | 0;
-    }
+    const { code, window } = loadSnippet(bytes, this.codeFrames, this.dataFrames, v);
+    loadGprs(cpu, v.in, defaultGpr);
     const fxIn = defaultFx();
     for (const name of FX_NAMES) if (name in v.in) fxSet(fxIn, name, v.in[name]);
     this.loadFx(fxIn);
@@ -110,42 +95,16 @@ export class GoldenMachine {
       }
       const start = rip;
       try {
-        const insn = decode(OPCODES, (o) => m.mmu.bytes[m.mmu.translateExec(start + o)]);
-        if (this.translate) {
-          insn.offset = 0;
-          insn.nextOffset = insn.length;
-          compileBlock([insn])(cpu, start);
-        } else {
-          cpu.rip = start + insn.length;
-          insn.exec(cpu, insn);
-        }
-        rip = cpu.rip;
+        rip = execInsn(m, start, this.translate);
       } catch (e) {
-        let raised;
-        try {
-          raised = raisedFrom(e);
-        } catch {
-          broken = `JavaScript exception: ${e instanceof Error ? e.stack : String(e)}`;
-          break;
-        }
-        exc = { v: raised.vector, e: raised.errorCode, r: start - CODE_BASE };
-        if (raised.vector === 14) exc.a = (raised.address! < 0 ? raised.address! + 2 ** 64 : raised.address!).toString(16);
+        ({ exc, broken } = exceptionOf(e, start - CODE_BASE));
         break;
       }
     }
 
-    const gpr: string[] = [];
-    for (let r = 0; r < 16; r++) gpr.push(hex64((BigInt(cpu.hi[r] >>> 0) << 32n) | BigInt(cpu.lo[r] >>> 0)));
+    const gpr = readGprs(cpu);
     const fx = this.saveFx();
-    let mem: string | null = null;
-    if (window) {
-      const out = new Uint8Array(window.bytes.length);
-      for (let i = 0; i < out.length; i++) {
-        const off = window.offset + i;
-        out[i] = bytes[this.dataFrames[off >> 12] + (off & 0xfff)];
-      }
-      mem = bytesToHex(out);
-    }
+    const mem = readWindow(bytes, this.dataFrames, window);
     const flags = cpu.getRflags() & COMPARED_FLAGS & ~undefinedFlags(v.m, v.sz, v.k);
     return { gpr, flags, mem, fx, exc, broken };
   }
@@ -220,13 +179,7 @@ export function expected(v: GoldenVector): Outcome {
 
 /** Differences between two outcomes, one line each (empty when they agree). */
 export function compare(want: Outcome, got: Outcome): string[] {
-  const d: string[] = [];
-  if (got.broken) d.push(got.broken);
-  const we = want.exc ? JSON.stringify(want.exc) : 'none';
-  const ge = got.exc ? JSON.stringify(got.exc) : 'none';
-  if (we !== ge) d.push(`exception: expected ${we}, got ${ge}`);
-  for (let r = 0; r < 16; r++) if (want.gpr[r] !== got.gpr[r]) d.push(`${GPR_NAMES[r]}: expected ${want.gpr[r]}, got ${got.gpr[r]}`);
-  if (want.flags !== got.flags) d.push(`rflags: expected ${flagStr(want.flags)}, got ${flagStr(got.flags)}`);
+  const d = compareCpu(want, got);
   for (const name of FX_NAMES) {
     if (name in got.fx) {
       if (want.fx[name] !== got.fx[name]) d.push(`${name}: expected ${want.fx[name]}, got ${got.fx[name]}`);
@@ -234,7 +187,7 @@ export function compare(want: Outcome, got: Outcome): string[] {
       d.push(`${name}: expected ${want.fx[name]}, but the emulator has no FXSAVE to show its x87 registers`);
     }
   }
-  if (want.mem !== got.mem) d.push(`memory: expected ${want.mem}\n          got      ${got.mem}`);
+  compareMem(d, want, got);
   return d;
 }
 
@@ -245,3 +198,115 @@ export function flagStr(f: number): string {
 }
 
 export { DATA_BASE };
+
+// ---- shared with the SSE integer vectors (test/cpu/sse-int/emulate.ts) ---------------------
+
+type Cpu = TestMachine['cpu'];
+
+/**
+ * Decodes the instruction at `start` and runs it: its handler, or (`translate`) a
+ * one-instruction block compiled by the block translator. Returns the new RIP.
+ */
+export function execInsn(m: TestMachine, start: number, translate = false): number {
+  const cpu = m.cpu;
+  const insn = decode(OPCODES, (o) => m.mmu.bytes[m.mmu.translateExec(start + o)]);
+  if (translate) {
+    insn.offset = 0;
+    insn.nextOffset = insn.length;
+    compileBlock([insn])(cpu, start);
+  } else {
+    cpu.rip = start + insn.length;
+    insn.exec(cpu, insn);
+  }
+  return cpu.rip;
+}
+type Window = { offset: number; bytes: Uint8Array };
+
+/**
+ * Clears a snippet's code and data frames (two pages each, at CODE_BASE and DATA_BASE) and
+ * loads a vector's code and input memory window into them.
+ */
+export function loadSnippet(bytes: Uint8Array, codeFrames: number[], dataFrames: number[], v: { b: string; mem?: string }): { code: Uint8Array; window: Window | null } {
+  for (const f of [...dataFrames, ...codeFrames]) bytes.fill(0, f, f + 0x1000);
+  const code = hexToBytes(v.b);
+  for (let i = 0; i < code.length; i++) bytes[codeFrames[i >> 12] + (i & 0xfff)] = code[i];
+  let window: Window | null = null;
+  if (v.mem) {
+    window = parseWindow(v.mem);
+    for (let i = 0; i < window.bytes.length; i++) {
+      const off = window.offset + i;
+      bytes[dataFrames[off >> 12] + (off & 0xfff)] = window.bytes[i];
+    }
+  }
+  return { code, window };
+}
+
+/** Sets the 16 general registers from a vector's inputs, `defaults(n)` for those it does not name. */
+export function loadGprs(cpu: Cpu, inputs: Record<string, string>, defaults: (n: number) => bigint): void {
+  for (let r = 0; r < 16; r++) {
+    const name = GPR_NAMES[r];
+    const val = name in inputs ? BigInt('0x' + inputs[name]) : defaults(r);
+    cpu.lo[r] = Number(val & 0xffffffffn) | 0;
+    cpu.hi[r] = Number(val >> 32n) | 0;
+  }
+}
+
+/**
+ * What an instruction that threw `e` means: a CPU exception in the record's terms (`offset`:
+ * the instruction's offset in the snippet), or a broken emulator.
+ */
+export function exceptionOf(e: unknown, offset: number): { exc: GoldenException | null; broken?: string } {
+  let raised;
+  try {
+    raised = raisedFrom(e);
+  } catch {
+    return { exc: null, broken: `JavaScript exception: ${e instanceof Error ? e.stack : String(e)}` };
+  }
+  const exc: GoldenException = { v: raised.vector, e: raised.errorCode, r: offset };
+  if (raised.vector === 14) exc.a = (raised.address! < 0 ? raised.address! + 2 ** 64 : raised.address!).toString(16);
+  return { exc };
+}
+
+/** The 16 general registers as hex64. */
+export function readGprs(cpu: Cpu): string[] {
+  const gpr: string[] = [];
+  for (let r = 0; r < 16; r++) gpr.push(hex64((BigInt(cpu.hi[r] >>> 0) << 32n) | BigInt(cpu.lo[r] >>> 0)));
+  return gpr;
+}
+
+/** The bytes of the memory window after the snippet, hex (null without a window). */
+export function readWindow(bytes: Uint8Array, dataFrames: number[], window: Window | null): string | null {
+  if (!window) return null;
+  const out = new Uint8Array(window.bytes.length);
+  for (let i = 0; i < out.length; i++) {
+    const off = window.offset + i;
+    out[i] = bytes[dataFrames[off >> 12] + (off & 0xfff)];
+  }
+  return bytesToHex(out);
+}
+
+/** The state both kinds of outcome have. */
+interface CpuOutcome {
+  gpr: string[];
+  flags: number;
+  mem: string | null;
+  exc: GoldenException | null;
+  broken?: string;
+}
+
+/** Differences in the emulator's health, the exception, the general registers and RFLAGS (the first lines of a comparison). */
+export function compareCpu(want: CpuOutcome, got: CpuOutcome): string[] {
+  const d: string[] = [];
+  if (got.broken) d.push(got.broken);
+  const we = want.exc ? JSON.stringify(want.exc) : 'none';
+  const ge = got.exc ? JSON.stringify(got.exc) : 'none';
+  if (we !== ge) d.push(`exception: expected ${we}, got ${ge}`);
+  for (let r = 0; r < 16; r++) if (want.gpr[r] !== got.gpr[r]) d.push(`${GPR_NAMES[r]}: expected ${want.gpr[r]}, got ${got.gpr[r]}`);
+  if (want.flags !== got.flags) d.push(`rflags: expected ${flagStr(want.flags)}, got ${flagStr(got.flags)}`);
+  return d;
+}
+
+/** The memory window's difference (the last line of a comparison). */
+export function compareMem(d: string[], want: CpuOutcome, got: CpuOutcome): void {
+  if (want.mem !== got.mem) d.push(`memory: expected ${want.mem}\n          got      ${got.mem}`);
+}

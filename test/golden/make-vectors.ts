@@ -16,47 +16,16 @@ import { gzipSync } from 'node:zlib';
 import { OPCODES } from '../../src/cpu/opcodes.js';
 import type { OpcodeDef } from '../../src/cpu/opcode-table.js';
 import { D64, F64, LOCKABLE } from '../../src/cpu/opcode-table.js';
-import { encode, EncodeError, parseKey } from './encode.js';
+import { encode, parseKey } from './encode.js';
 import type { InsnSpec, MemOperand, ParsedKey, RmOperand } from './encode.js';
+import { buildForms } from './forms.js';
 import { CODE_BASE, DATA_BASE, DATA_SIZE, defaultFx, defaultGpr, fxSet, GS_BASE, GUARD_BASE, RO_BASE } from './layout.js';
 import { requestLine, runHarness, toRecord } from './native.js';
 import type { NativeInput } from './native.js';
+import { Rng } from './rng.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
-
-// ---- randomness ------------------------------------------------------------------------
-
-class Rng {
-  private s: number;
-  constructor(seed: string) {
-    let h = 2166136261;
-    for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
-    this.s = h >>> 0;
-  }
-  u32(): number {
-    // mulberry32
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  int(n: number): number {
-    return this.u32() % n;
-  }
-  chance(p: number): boolean {
-    return this.u32() / 4294967296 < p;
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[this.int(a.length)];
-  }
-  u64(): bigint {
-    return (BigInt(this.u32()) << 32n) | BigInt(this.u32());
-  }
-  bits(w: number): bigint {
-    return BigInt.asUintN(w, this.u64());
-  }
-}
 
 const mask = (w: number): bigint => (1n << BigInt(w)) - 1n;
 
@@ -1765,24 +1734,7 @@ interface Built {
 }
 
 function buildAll(selected: Form[]): Built[] {
-  const out: Built[] = [];
-  for (const f of selected) {
-    const rng = new Rng(f.id);
-    for (let n = 0; n < f.count; n++) {
-      for (let attempt = 0; ; attempt++) {
-        const v = new Vec(rng);
-        try {
-          f.build(v, n);
-        } catch (e) {
-          if ((e instanceof Retry || e instanceof EncodeError) && attempt < 50) continue;
-          throw new Error(`form ${f.id} vector ${n}: ${(e as Error).message}`);
-        }
-        out.push({ form: f, v });
-        break;
-      }
-    }
-  }
-  return out;
+  return buildForms(selected, (rng) => new Vec(rng), Retry);
 }
 
 function nativeInput(v: Vec): NativeInput {

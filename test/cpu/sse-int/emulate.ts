@@ -2,15 +2,13 @@
  * Runs SSE integer vectors through the emulator's CPU: the address layout of the native
  * harness (layout.ts) on a bare CPU + MMU, each instruction decoded from the table with
  * `decode(OPCODES, reader)` and executed with `insn.exec(cpu, insn)`, so an exception
- * comes back as a value instead of going through an IDT.
+ * comes back as a value instead of going through an IDT. The machinery (loading a snippet,
+ * stepping it, reading the state back, comparing) is the golden vectors'
+ * (test/golden/emulate.ts); the layout and defaults are this data set's own.
  */
-import { decode } from '../../../src/cpu/decoder.js';
-import { OPCODES } from '../../../src/cpu/opcodes.js';
-import { raisedFrom, TestMachine } from '../test-machine.js';
-import {
-  bytesToHex, CODE_BASE, COMPARED_FLAGS, DATA_BASE, defaultGpr, defaultXmm, GPR_NAMES, hex64, hexToBytes, IF_FLAG,
-  parseWindow, RO_BASE, roByte,
-} from './layout.js';
+import { compareCpu, compareMem, exceptionOf, execInsn, flagStr, loadGprs, loadSnippet, readGprs, readWindow } from '../../golden/emulate.js';
+import { TestMachine } from '../test-machine.js';
+import { bytesToHex, CODE_BASE, COMPARED_FLAGS, DATA_BASE, defaultGpr, defaultXmm, GPR_NAMES, hex64, hexToBytes, IF_FLAG, RO_BASE, roByte } from './layout.js';
 import type { SseIntVector, VectorException } from './layout.js';
 
 /** The machine state a vector ends in, in the record's terms. */
@@ -42,23 +40,8 @@ export class SseIntMachine {
     const { m } = this;
     const cpu = m.cpu;
     const bytes = m.phys.bytes;
-    for (const f of [...this.dataFrames, ...this.codeFrames]) bytes.fill(0, f, f + 0x1000);
-    const code = hexToBytes(v.b);
-    for (let i = 0; i < code.length; i++) bytes[this.codeFrames[i >> 12] + (i & 0xfff)] = code[i];
-    let window: { offset: number; bytes: Uint8Array } | null = null;
-    if (v.mem) {
-      window = parseWindow(v.mem);
-      for (let i = 0; i < window.bytes.length; i++) {
-        const off = window.offset + i;
-        bytes[this.dataFrames[off >> 12] + (off & 0xfff)] = window.bytes[i];
-      }
-    }
-    for (let r = 0; r < 16; r++) {
-      const name = GPR_NAMES[r];
-      const val = name in v.in ? BigInt('0x' + v.in[name]) : defaultGpr(r);
-      cpu.lo[r] = Number(val & 0xffffffffn) | 0;
-      cpu.hi[r] = Number(val >> 32n) | 0;
-    }
+    const { code, window } = loadSnippet(bytes, this.codeFrames, this.dataFrames, v);
+    loadGprs(cpu, v.in, defaultGpr);
     for (let x = 0; x < 16; x++) {
       const name = `xmm${x}`;
       cpu.xmmBytes.set(name in v.in ? hexToBytes(v.in[name]) : defaultXmm(x), x * 16);
@@ -78,37 +61,17 @@ export class SseIntMachine {
       }
       const start = rip;
       try {
-        const insn = decode(OPCODES, (o) => m.mmu.bytes[m.mmu.translateExec(start + o)]);
-        cpu.rip = start + insn.length;
-        insn.exec(cpu, insn);
-        rip = cpu.rip;
+        rip = execInsn(m, start);
       } catch (e) {
-        let raised;
-        try {
-          raised = raisedFrom(e);
-        } catch {
-          broken = `JavaScript exception: ${e instanceof Error ? e.stack : String(e)}`;
-          break;
-        }
-        exc = { v: raised.vector, e: raised.errorCode, r: start - CODE_BASE };
-        if (raised.vector === 14) exc.a = (raised.address! < 0 ? raised.address! + 2 ** 64 : raised.address!).toString(16);
+        ({ exc, broken } = exceptionOf(e, start - CODE_BASE));
         break;
       }
     }
 
-    const gpr: string[] = [];
-    for (let r = 0; r < 16; r++) gpr.push(hex64((BigInt(cpu.hi[r] >>> 0) << 32n) | BigInt(cpu.lo[r] >>> 0)));
+    const gpr = readGprs(cpu);
     const xmm: string[] = [];
     for (let x = 0; x < 16; x++) xmm.push(bytesToHex(cpu.xmmBytes.subarray(x * 16, x * 16 + 16)));
-    let mem: string | null = null;
-    if (window) {
-      const out = new Uint8Array(window.bytes.length);
-      for (let i = 0; i < out.length; i++) {
-        const off = window.offset + i;
-        out[i] = bytes[this.dataFrames[off >> 12] + (off & 0xfff)];
-      }
-      mem = bytesToHex(out);
-    }
+    const mem = readWindow(bytes, this.dataFrames, window);
     return { gpr, flags: cpu.getRflags() & COMPARED_FLAGS, mem, xmm, exc, broken };
   }
 }
@@ -123,23 +86,13 @@ export function expected(v: SseIntVector): Outcome {
   return { gpr, flags: v.ofl, mem, xmm, exc: v.exc ?? null };
 }
 
-const FLAG_NAMES: Array<[number, string]> = [[0x800, 'OF'], [0x400, 'DF'], [0x200, 'IF'], [0x80, 'SF'], [0x40, 'ZF'], [0x10, 'AF'], [0x4, 'PF'], [0x1, 'CF']];
-
-export function flagStr(f: number): string {
-  return `0x${f.toString(16)} [${FLAG_NAMES.filter(([b]) => f & b).map(([, n]) => n).join(' ')}]`;
-}
+export { flagStr };
 
 /** Differences between two outcomes, one line each (empty when they agree). */
 export function compare(want: Outcome, got: Outcome): string[] {
-  const d: string[] = [];
-  if (got.broken) d.push(got.broken);
-  const we = want.exc ? JSON.stringify(want.exc) : 'none';
-  const ge = got.exc ? JSON.stringify(got.exc) : 'none';
-  if (we !== ge) d.push(`exception: expected ${we}, got ${ge}`);
-  for (let r = 0; r < 16; r++) if (want.gpr[r] !== got.gpr[r]) d.push(`${GPR_NAMES[r]}: expected ${want.gpr[r]}, got ${got.gpr[r]}`);
-  if (want.flags !== got.flags) d.push(`rflags: expected ${flagStr(want.flags)}, got ${flagStr(got.flags)}`);
+  const d = compareCpu(want, got);
   for (let x = 0; x < 16; x++) if (want.xmm[x] !== got.xmm[x]) d.push(`xmm${x}: expected ${want.xmm[x]}, got ${got.xmm[x]}`);
-  if (want.mem !== got.mem) d.push(`memory: expected ${want.mem}\n          got      ${got.mem}`);
+  compareMem(d, want, got);
   return d;
 }
 

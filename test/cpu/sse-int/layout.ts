@@ -3,8 +3,12 @@
  * (emulate.ts) agree on: the guest address layout, the default register contents and the
  * record format of the committed vectors (data/*.jsonl.gz). The layout is the one of the
  * generic golden vectors (test/golden/layout.ts), kept here so this data set does not
- * change with that one.
+ * change with that one. The record codecs (hex, memory windows) and the exception record
+ * are the golden vectors' own.
  */
+import type { GoldenException } from '../../golden/layout.js';
+
+export { bytesToHex, hex64, hexToBytes, parseWindow } from '../../golden/layout.js';
 
 /** Snippet code: two pages, RWX on the host; the snippet starts at CODE_BASE. */
 export const CODE_BASE = 0x1000_0000;
@@ -37,13 +41,8 @@ export function defaultXmm(n: number): Uint8Array {
   return b;
 }
 
-/** An exception the snippet raised: vector, error code, CR2 (for #PF) and the faulting instruction's offset. */
-export interface VectorException {
-  v: number;
-  e: number;
-  a?: string;
-  r: number;
-}
+/** An exception the snippet raised: the golden vectors' record (vector, error code, CR2 for #PF, the faulting instruction's offset). */
+export type VectorException = GoldenException;
 
 /**
  * One vector as committed (one JSON object per line). Register values are 16 hex digits,
@@ -67,25 +66,4 @@ export interface SseIntVector {
   /** The window after the snippet, when it changed. */
   omem?: string;
   exc?: VectorException;
-}
-
-export function hex64(v: bigint): string {
-  return BigInt.asUintN(64, v).toString(16).padStart(16, '0');
-}
-
-export function bytesToHex(b: ArrayLike<number>): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i] & 0xff).toString(16).padStart(2, '0');
-  return s;
-}
-
-export function hexToBytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-export function parseWindow(w: string): { offset: number; bytes: Uint8Array } {
-  const colon = w.indexOf(':');
-  return { offset: parseInt(w.slice(0, colon), 16), bytes: hexToBytes(w.slice(colon + 1)) };
 }

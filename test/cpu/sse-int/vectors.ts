@@ -19,8 +19,10 @@ import { gunzipSync } from 'node:zlib';
 import type { OpcodeDef } from '../../../src/cpu/opcode-table.js';
 import { OpcodeTable } from '../../../src/cpu/opcode-table.js';
 import { registerSseExtended } from '../../../src/cpu/table/sse-extended.js';
-import { encode, EncodeError, parseKey } from '../../golden/encode.js';
+import { encode, parseKey } from '../../golden/encode.js';
 import type { InsnSpec, MemOperand, ParsedKey } from '../../golden/encode.js';
+import { buildForms } from '../../golden/forms.js';
+import { Rng } from '../../golden/rng.js';
 import { bytesToHex, COMPARED_FLAGS, DATA_BASE, DATA_SIZE, defaultGpr, defaultXmm, GPR_NAMES, hex64, hexToBytes, parseWindow } from './layout.js';
 import type { SseIntVector } from './layout.js';
 
@@ -28,34 +30,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(HERE, '..', '..', '..');
 export const DATA_DIR = join(HERE, 'data');
 
-// ---- randomness ------------------------------------------------------------------------
-
-export class Rng {
-  private s: number;
-  constructor(seed: string) {
-    let h = 2166136261;
-    for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
-    this.s = h >>> 0;
-  }
-  u32(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0); // mulberry32
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  int(n: number): number {
-    return this.u32() % n;
-  }
-  chance(p: number): boolean {
-    return this.u32() / 4294967296 < p;
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[this.int(a.length)];
-  }
-  u64(): bigint {
-    return (BigInt(this.u32()) << 32n) | BigInt(this.u32());
-  }
-}
+/** The golden vectors' PRNG (test/golden/rng.ts), re-exported for the callers of this module. */
+export { Rng };
 
 // ---- one vector under construction -------------------------------------------------------
 
@@ -578,24 +554,7 @@ export interface Built {
 
 /** Builds every vector of the forms; `seed` is mixed into each form's PRNG. */
 export function buildAll(forms: Form[], seed = ''): Built[] {
-  const out: Built[] = [];
-  for (const f of forms) {
-    const rng = new Rng(f.id + seed);
-    for (let n = 0; n < f.count; n++) {
-      for (let attempt = 0; ; attempt++) {
-        const v = new Vec(rng);
-        try {
-          f.build(v, n);
-        } catch (e) {
-          if ((e instanceof Retry || e instanceof EncodeError) && attempt < 50) continue;
-          throw new Error(`form ${f.id} vector ${n}: ${(e as Error).message}`);
-        }
-        out.push({ form: f, v });
-        break;
-      }
-    }
-  }
-  return out;
+  return buildForms(forms, (rng) => new Vec(rng), Retry, seed);
 }
 
 export function request(v: Vec): string {
