@@ -130,61 +130,17 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
   siglongjmp(g_jmp, 1);
 }
 
-static int hexval(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-static size_t parse_bytes(const char *s, uint8_t *out, size_t max) {
-  size_t n = 0;
-  while (hexval(s[0]) >= 0 && hexval(s[1]) >= 0) {
-    if (n >= max) {
-      fprintf(stderr, "golden: byte string too long\n");
-      exit(2);
-    }
-    out[n++] = (uint8_t)(hexval(s[0]) << 4 | hexval(s[1]));
-    s += 2;
-  }
-  return n;
-}
-
-static void print_bytes(const uint8_t *p, size_t n) {
-  for (size_t i = 0; i < n; i++) printf("%02x", p[i]);
-}
-
-static void *map_fixed(uint64_t addr, size_t size, int prot) {
-  void *p = mmap((void *)addr, size, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-  if (p != (void *)addr) {
-    fprintf(stderr, "golden: cannot map 0x%lx\n", (unsigned long)addr);
-    exit(2);
-  }
-  return p;
-}
+#define HARNESS_NAME "golden"
+#include "native-common.h"
 
 int main(void) {
-  uint8_t *code = map_fixed(CODE_BASE, CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC);
-  uint8_t *data = map_fixed(DATA_BASE, DATA_SIZE, PROT_READ | PROT_WRITE);
-  map_fixed(GUARD_BASE, 0x1000, PROT_NONE);
-  uint8_t *ro = map_fixed(RO_BASE, 0x1000, PROT_READ | PROT_WRITE);
-  for (int k = 0; k < 0x1000; k++) ro[k] = (uint8_t)(k * 7 + 3);
-  mprotect(ro, 0x1000, PROT_READ);
-
-  static uint8_t altstack[65536];
-  stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
-  sigaltstack(&ss, NULL);
+  uint8_t *code, *data;
+  map_guest(&code, &data);
   if (syscall(SYS_arch_prctl, ARCH_SET_GS, GS_BASE) != 0) {
     perror("golden: arch_prctl(ARCH_SET_GS)");
     return 2;
   }
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_signal;
-  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-  sigemptyset(&sa.sa_mask);
-  int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGALRM};
-  for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) sigaction(sigs[k], &sa, NULL);
+  install_handler(on_signal);
 
   static char line[1 << 17];
   static uint8_t window[DATA_SIZE];
