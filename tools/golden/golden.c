@@ -143,7 +143,6 @@ int main(void) {
   install_handler(on_signal);
 
   static char line[1 << 17];
-  static uint8_t window[DATA_SIZE];
   setvbuf(stdout, NULL, _IOFBF, 1 << 16);
   while (fgets(line, sizeof line, stdin)) {
     char *fields[32];
@@ -154,61 +153,14 @@ int main(void) {
       fprintf(stderr, "golden: expected 20 fields, got %d\n", nf);
       return 2;
     }
-    size_t n = parse_bytes(fields[0], code, CODE_SIZE - 16);
-    /* jmp [rip+0]; .quad snippet_return */
-    code[n] = 0xff;
-    code[n + 1] = 0x25;
-    memset(code + n + 2, 0, 4);
-    uint64_t back = (uint64_t)(uintptr_t)snippet_return;
-    memcpy(code + n + 6, &back, 8);
-    for (int r = 0; r < 16; r++) g_in.gpr[r] = strtoull(fields[1 + r], NULL, 16);
-    g_in.rflags = strtoull(fields[17], NULL, 16);
-    memset(data, 0, DATA_SIZE);
     static size_t woff, wlen;
-    woff = 0;
-    wlen = 0;
-    if (strcmp(fields[18], "-") != 0) {
-      char *colon = strchr(fields[18], ':');
-      woff = strtoul(fields[18], NULL, 16);
-      wlen = parse_bytes(colon + 1, window, DATA_SIZE);
-      if (woff + wlen > DATA_SIZE) {
-        fprintf(stderr, "golden: memory window outside the data pages\n");
-        return 2;
-      }
-      memcpy(data + woff, window, wlen);
-    }
+    if (load_request_head(fields, code, data, &woff, &wlen)) return 2;
     if (parse_bytes(fields[19], g_in.fx, sizeof g_in.fx) != sizeof g_in.fx) {
       fprintf(stderr, "golden: the FXSAVE image must be 512 bytes\n");
       return 2;
     }
-    g_code = CODE_BASE;
-    g_signalled = 0;
-    if (sigsetjmp(g_jmp, 1) == 0) {
-      alarm(2);
-      run_snippet();
-      alarm(0);
-    } else {
-      alarm(0);
-    }
-    /* Back to a clean floating-point state whatever the snippet did. */
-    __asm__ volatile("fninit");
-    uint32_t mxcsr = 0x1f80;
-    __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
-
-    if (g_signalled) {
-      printf("exc:%lu:%lx:%lx:%lx", (unsigned long)g_trapno, (unsigned long)g_err, (unsigned long)g_addr,
-             (unsigned long)(g_rip - CODE_BASE));
-    } else {
-      printf("ok");
-    }
-    for (int r = 0; r < 16; r++) printf(" %016lx", (unsigned long)g_out.gpr[r]);
-    printf(" %lx ", (unsigned long)g_out.rflags);
-    if (wlen) {
-      printf("%lx:", (unsigned long)woff);
-      print_bytes(data + woff, wlen);
-    } else {
-      printf("-");
-    }
+    run_guarded();
+    print_answer_head(data, woff, wlen);
     printf(" ");
     print_bytes(g_out.fx, sizeof g_out.fx);
     printf("\n");
