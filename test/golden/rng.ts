@@ -11,11 +11,8 @@ export class Rng {
     this.s = h >>> 0;
   }
   u32(): number {
-    // mulberry32
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    this.s = mulberry32Step(this.s);
+    return mulberry32Output(this.s);
   }
   int(n: number): number {
     return this.u32() % n;
@@ -32,4 +29,16 @@ export class Rng {
   bits(w: number): bigint {
     return BigInt.asUintN(w, this.u64());
   }
+}
+
+/** mulberry32's state advance (the fuzzer's generator shares it: tools/fuzz-isa). */
+export function mulberry32Step(s: number): number {
+  return (s + 0x6d2b79f5) >>> 0;
+}
+
+/** mulberry32's output for a state. */
+export function mulberry32Output(state: number): number {
+  let t = Math.imul(state ^ (state >>> 15), state | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
 }

@@ -31,6 +31,7 @@ import type { GoldenVector } from '../../test/golden/layout.js';
 import { requestLine, runHarness, toRecord } from '../../test/golden/native.js';
 import type { NativeInput } from '../../test/golden/native.js';
 import { undefinedFlags } from '../../test/golden/undefined-flags.js';
+import { mulberry32Output, mulberry32Step } from '../../test/golden/rng.js';
 
 /** A seeded generator (mulberry32 over a seed and a stream number): a run is replayed by its seed. */
 class Rng {
@@ -39,10 +40,8 @@ class Rng {
     this.s = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(stream | 0, 0x85ebca6b) ^ Math.floor(seed / 2 ** 32)) >>> 0;
   }
   u32(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    this.s = mulberry32Step(this.s);
+    return mulberry32Output(this.s);
   }
   int(n: number): number {
     return Math.floor((this.u32() / 0x1_0000_0000) * n);
