@@ -4,8 +4,8 @@
  * computing them. Whatever is skipped must not be observable: after the block, and at an
  * exception in its middle, RFLAGS must be what the interpreter leaves — whose every
  * handler is checked against the real CPU by the golden vectors (test/golden). The
- * same comparison covers the shift templates on all of RFLAGS, the undefined OF of
- * counts above 1 included, which the golden vectors mask.
+ * same comparison covers the shift and 64-bit multiply templates on all of RFLAGS, the
+ * flags the manual leaves undefined included, which the golden vectors mask.
  * Encodings are as objdump prints them.
  */
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,8 @@ const FAULT_AFTER_ADD = [0x01, 0xd8, 0x8b, 0x0a, 0x31, 0xc0];
 const INC_READS_CF = [0x31, 0xd8, 0xff, 0xc0];
 /** shl rax,cl / shr eax,cl / sar rax,cl / shr rax,33 / shl eax,cl: every count from random RCX, zero included */
 const SHIFTS = [[0x48, 0xd3, 0xe0], [0xd3, 0xe8], [0x48, 0xd3, 0xf8], [0x48, 0xc1, 0xe8, 0x21], [0xd3, 0xe0]];
+/** mul rbx / imul rbx / imul rax,rbx / imul rax,rbx,-7: 128-bit products, flags with undefined SF/ZF/PF */
+const MULTIPLIES = [[0x48, 0xf7, 0xe3], [0x48, 0xf7, 0xeb], [0x48, 0x0f, 0xaf, 0xc3], [0x48, 0x6b, 0xc3, 0xf9]];
 
 interface Outcome {
   regs: number[];
@@ -79,6 +81,7 @@ describe('compiled blocks skip only dead flag computations', () => {
     ['a fault after a flag-setting instruction sees its flags', FAULT_AFTER_ADD],
     ['INC after XOR keeps the CF XOR produced', INC_READS_CF],
     ...SHIFTS.map((code) => [`shift ${code.map((x) => x.toString(16)).join(' ')} by every count`, code] as const),
+    ...MULTIPLIES.map((code) => [`multiply ${code.map((x) => x.toString(16)).join(' ')}`, code] as const),
   ] as const) {
     it(name, () => {
       for (let seed = 1; seed <= 200; seed++) {

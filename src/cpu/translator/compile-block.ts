@@ -1,6 +1,7 @@
 import type { Cpu } from '../cpu.js';
 import { VEC_GP, VEC_SS } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
+import { mulS64, mulU64, wide } from '../ops/wide-arith.js';
 import { jccRel, jmpRel } from '../ops/control.js';
 import { branchTemplates, FlagEffect, flagEffect, jumpTo, templateFor, withoutFlags } from './templates.js';
 
@@ -35,6 +36,10 @@ const runtime = {
   misaligned(cpu: Cpu): never {
     cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
   },
+  // 64×64→128 products for the MUL/IMUL templates (ops/wide-arith.ts; results in wide.w0..w3).
+  mulU64,
+  mulS64,
+  wide,
 };
 
 /** Instructions whose template may write memory: a write into this block's code must end it. */

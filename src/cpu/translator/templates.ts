@@ -3,11 +3,11 @@ import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, testAccImm, testEG, testEImm
 import { callE, callRel, jccRel, jmpE, jmpRel, ret } from '../ops/control.js';
 import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushZ, setcc } from '../ops/data.js';
 import { shiftECl, shiftEImm } from '../ops/shift.js';
-import { imulGE } from '../ops/muldiv.js';
+import { imulE, imulGE, mulE } from '../ops/muldiv.js';
 import { logicVW, movqLoad, movVW, movWV } from '../ops/sse.js';
 import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_SUB, pmovmskb, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
 import { MXCSR_MM } from '../cpu-model.js';
-import { RAX, RCX } from '../registers.js';
+import { RAX, RCX, RDX } from '../registers.js';
 import { effectiveAddress, maskFor, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
 
 /**
@@ -244,6 +244,10 @@ const templates = new Map<Handler, Template>([
   [
     imulGE,
     (i) => {
+      if (i.opsize === 8) {
+        const y = i.def!.operands.length === 3 ? `${i.imm}, ${i.immHi}` : `lo[${i.reg}], hi[${i.reg}]`;
+        return `${loadE64(i)} rt.mulS64(x, xh, ${y}); ${storeProduct(i.reg, true, false)}`;
+      }
       // 32-bit IMUL G,E(,imm): CF = OF = the product does not fit (imulGE; the double
       // product is exact below 2^53 and certainly differs from the int32 above it).
       if (i.opsize !== 4) return null;
@@ -252,6 +256,10 @@ const templates = new Map<Handler, Template>([
       return `${load} y = ${y}; r = Math.imul(x, y); lo[${i.reg}] = r; hi[${i.reg}] = 0; ${flagsOnly('t = x * y !== r ? 1 : 0; cpu.setFlagsCOA(r, 0, 4, t, t, 0);')}`;
     },
   ],
+  // 64-bit MUL/IMUL: the 128-bit product from ops/wide-arith.ts, as multiplyAccumulator
+  // and imulGE store it; CF = OF = the high half is not the extension of the low one.
+  [mulE, (i) => (i.opsize === 8 ? `${loadE64(i)} rt.mulU64(lo[${RAX}], hi[${RAX}], x, xh); ${storeProduct(RAX, false)}` : null)],
+  [imulE, (i) => (i.opsize === 8 ? `${loadE64(i)} rt.mulS64(lo[${RAX}], hi[${RAX}], x, xh); ${storeProduct(RAX, true)}` : null)],
   [nop, () => ''],
   [movVW, (i) => xmmMove(i, true)],
   [movWV, (i) => xmmMove(i, false)],
@@ -277,6 +285,21 @@ const templates = new Map<Handler, Template>([
     },
   ],
 ]);
+
+/** Reads a 64-bit E operand (register or memory) into x/xh. */
+function loadE64(i: Insn): string {
+  return i.rm >= 0 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `${effectiveAddress(i)} x = mem.read64(a); xh = mem.hi;`;
+}
+
+/**
+ * Stores the product in rt.wide: its low half in `reg`, the high half in RDX when `wide128`
+ * (one-operand MUL/IMUL, RDX written first as the handler does), and the flags.
+ */
+function storeProduct(reg: number, signed: boolean, wide128 = true): string {
+  const high = wide128 ? `lo[${RDX}] = rt.wide.w2; hi[${RDX}] = rt.wide.w3; ` : '';
+  const overflow = signed ? '(rt.wide.w2 !== rt.wide.w1 >> 31 || rt.wide.w3 !== rt.wide.w1 >> 31)' : '(rt.wide.w2 | rt.wide.w3) !== 0';
+  return `${high}lo[${reg}] = rt.wide.w0; hi[${reg}] = rt.wide.w1; ${flagsOnly(`t = ${overflow} ? 1 : 0; cpu.setFlagsCOA(rt.wide.w0, rt.wide.w1, 8, t, t, 0);`)}`;
+}
 
 /** Statements applying `lane(dst, src)` to the four 32-bit lanes of two XMM registers. */
 function xmmLanes(i: Insn, lane: (d: string, s: string) => string): string {
