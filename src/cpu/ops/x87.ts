@@ -297,7 +297,7 @@ export function fldSti(cpu: Cpu, i: Insn): void {
     return;
   }
   f.signal(0, false);
-  f.push(f.get(r));
+  f.pushCopy(r);
 }
 
 /** FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ (sub 0-6): rounded with the rounding control. */
@@ -385,7 +385,7 @@ export function fstSti(cpu: Cpu, i: Insn): void {
   const f = begin(cpu, i);
   const r = i.rm & 7;
   if (i.sub === 2) {
-    if (!f.isEmpty(0)) f.set(r, f.get(0));
+    if (!f.isEmpty(0)) f.copy(r, 0);
     f.sw &= ~C1;
     f.pop();
     return;
@@ -398,7 +398,7 @@ export function fstSti(cpu: Cpu, i: Insn): void {
     return;
   }
   f.signal(0, false);
-  f.set(r, f.get(0));
+  f.copy(r, 0);
   if (i.sub) f.pop();
 }
 
@@ -408,17 +408,16 @@ export function fstSti(cpu: Cpu, i: Insn): void {
 export function fxch(cpu: Cpu, i: Insn): void {
   const f = begin(cpu, i);
   const r = i.rm & 7;
-  let a = f.get(0);
-  let b = f.get(r);
   if (f.isEmpty(0) || f.isEmpty(r)) {
     if (!f.stackFault(false)) return;
-    if (f.isEmpty(0)) a = INDEFINITE;
-    if (f.isEmpty(r)) b = INDEFINITE;
-  } else {
-    f.signal(0, false);
+    const a = f.isEmpty(0) ? INDEFINITE : f.get(0);
+    const b = f.isEmpty(r) ? INDEFINITE : f.get(r);
+    f.set(0, b);
+    f.set(r, a);
+    return;
   }
-  f.set(0, b);
-  f.set(r, a);
+  f.signal(0, false);
+  f.exchange(r);
 }
 
 /** FFREE ST(i), FFREEP (sub 1). */
@@ -472,7 +471,7 @@ export function fcmov(cpu: Cpu, i: Insn): void {
     if (f.stackFault(false)) f.set(0, INDEFINITE);
     return;
   }
-  if (cpu.cond(i.sub)) f.set(0, f.get(r));
+  if (cpu.cond(i.sub)) f.copy(0, r);
 }
 
 // ---- one-operand arithmetic -------------------------------------------------------------

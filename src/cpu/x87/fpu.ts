@@ -121,6 +121,38 @@ export class Fpu {
     this.valid |= 1 << p;
   }
 
+  /** ST(to) ← ST(from), marked valid: a register move copies the halves, no BigInt. */
+  copy(to: number, from: number): void {
+    this.copyPhys((this.top + to) & 7, (this.top + from) & 7);
+  }
+
+  /** FLD ST(i): pushes a copy of ST(i) (the register named before TOP moves). */
+  pushCopy(from: number): void {
+    const source = (this.top + from) & 7;
+    this.top = (this.top - 1) & 7;
+    this.copyPhys(this.top, source);
+  }
+
+  /** FXCH: swaps ST(0) and ST(i), both valid. */
+  exchange(i: number): void {
+    const a = this.top;
+    const b = (this.top + i) & 7;
+    const se = this.se[a];
+    const lo = this.sigLo[a];
+    const hi = this.sigHi[a];
+    this.copyPhys(a, b);
+    this.se[b] = se;
+    this.sigLo[b] = lo;
+    this.sigHi[b] = hi;
+  }
+
+  private copyPhys(to: number, from: number): void {
+    this.se[to] = this.se[from];
+    this.sigLo[to] = this.sigLo[from];
+    this.sigHi[to] = this.sigHi[from];
+    this.valid |= 1 << to;
+  }
+
   setEmpty(i: number): void {
     this.valid &= ~(1 << ((this.top + i) & 7));
   }
