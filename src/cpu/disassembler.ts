@@ -1,3 +1,6 @@
+import { formatAddress, hex, isLegacyPrefix, isSegmentPrefix, MASK64, PREFIX_NAMES } from './disassembler-syntax.js';
+import type { OperandText, Symbolizer } from './disassembler-syntax.js';
+import { disassembleVex } from './disassembler-vex.js';
 import { decode, InstructionTooLong, MAX_INSN_LENGTH, UndefinedOpcode } from './decoder.js';
 import type { Insn } from './insn.js';
 import { SEGOVR_FS, SEGOVR_GS } from './insn.js';
@@ -5,7 +8,7 @@ import { D64, F64, LOCKABLE, MAP_0F, MAP_0F38, MAP_0F3A, MAP_ONE_BYTE } from './
 import type { OpcodeDef, OpcodeTable } from './opcode-table.js';
 import { OPCODES } from './opcodes.js';
 import { COMPAT_OPCODES } from './opcodes32.js';
-import { HIGH_BYTE, REG32_NAMES, REG64_NAMES, regName, SEG_NAMES, ZERO_REG } from './registers.js';
+import { HIGH_BYTE, REG32_NAMES, REG64_NAMES, regName, SEG_NAMES } from './registers.js';
 
 /**
  * Intel-syntax disassembler derived from the opcode table (STYLE.md: one table is the
@@ -38,8 +41,7 @@ import { HIGH_BYTE, REG32_NAMES, REG64_NAMES, regName, SEG_NAMES, ZERO_REG } fro
  * instruction or as (bad) — those are table matters.
  */
 
-/** Names an address for the `<symbol+0x..>` annotation objdump adds after targets. */
-export type Symbolizer = (address: number) => string | undefined;
+export type { Symbolizer };
 
 /** One line of disassembly. */
 export interface DisassembledLine {
@@ -47,11 +49,12 @@ export interface DisassembledLine {
   length: number;
   bytes: Uint8Array;
   text: string;
-  /** The decoded instruction (the FWAIT of a merged FWAIT+x87 line); absent for `(bad)`. */
+  /**
+   * The decoded instruction (the FWAIT of a merged FWAIT+x87 line); absent for `(bad)`
+   * and for VEX/EVEX lines, which are display-only (disassembler-vex.ts).
+   */
   insn?: Insn;
 }
-
-const MASK64 = (1n << 64n) - 1n;
 
 const SIZE_KEYWORDS: Record<number, string> = {
   1: 'BYTE PTR ',
@@ -81,14 +84,6 @@ interface Layout {
   opcode: number;
   modrm: number;
   sib: number;
-}
-
-function isLegacyPrefix(b: number): boolean {
-  return b === 0x66 || b === 0x67 || b === 0xf2 || b === 0xf3 || b === 0xf0 || isSegmentPrefix(b);
-}
-
-function isSegmentPrefix(b: number): boolean {
-  return b === 0x64 || b === 0x65 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26;
 }
 
 /** Re-reads the prefix, opcode and ModRM/SIB bytes the way decoder.ts consumed them. */
@@ -328,11 +323,6 @@ function adjustForOperands({ def, insn, lay }: Context, mnemonic: string, operan
 
 // ---- prefixes -------------------------------------------------------------------------
 
-const PREFIX_NAMES = new Map<number, string>([
-  [0x66, 'data16'], [0x67, 'addr32'], [0x2e, 'cs'], [0x36, 'ss'], [0x3e, 'ds'], [0x26, 'es'],
-  [0x64, 'fs'], [0x65, 'gs'], [0xf0, 'lock'], [0xf3, 'repz'], [0xf2, 'repnz'],
-]);
-
 const STRING_REP = new Set(['movs', 'stos', 'lods', 'ins', 'outs']);
 
 function rexName(b: number): string {
@@ -432,11 +422,6 @@ export function unspelledOperandCodes(table: OpcodeTable = OPCODES): string[] {
   return [...codes];
 }
 
-interface OperandText {
-  text: string;
-  comment?: string;
-}
-
 function formatOperand(ctx: Context, code: string, position: number): OperandText {
   const { def, insn, lay, use } = ctx;
   if (!spells(code)) return { text: '(bad)' };
@@ -525,10 +510,6 @@ function gpr(reg: number, size: number, use: Usage): string {
   return regName(reg, size);
 }
 
-function hex(value: bigint): string {
-  return '0x' + value.toString(16);
-}
-
 /** The decoder's (imm, immHi) pair truncated to `size` bytes, in hex. */
 function immediate(insn: Insn, size: number): string {
   const value = (BigInt(insn.immHi >>> 0) << 32n) | BigInt(insn.imm >>> 0);
@@ -609,38 +590,14 @@ function formatMemory(ctx: Context, keyword: string): OperandText {
   const { insn, lay, use } = ctx;
   const a32 = insn.addrsize === 4;
   if (a32) use.addr = true;
-  const seg = segmentOverride(ctx);
-  if (insn.ripRelative) {
-    const target = (ctx.next + BigInt(insn.disp)) & (a32 ? 0xffffffffn : MASK64);
-    let comment: string | undefined;
-    if (ctx.symbolize) {
-      const name = ctx.symbolize(Number(target));
-      comment = `# ${target.toString(16)}${name ? ` <${name}>` : ''}`;
-    }
-    return { text: `${keyword}${seg}[${a32 ? 'eip' : 'rip'}+${hex(BigInt(insn.disp) & MASK64)}]`, comment };
-  }
-  const hasSib = lay.sib >= 0;
-  const haveBase = insn.base !== ZERO_REG;
-  const haveIndex = insn.index !== ZERO_REG;
-  const scaleBits = hasSib ? lay.sib >> 6 : 0;
-  if (hasSib) use.useRex(REX_X);
-  if (!haveBase && !haveIndex && scaleBits === 0) {
-    // disp32 alone (SIB with base 101b and no index): an absolute address.
-    if (a32) return { text: `${keyword}${seg}[eiz*1+${hex(BigInt(insn.disp >>> 0))}]` };
-    return { text: `${keyword}${seg || 'ds:'}${hex(BigInt(insn.disp) & MASK64)}` };
-  }
-  const names = a32 ? REG32_NAMES : REG64_NAMES;
-  let inner = haveBase ? names[insn.base] : '';
-  // A SIB index field of 100b means none: objdump still shows it as riz, unless the
-  // SIB byte was needed for an RSP/R12 base.
-  if (hasSib && (haveIndex || scaleBits !== 0 || (haveBase && (lay.sib & 7) !== 4))) {
-    if (haveBase) inner += '+';
-    inner += (haveIndex ? names[insn.index] : a32 ? 'eiz' : 'riz') + '*' + (1 << scaleBits);
-  }
-  if (lay.modrm >> 6 !== 0 || !haveBase || insn.disp !== 0) {
-    inner += insn.disp < 0 ? '-' + hex(-BigInt(insn.disp)) : '+' + hex(BigInt(insn.disp));
-  }
-  return { text: `${keyword}${seg}[${inner}]` };
+  if (lay.sib >= 0) use.useRex(REX_X);
+  return formatAddress(
+    {
+      a32, segment: segmentOverride(ctx), ripRelative: insn.ripRelative, base: insn.base, index: insn.index,
+      sib: lay.sib, mod: lay.modrm >> 6, disp: insn.disp,
+    },
+    keyword, ctx.next, ctx.symbolize,
+  );
 }
 
 // ---- buffers --------------------------------------------------------------------------
@@ -673,7 +630,11 @@ export function disassembleAt(
   bytes: Uint8Array, offset: number, address: number, symbolize?: Symbolizer, table: OpcodeTable = OPCODES,
 ): DisassembledLine | undefined {
   const insn = tryDecode(table, bytes, offset);
-  if (!insn) return undefined;
+  if (!insn) {
+    // VEX/EVEX: #UD to the emulator (its decoder stops at SSE4.2), but still shown.
+    const vex = table === OPCODES ? disassembleVex(bytes, offset, address, symbolize) : undefined;
+    return vex && { address, length: vex.length, bytes: bytes.subarray(offset, offset + vex.length), text: vex.text };
+  }
   if (insn.def?.mnemonic === 'fwait' && insn.length === 1) {
     let k = offset + 1;
     while (k < bytes.length && (isLegacyPrefix(bytes[k]) || (bytes[k] & 0xf0) === 0x40)) k++;
