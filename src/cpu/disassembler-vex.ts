@@ -124,11 +124,11 @@ for (const [pp, s, w] of [['F3', 'ss', 0], ['F2', 'sd', 1]] as const) {
   row(`VEX.${pp}.0F 10 mem`, `vmov${s} Vdq,W${s}`);
   row(`VEX.${pp}.0F 10 reg`, `vmov${s} Vdq,Hdq,Udq`);
   row(`VEX.${pp}.0F 11 mem`, `vmov${s} W${s},Vdq`);
-  row(`VEX.${pp}.0F 11 reg`, `vmov${s} Udq,Hdq,Vdq`);
+  row(`VEX.${pp}.0F 11 reg`, `vmov${s} Ux,Hdq,Vdq`); // objdump names the first by L
   row(`EVEX.${pp}.0F.W${w} 10 mem`, `vmov${s} Vdq,W${s}`);
   row(`EVEX.${pp}.0F.W${w} 10 reg`, `vmov${s} Vdq,Hdq,Udq`);
   row(`EVEX.${pp}.0F.W${w} 11 mem`, `vmov${s} W${s},Vdq`);
-  row(`EVEX.${pp}.0F.W${w} 11 reg`, `vmov${s} Udq,Hdq,Vdq`);
+  row(`EVEX.${pp}.0F.W${w} 11 reg`, `vmov${s} Ux,Hdq,Vdq`);
   row(`VEX.${pp}.0F 2A`, `vcvtsi2${s} Vdq,Hdq,Ey`);
   row(`VEX.${pp}.0F 2C`, `vcvtt${s}2si Gy,W${s}`);
   row(`VEX.${pp}.0F 2D`, `vcvt${s}2si Gy,W${s}`);
@@ -159,14 +159,14 @@ for (const [op, name, packedOnly, flags] of [
 }
 
 // Integer moves, map 0F (VMOVD/VMOVQ, VMOVDQA/U, VPMOVMSKB, VMOVNTDQ).
-row('VEX+EVEX.66.0F.W0 6E', 'vmovd Vdq,Ey');
-row('VEX+EVEX.66.0F.W1 6E', 'vmovq Vdq,Ey');
-row('VEX+EVEX.66.0F.W0 7E', 'vmovd Ey,Vdq');
-row('VEX+EVEX.66.0F.W1 7E', 'vmovq Ey,Vdq');
-row('VEX.F3.0F 7E', 'vmovq Vdq,Wq');
-row('EVEX.F3.0F.W1 7E', 'vmovq Vdq,Wq');
-row('VEX.66.0F D6', 'vmovq Wq,Vdq');
-row('EVEX.66.0F.W1 D6', 'vmovq Wq,Vdq');
+row('VEX+EVEX.66.0F.L0.W0 6E', 'vmovd Vdq,Ey');
+row('VEX+EVEX.66.0F.L0.W1 6E', 'vmovq Vdq,Ey');
+row('VEX+EVEX.66.0F.L0.W0 7E', 'vmovd Ey,Vdq');
+row('VEX+EVEX.66.0F.L0.W1 7E', 'vmovq Ey,Vdq');
+row('VEX.F3.0F.L0 7E', 'vmovq Vdq,Wq');
+row('EVEX.F3.0F.L0.W1 7E', 'vmovq Vdq,Wq');
+row('VEX.66.0F.L0 D6', 'vmovq Wq,Vdq');
+row('EVEX.66.0F.L0.W1 D6', 'vmovq Wq,Vdq');
 for (const [pp, name] of [['66', 'vmovdqa'], ['F3', 'vmovdqu']]) {
   row(`VEX.${pp}.0F 6F`, `${name} Vx,Wx`);
   row(`VEX.${pp}.0F 7F`, `${name} Wx,Vx`);
@@ -203,12 +203,12 @@ for (const [op, name, encodings] of INT_OPS) {
   if (encodings === 've') row(`EVEX.66.0F ${op}`, `${name} Vx,Hx,Wx`);
 }
 // AVX-512F's dword/qword forms: W picks the element, which broadcasts.
-for (const [op, name] of [['DB', 'vpand'], ['DF', 'vpandn'], ['EB', 'vpor'], ['EF', 'vpxor'], ['FA', 'vpsub'], ['FE', 'vpadd'], ['D4', 'vpaddq'], ['FB', 'vpsubq']]) {
-  if (name.endsWith('q')) row(`EVEX.66.0F.W1 ${op}`, `${name} Vx,Hx,Wx`, 'b8');
-  else {
-    row(`EVEX.66.0F.W0 ${op}`, `${name}d Vx,Hx,Wx`, 'b4');
-    row(`EVEX.66.0F.W1 ${op}`, `${name}q Vx,Hx,Wx`, 'b8');
-  }
+for (const [op, name] of [['DB', 'vpand'], ['DF', 'vpandn'], ['EB', 'vpor'], ['EF', 'vpxor']]) {
+  row(`EVEX.66.0F.W0 ${op}`, `${name}d Vx,Hx,Wx`, 'b4');
+  row(`EVEX.66.0F.W1 ${op}`, `${name}q Vx,Hx,Wx`, 'b8');
+}
+for (const [op, name, w] of [['FA', 'vpsubd', 0], ['FE', 'vpaddd', 0], ['D4', 'vpaddq', 1], ['FB', 'vpsubq', 1], ['F4', 'vpmuludq', 1]]) {
+  row(`EVEX.66.0F.W${w} ${op}`, `${name} Vx,Hx,Wx`, `b${4 << Number(w)}`);
 }
 // AVX-512 compares write an opmask.
 for (const [op, name] of [['64', 'vpcmpgtb'], ['65', 'vpcmpgtw'], ['74', 'vpcmpeqb'], ['75', 'vpcmpeqw']]) row(`EVEX.66.0F ${op}`, `${name} KG,Hx,Wx`);
@@ -231,12 +231,10 @@ row('VEX.66.0F38 17', 'vptest Vx,Wx');
 row('VEX+EVEX.66.0F38.W0 18', 'vbroadcastss Vx,Wd');
 row('VEX.66.0F38.W0 58', 'vpbroadcastd Vx,Wd');
 row('VEX.66.0F38.W0 59', 'vpbroadcastq Vx,Wq');
-row('VEX.66.0F38.W0 78', 'vpbroadcastb Vx,Wb');
-row('VEX.66.0F38.W0 79', 'vpbroadcastw Vx,Ww');
+row('VEX+EVEX.66.0F38.W0 78', 'vpbroadcastb Vx,Wb');
+row('VEX+EVEX.66.0F38.W0 79', 'vpbroadcastw Vx,Ww');
 row('EVEX.66.0F38.W0 58', 'vpbroadcastd Vx,Wd');
 row('EVEX.66.0F38.W1 59', 'vpbroadcastq Vx,Wq');
-row('EVEX.66.0F38 78', 'vpbroadcastb Vx,Wb');
-row('EVEX.66.0F38 79', 'vpbroadcastw Vx,Ww');
 row('EVEX.66.0F38.W0 7A reg', 'vpbroadcastb Vx,Rd');
 row('EVEX.66.0F38.W0 7B reg', 'vpbroadcastw Vx,Rd');
 row('EVEX.66.0F38.W0 7C reg', 'vpbroadcastd Vx,Rd');
@@ -442,6 +440,11 @@ function sizeBytes(suffix: string, d: Decoded): number {
   return FIXED_BYTES[suffix];
 }
 
+/** k0-k7; an extension bit (R, R', B, X, vvvv's high bits) set makes it objdump's `(bad)`. */
+function maskName(index: number): string {
+  return index < 8 ? 'k' + index : '(bad)';
+}
+
 function gprName(index: number, suffix: string, d: Decoded): string {
   return (sizeBytes(suffix, d) === 8 ? REG64_NAMES : REG32_NAMES)[index & 15];
 }
@@ -472,10 +475,10 @@ function formatOperand(code: string, d: Decoded, next: bigint, symbolize: Symbol
     case 'B': return gprName(p.vvvv, suffix, d);
     case 'E':
     case 'R': return d.memory ? memoryText(d, suffix, next, symbolize, comments) : gprName(rm, suffix, d);
-    case 'KG': return 'k' + ((modrm >> 3) & 7);
-    case 'KH': return 'k' + (p.vvvv & 7);
+    case 'KG': return maskName(reg);
+    case 'KH': return maskName(p.vvvv);
     case 'KE':
-    case 'KR': return d.memory ? memoryText(d, suffix, next, symbolize, comments) : 'k' + (modrm & 7);
+    case 'KR': return d.memory ? memoryText(d, suffix, next, symbolize, comments) : maskName(rm);
     case 'Ib': return hex(BigInt(d.imm));
   }
   throw new Error(`VEX table: unknown operand code ${code}`);
@@ -515,6 +518,17 @@ function readAddress(r: Reader, p: Prefix, modrm: number, a32: boolean, segment:
 }
 
 /**
+ * Whether a VEX encoding says the same: no opmask, zeroing, broadcast or rounding, at
+ * most 256 bits, registers below 16 and a VEX row of the same name. objdump marks such
+ * an EVEX encoding `{evex}` (the pseudo-prefix GNU as takes to choose it).
+ */
+function vexWouldDo({ p, row, modrm }: Decoded, isMemory: boolean, opcode: number): boolean {
+  if (p.aaa || p.z || p.b || p.l >= 2 || p.vvvv >= 16 || p.regExt >= 16) return false;
+  if (!isMemory && p.rmExt >= 16 && rmCode(row) !== undefined) return false;
+  return ROWS.get(rowKey(false, p.map, p.pp, opcode))?.some((r) => r.mnemonic === row.mnemonic && (r.mod === undefined || (r.mod === 'reg') === modrm >> 6 >= 3)) ?? false;
+}
+
+/**
  * Disassembles the VEX or EVEX instruction at `bytes[offset]` (64-bit mode), located at
  * `address`, or returns undefined when the bytes are not one this module's table knows
  * (or not VEX/EVEX at all).
@@ -535,7 +549,8 @@ function decodeVex(r: Reader, address: number, symbolize?: Symbolizer): VexLine 
   if (kind !== 0xc4 && kind !== 0xc5 && kind !== 0x62) return undefined;
   const p = readPrefix(r);
   if (!p) return undefined;
-  const rows = ROWS.get(rowKey(p.evex, p.map, p.pp, r.next()));
+  const opcode = r.next();
+  const rows = ROWS.get(rowKey(p.evex, p.map, p.pp, opcode));
   if (!rows) return undefined;
   const noModrm = rows.find((x) => x.operands.length === 0 && (x.l === undefined || x.l === p.l));
   const modrm = noModrm ? 0 : r.next();
@@ -552,6 +567,8 @@ function decodeVex(r: Reader, address: number, symbolize?: Symbolizer): VexLine 
   const rounding = p.evex && p.b && !isMemory;
   if (p.evex && p.b && (isMemory ? row.broadcast === undefined : row.rounding === undefined)) return undefined;
   if (p.evex && p.l === 3 && !rounding) return undefined;
+  // Zeroing needs an opmask to zero by (§2.7.3; objdump: (bad)).
+  if (p.z && p.aaa === 0) return undefined;
   const vl = rounding ? 64 : 16 << p.l;
 
   const lastSeg = prefixes.filter(isSegmentPrefix).pop();
@@ -571,21 +588,22 @@ function decodeVex(r: Reader, address: number, symbolize?: Symbolizer): VexLine 
   const comments: string[] = [];
   const operands = row.operands.map((c) => formatOperand(c, d, next, symbolize, comments));
   let mnemonic = row.mnemonic;
+  if (p.evex) {
+    // Opmask and zeroing decorate the destination (§2.7.3); rounding the last register.
+    if (p.aaa) operands[0] += `{k${p.aaa}}`;
+    if (p.z) operands[0] += '{z}';
+    if (rounding) {
+      const last = row.operands.length - 1 - [...row.operands].reverse().findIndex((c) => c !== 'Ib');
+      operands[last] += `{${row.rounding === 'er' ? ROUNDING[p.l] : 'sae'}}`;
+    }
+    if (vexWouldDo(d, isMemory, opcode)) mnemonic = `{evex} ${mnemonic}`;
+  }
   if (row.predicates) {
     const name = row.predicates[d.imm];
     if (name !== undefined) {
       const at = mnemonic.indexOf('cmp') + 3;
       mnemonic = mnemonic.slice(0, at) + name + mnemonic.slice(at);
       operands.pop();
-    }
-  }
-  if (p.evex) {
-    // Opmask and zeroing decorate the destination (§2.7.3); rounding the last register.
-    if (p.aaa) operands[0] += `{k${p.aaa}}`;
-    if (p.z) operands[0] += '{z}';
-    if (rounding) {
-      const last = operands.length - 1 - [...row.operands].reverse().findIndex((c) => c !== 'Ib');
-      operands[last] += `{${row.rounding === 'er' ? ROUNDING[p.l] : 'sae'}}`;
     }
   }
 
