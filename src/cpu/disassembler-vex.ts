@@ -71,7 +71,7 @@ const FLAG_BITS: Record<string, Partial<Row>> = {
 const MAPS: Record<string, number> = { '0F': 1, '0F38': 2, '0F3A': 3 };
 const PPS: Record<string, number> = { '66': 1, F3: 2, F2: 3 };
 
-/** Rows by `e<EVEX?>m<map>p<pp>o<opcode>`. */
+/** Rows by encoding (v or e), map, pp and opcode: see rowKey. */
 const ROWS = new Map<string, Row[]>();
 
 function rowKey(evex: boolean, map: number, pp: number, opcode: number): string {
