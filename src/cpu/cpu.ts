@@ -270,15 +270,15 @@ export class Cpu {
    * #SS(0). Both observed on an EPYC host: test/golden/data/align.jsonl.gz.
    */
   ea16(i: Insn, waivable: boolean): number {
-    const check = !(waivable && this.mxcsr & MXCSR_MM);
-    if (check) {
-      // The low four bits of the address, exact also when it is not canonical (ea's double then rounds).
-      const a = i.ripRelative ? this.rip + i.disp : (this.lo[i.base] >>> 0) + (this.lo[i.index] >>> 0) * i.scale + i.disp;
-      this.alignmentFirst((a + this.segBase[i.segment]) & 15);
+    if (waivable && this.mxcsr & MXCSR_MM) return this.ea(i);
+    // The low four bits of the address from its parts: exact also when the sum is not canonical.
+    const low4 = ((i.ripRelative ? this.rip : this.lo[i.base] + this.lo[i.index] * i.scale) + i.disp + this.segBase[i.segment]) & 15;
+    if (low4 !== 0) {
+      // Intel checks the address first (ea may raise #GP or #SS), AMD the alignment.
+      if (this.model.vendor !== 'amd') this.ea(i);
+      this.raise(VEC_GP, 0, 'misaligned 16-byte operand');
     }
-    const addr = this.ea(i);
-    if (check && addr % 16 !== 0) this.raise(VEC_GP, 0, 'misaligned 16-byte operand');
-    return addr;
+    return this.ea(i);
   }
 
   /** AMD's order (ea16): a 16-byte operand whose address has low bits `low4` is #GP(0) before any canonical check. */

@@ -28,6 +28,15 @@ export class Block {
   /** Executions so far; at COMPILE_THRESHOLD the block is translated to JavaScript. */
   runs = 0;
   compiled: CompiledBlock | null = null;
+  /**
+   * Where interpreted runs left the block: exits[k] counts the runs that completed
+   * exactly k instructions (a taken branch inside, or the end). With `lastFallThrough`
+   * (runs whose last instruction, a conditional branch, was not taken) this is the
+   * profile the translator uses to leave paths that were never seen out of the
+   * compiled code (BlockProfile, compile-block.ts).
+   */
+  readonly exits: Int32Array;
+  lastFallThrough = 0;
 
   constructor(
     /** Its key in the cache: the physical address, + COMPAT_KEY for 32-bit code. */
@@ -35,7 +44,9 @@ export class Block {
     readonly insns: Insn[],
     /** Frames (physical page bases) the block's bytes come from: one, or two for a straddler. */
     readonly frames: number[],
-  ) {}
+  ) {
+    this.exits = new Int32Array(insns.length + 1);
+  }
 }
 
 /**
@@ -140,12 +151,25 @@ export class Interpreter {
       let k = 0;
       this.running = block;
       const compiled = block.compiled;
+      let inCompiled = compiled !== null;
       try {
+        let interpret = true;
         if (compiled !== null) {
           k = compiled(cpu, start);
-        } else {
+          // ~k: the compiled code reached a path it leaves to the interpreter (one its
+          // profile never saw), or an exit request, before instruction k.
+          if (k >= 0) interpret = false;
+          else {
+            k = ~k;
+            cpu.rip = start + insns[k].offset;
+            interpret = cpu.exitRequest === EXIT_NONE;
+            inCompiled = false;
+          }
+        } else if (++block.runs === this.compileThreshold && this.translate && block.physical < COMPAT_KEY) {
           // (32-bit blocks stay interpreted: the translator's templates are 64-bit mode's)
-          if (++block.runs === this.compileThreshold && this.translate && block.physical < COMPAT_KEY) block.compiled = compileBlock(insns);
+          block.compiled = compileBlock(insns, start, block);
+        }
+        if (interpret) {
           while (k < n) {
             const insn = insns[k];
             cpu.rip = start + insn.nextOffset;
@@ -154,9 +178,13 @@ export class Interpreter {
             // A taken conditional branch inside the block leaves it (buildBlock).
             if (cpu.exitRequest !== EXIT_NONE || (k < n && cpu.rip !== start + insns[k].offset)) break;
           }
+          if (compiled === null) {
+            block.exits[k]++;
+            if (k === n && cpu.rip === start + insns[n - 1].nextOffset) block.lastFallThrough++;
+          }
         }
       } catch (e) {
-        if (compiled !== null) k = cpu.blockPos;
+        if (inCompiled) k = cpu.blockPos;
         cpu.retired += k;
         if (user) this.userRetired += k;
         this.running = null;
@@ -339,8 +367,13 @@ export class Interpreter {
       // branches and the jumps between them cost one dispatch, not several.
       at = end;
       if (insn.exec === jmpRel && !compat) {
-        at = end + insn.imm;
-        if (at < pageEnd - PAGE_SIZE || at >= pageEnd) break;
+        const target = end + insn.imm;
+        // A jump back into the block closes a loop: followed, the block would unroll it
+        // up to MAX_BLOCK_INSNS and stop mid-body at a point that shifts from run to run,
+        // so each iteration would start a different block and none would get hot enough
+        // to compile (glibc's strlen loop ran this way 17 blocks wide). It ends the block.
+        if (target < pageEnd - PAGE_SIZE || target >= pageEnd || insns.some((d) => d.offset === target - rip)) break;
+        at = target;
       } else if (insn.def && insn.def.attrs & ENDS_BLOCK && insn.exec !== jccRel) break;
       if (at === pageEnd) break;
     }

@@ -119,6 +119,33 @@ export class Mmu {
     return lo;
   }
 
+  /**
+   * Reads 16 bytes at `addr` into dst[at .. at+3] as four little-endian dwords (an XMM
+   * operand): one translation when they lie in one page. Across pages the low quadword
+   * is read first, so a fault names the lowest missing address, and dst is untouched.
+   */
+  read128(addr: number, dst: Int32Array, at: number): void {
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    const i = slot(vpn) + this.set;
+    const off = addr - vpn * PAGE_SIZE;
+    if (this.tagRead[i] === vpn && off <= PAGE_SIZE - 16) {
+      const p = this.frameOf[i] + off;
+      const view = this.view;
+      dst[at] = view.getInt32(p, true);
+      dst[at + 1] = view.getInt32(p + 4, true);
+      dst[at + 2] = view.getInt32(p + 8, true);
+      dst[at + 3] = view.getInt32(p + 12, true);
+      return;
+    }
+    const q0 = this.read64(addr);
+    const q0hi = this.hi;
+    const q1 = this.read64(addr + 8);
+    dst[at] = q0;
+    dst[at + 1] = q0hi;
+    dst[at + 2] = q1;
+    dst[at + 3] = this.hi;
+  }
+
   write8(addr: number, value: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE);
     const i = slot(vpn) + this.set;
@@ -162,6 +189,28 @@ export class Mmu {
       return;
     }
     this.writeSlow(addr, lo, hi, 8);
+  }
+
+  /**
+   * Writes src[at .. at+3] as 16 little-endian bytes at `addr` (an XMM store), as one
+   * access: both pages are checked before either is written.
+   */
+  write128(addr: number, src: Int32Array, at: number): void {
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    const i = slot(vpn) + this.set;
+    const off = addr - vpn * PAGE_SIZE;
+    if (this.tagWrite[i] === vpn && off <= PAGE_SIZE - 16) {
+      const p = this.frameOf[i] + off;
+      const view = this.view;
+      view.setInt32(p, src[at], true);
+      view.setInt32(p + 4, src[at + 1], true);
+      view.setInt32(p + 8, src[at + 2], true);
+      view.setInt32(p + 12, src[at + 3], true);
+      return;
+    }
+    this.checkWrite(addr, 16);
+    this.write64(addr, src[at], src[at + 1]);
+    this.write64(addr + 8, src[at + 2], src[at + 3]);
   }
 
   /**

@@ -195,12 +195,8 @@ export function loadW(cpu: Cpu, i: Insn, slot: number, bytes: number, unaligned 
   }
   const addr = bytes === 16 && !unaligned ? cpu.ea16(i, true) : cpu.ea(i);
   const mem = cpu.mem;
-  if (bytes === 16) {
-    SI[slot] = mem.read64(addr);
-    SI[slot + 1] = mem.hi;
-    SI[slot + 2] = mem.read64(addr + 8);
-    SI[slot + 3] = mem.hi;
-  } else if (bytes === 8) {
+  if (bytes === 16) mem.read128(addr, SI, slot);
+  else if (bytes === 8) {
     SI[slot] = mem.read64(addr);
     SI[slot + 1] = mem.hi;
   } else SI[slot] = mem.read32(addr);

@@ -39,13 +39,9 @@ export function loadSrc(cpu: Cpu, i: Insn, aligned: boolean): void {
     src[3] = x[b + 3];
     return;
   }
-  const addr = aligned ? cpu.ea16(i, true) : cpu.ea(i);
-  // Into scratch, so a fault leaves the destination intact; the low quadword first, so
-  // a fault reports the lowest missing address in CR2 as the host does.
-  src[0] = cpu.mem.read64(addr);
-  src[1] = cpu.mem.hi;
-  src[2] = cpu.mem.read64(addr + 8);
-  src[3] = cpu.mem.hi;
+  // Into scratch, so a fault leaves the destination intact (Mmu.read128 reads the low
+  // quadword first, so CR2 names the lowest missing address as on the host).
+  cpu.mem.read128(aligned ? cpu.ea16(i, true) : cpu.ea(i), src, 0);
 }
 
 /** Loads `bytes` (2, 4 or 8) from the W operand into the low end of `src`, the rest zero (PMOVSX/ZX). */

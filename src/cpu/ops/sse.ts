@@ -22,21 +22,14 @@ function loadW(cpu: Cpu, i: Insn, aligned: boolean, waivable = true): void {
     scratch[3] = cpu.xmm[b + 3];
     return;
   }
-  const addr = aligned ? cpu.ea16(i, waivable) : cpu.ea(i);
-  scratch[0] = cpu.mem.read64(addr);
-  scratch[1] = cpu.mem.hi;
-  scratch[2] = cpu.mem.read64(addr + 8);
-  scratch[3] = cpu.mem.hi;
+  cpu.mem.read128(aligned ? cpu.ea16(i, waivable) : cpu.ea(i), scratch, 0);
 }
 
 /** Stores XMM `reg` at `addr` as one 16-byte access (MOVDQA/MOVUPS... stores, MOVNTPD). */
 export function store128(cpu: Cpu, addr: number, reg: number): void {
-  const b = reg * 4;
   // Both halves are checked before either is stored (the access is one operation); a
   // fault names the lowest byte that cannot be written, as the host reports it.
-  cpu.mem.checkWrite(addr, 16);
-  cpu.mem.write64(addr, cpu.xmm[b], cpu.xmm[b + 1]);
-  cpu.mem.write64(addr + 8, cpu.xmm[b + 2], cpu.xmm[b + 3]);
+  cpu.mem.write128(addr, cpu.xmm, reg * 4);
 }
 
 /** MOVDQA/MOVDQU/MOVAPS/MOVUPS/MOVAPD/MOVUPD V,W (sub 1 = aligned). */

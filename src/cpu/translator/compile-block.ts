@@ -18,7 +18,9 @@ import { branchTemplates, FlagEffect, flagEffect, jumpTo, templateFor, withoutFl
  * function records its index in cpu.blockPos and rethrows: the run loop rolls RIP back
  * to that instruction and delivers the exception, exactly as when interpreting.
  * A set cpu.exitRequest (a hypercall, a write into this block's code) ends the block
- * after the instruction that set it.
+ * after the instruction that set it. A negative result ~k hands the block back to the
+ * interpreter before instruction k (a path the profile never saw, or an exit request),
+ * with cpu.rip not yet set.
  */
 export type CompiledBlock = (cpu: Cpu, base: number) => number;
 
@@ -40,15 +42,50 @@ const runtime = {
   mulU64,
   mulS64,
   wide,
+  /** A 16-byte memory source read whole before its destination changes (PCMPEQB). */
+  xmmSource: new Int32Array(4),
 };
 
 /** Instructions whose template may write memory: a write into this block's code must end it. */
 const WRITES_MEMORY = /mem\.write|cpu\.push/;
 
-export function compileBlock(insns: Insn[]): CompiledBlock {
+/**
+ * What the interpreter saw of a block before compiling it (Block in interpreter.ts):
+ * exits[k] = runs that completed exactly k instructions; lastFallThrough = runs whose
+ * last instruction, a conditional branch, was not taken.
+ */
+export interface BlockProfile {
+  readonly exits: Int32Array;
+  readonly lastFallThrough: number;
+}
+
+/**
+ * A path taken in fewer than 1 of this many profiled runs is left to the interpreter.
+ * V8 optimizes a function with the type feedback of its own first runs: code that never
+ * ran by then has none, and reaching it later deoptimizes the whole block back to V8's
+ * bytecode interpreter until TurboFan has compiled it again (each memset's loop exit did
+ * this). A constant `return ~k` needs no feedback.
+ */
+const COLD_RATIO = 1000;
+/** Fewer profiled runs than this say nothing about which paths are cold. */
+const MIN_PROFILE_RUNS = 100;
+
+/**
+ * Compiles `insns` (the block at virtual address `address`, which names the function in
+ * profiles). With a profile, branch directions it never saw return ~k: "continue
+ * interpreting at instruction k", RIP not yet set.
+ */
+export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile): CompiledBlock {
   const lines: string[] = [];
   const n = insns.length;
   let ripSet = false;
+  // reach[k]: profiled runs that went on to instruction k (did not stop after k instructions or fewer).
+  const exits = profile?.exits ?? new Int32Array(n + 1);
+  const lastFallThrough = profile?.lastFallThrough ?? 0;
+  const runs = exits.reduce((sum, count) => sum + count, 0);
+  const reach = new Float64Array(n + 1);
+  for (let k = 0, left = runs; k <= n; k++) reach[k] = left -= exits[k];
+  const cold = (count: number): boolean => runs >= MIN_PROFILE_RUNS && count * COLD_RATIO < runs;
   // flagsDead[k]: a later instruction overwrites every status flag before anything can
   // read them or fault, so instruction k need not compute its own (the common case in
   // ALU sequences: `ror`, `xor`, `add` each replacing the last one's flags).
@@ -63,11 +100,29 @@ export function compileBlock(insns: Insn[]): CompiledBlock {
   for (let k = 0; k < n; k++) {
     const i = insns[k];
     const last = k === n - 1;
+    if (k > 0 && cold(reach[k])) {
+      // The interpreter runs the rest in the same order, so flagsDead still holds.
+      lines.push(`return ~${k};`);
+      ripSet = true;
+      break;
+    }
     lines.push(`k = ${k}; // ${i.def?.mnemonic ?? '?'}`);
     if (!last && i.exec === jmpRel) continue; // a jump the superblock follows: its target comes next
-    if (!last && i.exec === jccRel) {
-      // A conditional branch inside a superblock: taken, it leaves the block.
-      lines.push(`if (cpu.cond(${i.sub})) { ${jumpTo(i)} return ${k + 1}; }`);
+    if (i.exec === jccRel) {
+      const taken = last ? exits[n] - lastFallThrough : exits[k + 1];
+      const notTaken = last ? lastFallThrough : reach[k + 1];
+      if (cold(taken)) {
+        lines.push(`if (cpu.cond(${i.sub})) return ~${k};`);
+        if (!last) continue;
+        lines.push(`cpu.rip = base + ${i.nextOffset};`);
+      } else if (last && cold(notTaken)) {
+        lines.push(`if (!cpu.cond(${i.sub})) return ~${k}; ${jumpTo(i)}`);
+      } else if (!last) {
+        // A conditional branch inside a superblock: taken, it leaves the block.
+        lines.push(`if (cpu.cond(${i.sub})) { ${jumpTo(i)} return ${k + 1}; }`);
+        continue;
+      } else lines.push(branchTemplates.get(jccRel)!(i)!);
+      ripSet = true;
       continue;
     }
     const branch = last ? branchTemplates.get(i.exec) : undefined;
@@ -80,19 +135,24 @@ export function compileBlock(insns: Insn[]): CompiledBlock {
     const template = templateFor(i);
     const generated = template ? template(i) : null;
     const code = generated !== null && flagsDead[k] ? withoutFlags(generated) : generated;
+    // An exit request (a hypercall, a write into this block's code) ends the block after
+    // this instruction: ~(k + 1) with the request set makes the run loop stop there.
     if (code !== null) {
       lines.push(code);
-      if (WRITES_MEMORY.test(code) && !last) lines.push(`if (cpu.exitRequest !== 0) { cpu.rip = base + ${i.nextOffset}; return ${k + 1}; }`);
+      if (WRITES_MEMORY.test(code) && !last) lines.push(`if (cpu.exitRequest !== 0) return ~${k + 1};`);
       continue;
     }
     // The interpreter's handler, with RIP at the next instruction as it expects.
     lines.push(`cpu.rip = base + ${i.nextOffset}; I[${k}].exec(cpu, I[${k}]);`);
     if (last) ripSet = true;
-    else lines.push(`if (cpu.exitRequest !== 0) return ${k + 1};`);
+    else lines.push(`if (cpu.exitRequest !== 0) return ~${k + 1};`);
   }
   if (!ripSet) lines.push(`cpu.rip = base + ${insns[n - 1].nextOffset};`);
+  // The guest address in hex (kernel addresses as 0xffff...) names the function and its
+  // source in V8's profiles and traces (--cpu-prof, --trace-deopt).
+  const label = address < 0 ? 'ffff' + (2 ** 48 + address).toString(16) : address.toString(16);
   const source = `
-return function compiledBlock(cpu, base) {
+return function block_${label}(cpu, base) {
   const lo = cpu.lo, hi = cpu.hi, mem = cpu.mem;
   let a = 0, x = 0, xh = 0, y = 0, yh = 0, r = 0, rh = 0, t = 0, u = 0, k = 0;
   try {
@@ -102,6 +162,7 @@ return function compiledBlock(cpu, base) {
     throw e;
   }
   return ${n};
-};`;
+};
+//# sourceURL=guest-block-${label}.js`;
   return new Function('I', 'rt', source)(insns, runtime) as CompiledBlock;
 }

@@ -5,7 +5,8 @@ import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pus
 import { shiftECl, shiftEImm } from '../ops/shift.js';
 import { imulE, imulGE, mulE } from '../ops/muldiv.js';
 import { logicVW, movqLoad, movVW, movWV } from '../ops/sse.js';
-import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_SUB, pmovmskb, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
+import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_MAXU, OP_MINU, OP_SUB, pmovmskb, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
+import { palignr } from '../ops/sse-int-ssse3.js';
 import { MXCSR_MM } from '../cpu-model.js';
 import { RAX, RCX, RDX } from '../registers.js';
 import { effectiveAddress, maskFor, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
@@ -264,7 +265,8 @@ const templates = new Map<Handler, Template>([
   [movVW, (i) => xmmMove(i, true)],
   [movWV, (i) => xmmMove(i, false)],
   [logicVW, xmmLogic],
-  [byteOp, (i) => (i.sub === OP_CMPEQ ? compareBytesEqual(i) : null)],
+  [byteOp, (i) => (i.sub === OP_CMPEQ ? compareBytesEqual(i) : i.sub === OP_MINU || i.sub === OP_MAXU ? unsignedByteMinMax(i) : null)],
+  [palignr, alignRight],
   [
     pmovmskb,
     (i) => {
@@ -319,18 +321,66 @@ function xmmLanes(i: Insn, lane: (d: string, s: string) => string): string {
  */
 function compareBytesEqual(i: Insn): string {
   const d = i.reg * 4;
-  let load = '';
-  let s = (k: number): string => `cpu.xmm[${i.rm * 4 + k}]`;
-  if (i.rm < 0) {
-    // The source is read whole before the destination changes: a fault leaves it intact.
-    load = `${effectiveAddress(i, 'waivable')} if (a % 16 !== 0 && !(cpu.mxcsr & ${MXCSR_MM})) rt.misaligned(cpu); ` +
-      'x = mem.read64(a); xh = mem.hi; y = mem.read64(a + 8); yh = mem.hi;';
-    s = (k) => ['x', 'xh', 'y', 'yh'][k];
-  }
+  const { load, lane } = xmmSource(i);
   const lanes = [0, 1, 2, 3].map(
-    (k) => `t = cpu.xmm[${d + k}] ^ ${s(k)}; t = ~((((t & 0x7f7f7f7f) + 0x7f7f7f7f) | t) | 0x7f7f7f7f); cpu.xmm[${d + k}] = Math.imul(t >>> 7, 0xff);`,
+    (k) => `t = cpu.xmm[${d + k}] ^ ${lane(k)}; t = ~((((t & 0x7f7f7f7f) + 0x7f7f7f7f) | t) | 0x7f7f7f7f); cpu.xmm[${d + k}] = Math.imul(t >>> 7, 0xff);`,
   );
   return `${load} ${lanes.join(' ')}`;
+}
+
+/**
+ * The W source of a legacy-SSE integer instruction: `load` (empty for a register) and the
+ * expression of its 32-bit lane k. A memory source must be 16-byte aligned unless AMD's
+ * MXCSR.MM waives it (loadSrc, Cpu.ea16), and is read whole before the destination
+ * changes, so a fault leaves the destination intact.
+ */
+function xmmSource(i: Insn): { load: string; lane: (k: number) => string } {
+  if (i.rm >= 0) return { load: '', lane: (k) => `cpu.xmm[${i.rm * 4 + k}]` };
+  return {
+    load: `${effectiveAddress(i, 'waivable')} if ((a & 15) !== 0 && !(cpu.mxcsr & ${MXCSR_MM})) rt.misaligned(cpu); mem.read128(a, rt.xmmSource, 0);`,
+    lane: (k) => `rt.xmmSource[${k}]`,
+  };
+}
+
+/**
+ * PMINUB/PMAXUB (glibc's strlen and memchr) without a loop over bytes: per 32-bit lane,
+ * the even and the odd bytes are compared in 16-bit fields as 0x100 + d - s, whose bit 8
+ * is set exactly when d >= s and which never borrows from the next field; those bits,
+ * times 0xff, are the byte mask of d >= s.
+ */
+function unsignedByteMinMax(i: Insn): string {
+  const d = i.reg * 4;
+  const { load, lane } = xmmSource(i);
+  const [keepD, keepS] = i.sub === OP_MAXU ? ['t', '~t'] : ['~t', 't'];
+  const lanes = [0, 1, 2, 3].map(
+    (k) =>
+      `x = cpu.xmm[${d + k}]; y = ${lane(k)}; ` +
+      `t = Math.imul((((x & 0xff00ff) | 0x1000100) - (y & 0xff00ff)) >>> 8 & 0x10001, 0xff) | ` +
+      `Math.imul((((x >>> 8 & 0xff00ff) | 0x1000100) - (y >>> 8 & 0xff00ff)) >>> 8 & 0x10001, 0xff) << 8; ` +
+      `cpu.xmm[${d + k}] = (x & ${keepD}) | (y & ${keepS});`,
+  );
+  return `${load} ${lanes.join(' ')}`;
+}
+
+/**
+ * PALIGNR (glibc's SSSE3 memmove): bytes imm .. imm+15 of the 32-byte destination:source
+ * pair, as dword lanes: lane j = (w[j+q] >>> 8r) | (w[j+q+1] << (32 - 8r)) with imm =
+ * 4q + r, where w[0..3] is the source, w[4..7] the destination and beyond is zero (SDM
+ * Vol. 2B PALIGNR). Both are read before the destination is written.
+ */
+function alignRight(i: Insn): string {
+  const d = i.reg * 4;
+  const { load, lane } = xmmSource(i);
+  const count = i.imm & 0xff;
+  const q = count >> 2;
+  const r = (count & 3) * 8;
+  const w = (j: number): string => (j < 4 ? `s${j}` : j < 8 ? `d${j - 4}` : '0');
+  const lanes = [0, 1, 2, 3].map((j) => {
+    const value = r === 0 ? w(j + q) : `(${w(j + q)} >>> ${r}) | (${w(j + q + 1)} << ${32 - r})`;
+    return `cpu.xmm[${d + j}] = ${value};`;
+  });
+  const reads = [0, 1, 2, 3].map((k) => `s${k} = ${lane(k)}, d${k} = cpu.xmm[${d + k}]`).join(', ');
+  return `${load} { const ${reads}; ${lanes.join(' ')} }`;
 }
 
 /** PAND/PANDN/POR/PXOR (and the PS/PD forms), register source: bitwise on any lanes. */
@@ -388,13 +438,11 @@ function xmmMove(i: Insn, load: boolean): string | null {
     const [d, s] = load ? [reg, rm] : [rm, reg];
     return `${x}[${d}] = ${x}[${s}]; ${x}[${d + 1}] = ${x}[${s + 1}]; ${x}[${d + 2}] = ${x}[${s + 2}]; ${x}[${d + 3}] = ${x}[${s + 3}];`;
   }
-  const align = i.sub === 1 ? `if (a % 16 !== 0) rt.misaligned(cpu);` : '';
+  const align = i.sub === 1 ? `if ((a & 15) !== 0) rt.misaligned(cpu);` : '';
   const ea = effectiveAddress(i, i.sub === 1);
-  if (load) {
-    // Both halves are read before the register changes: a fault leaves it intact.
-    return `${ea} ${align} x = mem.read64(a); xh = mem.hi; y = mem.read64(a + 8); ${x}[${reg}] = x; ${x}[${reg + 1}] = xh; ${x}[${reg + 2}] = y; ${x}[${reg + 3}] = mem.hi;`;
-  }
-  return `${ea} ${align} mem.checkWrite(a, 16); mem.write64(a, ${x}[${reg}], ${x}[${reg + 1}]); mem.write64(a + 8, ${x}[${reg + 2}], ${x}[${reg + 3}]);`;
+  // Mmu.read128 reads both halves before the register changes (a fault leaves it
+  // intact); write128 checks both before storing either.
+  return `${ea} ${align} mem.${load ? 'read128' : 'write128'}(a, ${x}, ${reg});`;
 }
 
 /**

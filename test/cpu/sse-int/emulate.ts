@@ -36,7 +36,8 @@ export class SseIntMachine {
     m.mmu.nxe = true;
   }
 
-  run(v: SseIntVector): Outcome {
+  /** `translate`: each instruction as a block compiled by the translator (its templates), not its handler. */
+  run(v: SseIntVector, translate = false): Outcome {
     const { m } = this;
     const cpu = m.cpu;
     const bytes = m.phys.bytes;
@@ -61,7 +62,7 @@ export class SseIntMachine {
       }
       const start = rip;
       try {
-        rip = execInsn(m, start);
+        rip = execInsn(m, start, translate);
       } catch (e) {
         ({ exc, broken } = exceptionOf(e, start - CODE_BASE));
         break;

@@ -1,0 +1,123 @@
+/**
+ * Profile-guided compiled blocks (translator/compile-block.ts): a branch direction the
+ * interpreter never saw while a block warmed up is left out of the compiled code, which
+ * returns ~k there ("interpret from instruction k"). The guest must not see the
+ * difference: the same registers, RIP and retired count as executing one instruction at a
+ * time (SDM Vol. 2A Jcc).
+ *
+ *   0: cmp eax, ebx   2: je 7   4: add ecx, 1   7: add edx, 1   a: jmp 1000   ...   1000: hlt
+ *
+ * (objdump's reading of the bytes below.) The jump leaves the page, so it ends the block
+ * without a fault (a run that faults is not profiled); HLT at CPL 3 then faults, which
+ * ends a run.
+ */
+import { describe, expect, it } from 'vitest';
+import { decode } from '../../src/cpu/decoder.js';
+import type { Insn } from '../../src/cpu/insn.js';
+import { Interpreter } from '../../src/cpu/interpreter.js';
+import { OPCODES } from '../../src/cpu/opcodes.js';
+import { RAX, RBX, RCX, RDX } from '../../src/cpu/registers.js';
+import { compileBlock } from '../../src/cpu/translator/compile-block.js';
+import { TestMachine } from './test-machine.js';
+
+const CODE = 0x40_0000;
+const PROGRAM = [0x39, 0xd8, 0x74, 0x03, 0x83, 0xc1, 0x01, 0x83, 0xc2, 0x01, 0xe9, 0xf1, 0x0f, 0x00, 0x00];
+const HLT = 0x1000;
+
+function machine(): TestMachine {
+  const m = new TestMachine();
+  m.map(CODE);
+  m.map(CODE + HLT);
+  m.writeBytes(CODE, PROGRAM);
+  m.writeBytes(CODE + HLT, [0xf4]);
+  return m;
+}
+
+function setRegisters(m: TestMachine, equal: boolean): void {
+  const cpu = m.cpu;
+  cpu.lo[RAX] = 7;
+  cpu.lo[RBX] = equal ? 7 : 8;
+  cpu.lo[RCX] = 100;
+  cpu.lo[RDX] = 200;
+  cpu.rip = CODE;
+}
+
+/** The first four instructions as a block, laid out as Interpreter.buildBlock does. */
+function decodeBlock(): Insn[] {
+  const insns: Insn[] = [];
+  for (const offset of [0, 2, 4, 7]) {
+    const insn = decode(OPCODES, (o) => PROGRAM[offset + o]);
+    insn.offset = offset;
+    insn.nextOffset = offset + insn.length;
+    insns.push(insn);
+  }
+  return insns;
+}
+
+/** A profile of `runs` runs that all left the block after `completed` instructions. */
+function profile(runs: number, completed: number): { exits: Int32Array; lastFallThrough: number } {
+  const exits = new Int32Array(5);
+  exits[completed] = runs;
+  return { exits, lastFallThrough: 0 };
+}
+
+describe('compiled blocks leave unseen paths to the interpreter', () => {
+  it('a branch never taken while profiling: taken, the block returns ~1 before the JE', () => {
+    const m = machine();
+    const block = compileBlock(decodeBlock(), CODE, profile(1000, 4));
+    setRegisters(m, true);
+    expect(block(m.cpu, CODE)).toBe(~1);
+    expect([m.cpu.lo[RCX], m.cpu.lo[RDX]]).toEqual([100, 200]); // nothing after the CMP ran
+    setRegisters(m, false);
+    expect(block(m.cpu, CODE)).toBe(4);
+    expect([m.cpu.lo[RCX], m.cpu.lo[RDX], m.cpu.rip]).toEqual([101, 201, CODE + 0xa]);
+  });
+
+  it('a branch always taken while profiling: not taken, the block returns ~2 after the JE', () => {
+    const m = machine();
+    const block = compileBlock(decodeBlock(), CODE, profile(1000, 2));
+    setRegisters(m, false);
+    expect(block(m.cpu, CODE)).toBe(~2);
+    expect(m.cpu.lo[RCX]).toBe(100);
+    setRegisters(m, true);
+    expect(block(m.cpu, CODE)).toBe(2);
+    expect(m.cpu.rip).toBe(CODE + 7);
+  });
+
+  it('without a profile (or with too few runs) every path is compiled', () => {
+    for (const p of [undefined, profile(10, 4)]) {
+      const m = machine();
+      const block = compileBlock(decodeBlock(), CODE, p);
+      setRegisters(m, true);
+      expect(block(m.cpu, CODE)).toBe(2);
+      expect(m.cpu.rip).toBe(CODE + 7);
+    }
+  });
+
+  it('the run loop resumes such a block in the interpreter with the same result', () => {
+    // Interpreted reference, then a block compiled after 200 runs that never took the JE.
+    const outcome = (m: TestMachine, interp: Interpreter) => {
+      m.cpu.retired = 0;
+      interp.run(1000);
+      return { ecx: m.cpu.lo[RCX], edx: m.cpu.lo[RDX], retired: m.cpu.retired, faultAt: interp.lastFault?.rip };
+    };
+    const reference = machine();
+    const interpreted = new Interpreter(reference.cpu, OPCODES);
+    interpreted.translate = false;
+    setRegisters(reference, true);
+    const want = outcome(reference, interpreted);
+    expect(want).toEqual({ ecx: 100, edx: 201, retired: 4, faultAt: CODE + HLT });
+
+    const m = machine();
+    const interp = new Interpreter(m.cpu, OPCODES);
+    interp.compileThreshold = 200;
+    for (let run = 0; run < 200; run++) {
+      setRegisters(m, false);
+      outcome(m, interp);
+    }
+    setRegisters(m, true);
+    expect(outcome(m, interp)).toEqual(want);
+    setRegisters(m, false);
+    expect(outcome(m, interp)).toEqual({ ecx: 101, edx: 201, retired: 5, faultAt: CODE + HLT });
+  });
+});
