@@ -12,6 +12,14 @@ const USER_LIMIT = 2 ** 47;
  * as a fault when the address is bad.
  */
 export class UserMemory {
+  /**
+   * Where the kernel lays out a small structure (a timespec, a u64) before copying it out
+   * with writeStaged: a fresh Uint8Array with a DataView on it cost a system call like
+   * clock_gettime more than the rest of its work (V8 moves the buffer off its heap).
+   */
+  readonly staging = new DataView(new ArrayBuffer(64));
+  private readonly stagingBytes = new Uint8Array(this.staging.buffer);
+
   constructor(
     private readonly mmu: Mmu,
     private readonly space: () => AddressSpace,
@@ -32,16 +40,21 @@ export class UserMemory {
     // Check every page before allocating: a wild length must not cost the host memory.
     if (!this.accessible(addr, length, false)) return null;
     const out = new Uint8Array(length);
+    return this.readInto(addr, out, length) ? out : null;
+  }
+
+  /** Copies `length` user bytes at `addr` into `out` (pages already checked by the caller or here). */
+  private readInto(addr: number, out: Uint8Array, length: number): boolean {
     let done = 0;
     while (done < length) {
       const a = addr + done;
       const p = this.physical(a, false);
-      if (p < 0) return null;
+      if (p < 0) return false;
       const n = Math.min(length - done, PAGE_SIZE - (a % PAGE_SIZE));
       out.set(this.mmu.bytes.subarray(p, p + n), done);
       done += n;
     }
-    return out;
+    return true;
   }
 
   /**
@@ -59,19 +72,27 @@ export class UserMemory {
     return true;
   }
 
-  write(addr: number, data: Uint8Array): boolean {
+  /** Copies the first `length` bytes of `data` to user memory at `addr`. */
+  write(addr: number, data: Uint8Array, length = data.length): boolean {
     // Check every page first so a failure leaves user memory untouched.
-    if (!this.accessible(addr, data.length, true)) return false;
+    if (!this.accessible(addr, length, true)) return false;
+    const bytes = this.mmu.bytes;
     let done = 0;
-    while (done < data.length) {
+    while (done < length) {
       const a = addr + done;
       const p = this.physical(a, true);
       if (p < 0) return false;
-      const n = Math.min(data.length - done, PAGE_SIZE - (a % PAGE_SIZE));
-      this.mmu.bytes.set(data.subarray(done, done + n), p);
+      const n = Math.min(length - done, PAGE_SIZE - (a % PAGE_SIZE));
+      if (n <= 16) for (let k = 0; k < n; k++) bytes[p + k] = data[done + k];
+      else bytes.set(data.subarray(done, done + n), p);
       done += n;
     }
     return true;
+  }
+
+  /** Copies the first `length` bytes of `staging` to user memory at `addr`. */
+  writeStaged(addr: number, length: number): boolean {
+    return this.write(addr, this.stagingBytes, length);
   }
 
   /** Reads a NUL-terminated string of at most `max` bytes; null on a bad address or no terminator. */
@@ -89,23 +110,18 @@ export class UserMemory {
 
   /** Reads a u64 as a number (exact below 2^53; callers use it for pointers and sizes). */
   readU64(addr: number): number | null {
-    const b = this.read(addr, 8);
-    if (!b) return null;
-    const v = new DataView(b.buffer);
-    return v.getUint32(4, true) * TWO_POW_32 + v.getUint32(0, true);
+    if (!this.accessible(addr, 8, false) || !this.readInto(addr, this.stagingBytes, 8)) return null;
+    return this.staging.getUint32(4, true) * TWO_POW_32 + this.staging.getUint32(0, true);
   }
 
   writeU64(addr: number, value: number): boolean {
-    const b = new Uint8Array(8);
-    const v = new DataView(b.buffer);
-    v.setUint32(0, value >>> 0, true);
-    v.setInt32(4, Math.floor(value / TWO_POW_32), true);
-    return this.write(addr, b);
+    this.staging.setUint32(0, value >>> 0, true);
+    this.staging.setInt32(4, Math.floor(value / TWO_POW_32), true);
+    return this.writeStaged(addr, 8);
   }
 
   writeU32(addr: number, value: number): boolean {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, value >>> 0, true);
-    return this.write(addr, b);
+    this.staging.setUint32(0, value >>> 0, true);
+    return this.writeStaged(addr, 4);
   }
 }

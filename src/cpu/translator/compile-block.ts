@@ -32,6 +32,9 @@ const runtime = {
   nonCanonicalStack(cpu: Cpu): never {
     cpu.raise(VEC_SS, 0, 'non-canonical address');
   },
+  badStack(cpu: Cpu): never {
+    cpu.raise(VEC_SS, 0, 'non-canonical stack address');
+  },
   badBranch(cpu: Cpu): never {
     cpu.raise(VEC_GP, 0, 'branch to a non-canonical address');
   },
@@ -47,7 +50,7 @@ const runtime = {
 };
 
 /** Instructions whose template may write memory: a write into this block's code must end it. */
-const WRITES_MEMORY = /mem\.write|cpu\.push/;
+const WRITES_MEMORY = /mem\.write/;
 
 /**
  * What the interpreter saw of a block before compiling it (Block in interpreter.ts):

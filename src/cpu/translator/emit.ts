@@ -10,7 +10,7 @@ import { MXCSR_MM } from '../cpu-model.js';
  * Operand sizes and register numbers are constants here, so the generated code has no
  * size switches: that is what makes a compiled block faster than the interpreter.
  */
-const CANONICAL = 140737488355328; // 2^47
+export const CANONICAL = 140737488355328; // 2^47
 
 /** Source reading register `r` at `size` (1, 2, 4 bytes) as a number (zero-extended for 1/2). */
 export function readReg(r: number, size: number): string {

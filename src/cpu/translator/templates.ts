@@ -1,15 +1,15 @@
 import type { Handler, Insn } from '../insn.js';
 import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, testAccImm, testEG, testEImm } from '../ops/alu.js';
 import { callE, callRel, jccRel, jmpE, jmpRel, ret } from '../ops/control.js';
-import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushZ, setcc } from '../ops/data.js';
+import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushImm, pushZ, setcc } from '../ops/data.js';
 import { shiftECl, shiftEImm } from '../ops/shift.js';
 import { imulE, imulGE, mulE } from '../ops/muldiv.js';
 import { logicVW, movqLoad, movVW, movWV } from '../ops/sse.js';
 import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_MAXU, OP_MINU, OP_SUB, pmovmskb, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
 import { palignr } from '../ops/sse-int-ssse3.js';
 import { MXCSR_MM } from '../cpu-model.js';
-import { RAX, RCX, RDX } from '../registers.js';
-import { effectiveAddress, maskFor, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
+import { RAX, RCX, RDX, RSP } from '../registers.js';
+import { CANONICAL, effectiveAddress, maskFor, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
 
 /**
  * Code templates for the instructions that dominate real programs. A template returns
@@ -197,8 +197,10 @@ const templates = new Map<Handler, Template>([
       return `${load} lo[${i.reg}] = x; hi[${i.reg}] = x >> 31;`;
     },
   ],
-  [pushZ, (i) => (i.opsize === 8 ? `cpu.push64(lo[${i.reg}], hi[${i.reg}]);` : null)],
-  [popZ, (i) => (i.opsize === 8 ? `x = cpu.pop64(); lo[${i.reg}] = x; hi[${i.reg}] = cpu.resHi;` : null)],
+  [pushZ, (i) => (i.opsize === 8 ? push64(`lo[${i.reg}]`, `hi[${i.reg}]`) : null)],
+  // RSP moves before the popped value is written: POP RSP loads the value (SDM Vol. 2B POP).
+  [popZ, (i) => (i.opsize === 8 ? `${pop64()} lo[${i.reg}] = x; hi[${i.reg}] = xh;` : null)],
+  [pushImm, (i) => (i.opsize === 8 ? push64(String(i.imm), String(i.immHi)) : null)],
   [
     incDecE,
     (i) => {
@@ -287,6 +289,26 @@ const templates = new Map<Handler, Template>([
     },
   ],
 ]);
+
+/**
+ * PUSH of a 64-bit value (Cpu.push64, inlined): the new RSP must be canonical (#SS(0)),
+ * the store happens before RSP changes, so a fault leaves RSP as it was. `value` and
+ * `valueHi` are read before RSP changes (PUSH RSP pushes the old value). Uses `a`.
+ */
+function push64(value: string, valueHi: string): string {
+  return (
+    `a = hi[${RSP}] * 4294967296 + (lo[${RSP}] >>> 0) - 8; if (a < -${CANONICAL} || a >= ${CANONICAL}) rt.badStack(cpu); ` +
+    `mem.write64(a, ${value}, ${valueHi}); lo[${RSP}] = a | 0; hi[${RSP}] = Math.floor(a / 4294967296);`
+  );
+}
+
+/** POP of 64 bits into x/xh (Cpu.pop64, inlined); RSP moves past it. Uses `a`. */
+function pop64(): string {
+  return (
+    `a = hi[${RSP}] * 4294967296 + (lo[${RSP}] >>> 0); if (a < -${CANONICAL} || a >= ${CANONICAL}) rt.badStack(cpu); ` +
+    `x = mem.read64(a); xh = mem.hi; a += 8; lo[${RSP}] = a | 0; hi[${RSP}] = Math.floor(a / 4294967296);`
+  );
+}
 
 /** Reads a 64-bit E operand (register or memory) into x/xh. */
 function loadE64(i: Insn): string {
@@ -506,7 +528,13 @@ function test(i: Insn, loadY: string): string {
  * Block-ending templates: they set cpu.rip themselves. `next` is the offset of the
  * following instruction from the block's start.
  */
-const CHECK_TARGET = 'if (a < -140737488355328 || a >= 140737488355328) rt.badBranch(cpu);';
+const checkTarget = (v: string): string => `if (${v} < -${CANONICAL} || ${v} >= ${CANONICAL}) rt.badBranch(cpu);`;
+const CHECK_TARGET = checkTarget('a');
+
+/** Pushes the return address base + `next`, then jumps to the target in r (checked first, ops/control.ts callTo). */
+function callTo(next: number): string {
+  return `${checkTarget('r')} y = base + ${next}; ${push64('y | 0', 'Math.floor(y / 4294967296)')} cpu.rip = r;`;
+}
 
 /** Statements setting RIP to a relative branch's target (#GP if it is not canonical). */
 export function jumpTo(i: Insn): string {
@@ -524,12 +552,12 @@ export const branchTemplates = new Map<Handler, (i: Insn) => string | null>([
   [jmpRel, jumpTo],
   [jccRel, (i) => `if (cpu.cond(${i.sub})) { ${jumpTo(i)} } else cpu.rip = base + ${i.nextOffset};`],
   // CALL checks its target before pushing the return address (ops/control.ts callTo).
-  [callRel, (i) => `a = base + ${i.nextOffset + i.imm}; ${CHECK_TARGET} cpu.pushAddress(base + ${i.nextOffset}); cpu.rip = a;`],
+  [callRel, (i) => `r = base + ${i.nextOffset + i.imm}; ${callTo(i.nextOffset)}`],
   [
     callE,
     (i) => {
       const target = indirectTarget(i);
-      return target === null ? null : `${target} ${CHECK_TARGET} cpu.pushAddress(base + ${i.nextOffset}); cpu.rip = a;`;
+      return target === null ? null : `${target} r = a; ${callTo(i.nextOffset)}`;
     },
   ],
   [
@@ -544,7 +572,7 @@ export const branchTemplates = new Map<Handler, (i: Insn) => string | null>([
     (i) =>
       i.sub
         ? null
-        : `x = cpu.pop64(); a = cpu.resHi * 4294967296 + (x >>> 0); ${CHECK_TARGET} cpu.rip = a;`,
+        : `${pop64()} a = xh * 4294967296 + (x >>> 0); ${CHECK_TARGET} cpu.rip = a;`,
   ],
 ]);
 

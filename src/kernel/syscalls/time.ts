@@ -21,17 +21,17 @@ function readClock(k: Kernel, clock: number): { sec: number; nsec: number } | nu
 
 /** A timespec in one of the two layouts: {s64, s64} (16 bytes) or the compat {s32, s32} (8 bytes). */
 function putTimespec(k: Kernel, addr: number, t: { sec: number; nsec: number }, wide: boolean): boolean {
-  const b = new Uint8Array(wide ? 16 : 8);
-  const v = new DataView(b.buffer);
+  const v = k.user.staging;
   if (wide) {
     v.setInt32(0, t.sec | 0, true);
     v.setInt32(4, Math.floor(t.sec / 4294967296), true);
     v.setInt32(8, t.nsec, true);
+    v.setInt32(12, 0, true); // the upper half of tv_nsec (a long; 0 .. 999,999,999)
   } else {
     v.setInt32(0, t.sec | 0, true);
     v.setInt32(4, t.nsec, true);
   }
-  return k.user.write(addr, b);
+  return k.user.writeStaged(addr, wide ? 16 : 8);
 }
 
 function clockGettime(k: Kernel, a: number[], wide: boolean): number {
