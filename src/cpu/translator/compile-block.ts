@@ -3,7 +3,7 @@ import { VEC_GP, VEC_SS } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
 import { mulS64, mulU64, wide } from '../ops/wide-arith.js';
 import { jccRel, jmpRel } from '../ops/control.js';
-import { branchTemplates, FlagEffect, flagEffect, jumpTo, templateFor, withoutFlags } from './templates.js';
+import { branchTemplates, FlagEffect, flagEffect, fusedCondition, jumpTo, templateFor, withoutFlags } from './templates.js';
 
 /**
  * The block translator (issue 6): turns a hot decoded block into one JavaScript
@@ -100,9 +100,13 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
     if (effect === FlagEffect.WritesAll) deadAfter = true;
     else if (effect !== FlagEffect.None) deadAfter = false;
   }
+  // The instruction just compiled from an ALU template, whose operands a Jcc can test directly.
+  let producer: Insn | null = null;
   for (let k = 0; k < n; k++) {
     const i = insns[k];
     const last = k === n - 1;
+    const previous = producer;
+    producer = null;
     if (k > 0 && cold(reach[k])) {
       // The interpreter runs the rest in the same order, so flagsDead still holds.
       lines.push(`return ~${k};`);
@@ -114,17 +118,18 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
     if (i.exec === jccRel) {
       const taken = last ? exits[n] - lastFallThrough : exits[k + 1];
       const notTaken = last ? lastFallThrough : reach[k + 1];
+      const cond = (previous && fusedCondition(previous, i.sub)) ?? `cpu.cond(${i.sub})`;
       if (cold(taken)) {
-        lines.push(`if (cpu.cond(${i.sub})) return ~${k};`);
+        lines.push(`if (${cond}) return ~${k};`);
         if (!last) continue;
         lines.push(`cpu.rip = base + ${i.nextOffset};`);
       } else if (last && cold(notTaken)) {
-        lines.push(`if (!cpu.cond(${i.sub})) return ~${k}; ${jumpTo(i)}`);
+        lines.push(`if (!${cond}) return ~${k}; ${jumpTo(i)}`);
       } else if (!last) {
         // A conditional branch inside a superblock: taken, it leaves the block.
-        lines.push(`if (cpu.cond(${i.sub})) { ${jumpTo(i)} return ${k + 1}; }`);
+        lines.push(`if (${cond}) { ${jumpTo(i)} return ${k + 1}; }`);
         continue;
-      } else lines.push(branchTemplates.get(jccRel)!(i)!);
+      } else lines.push(`if (${cond}) { ${jumpTo(i)} } else cpu.rip = base + ${i.nextOffset};`);
       ripSet = true;
       continue;
     }
@@ -141,6 +146,7 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
     // An exit request (a hypercall, a write into this block's code) ends the block after
     // this instruction: ~(k + 1) with the request set makes the run loop stop there.
     if (code !== null) {
+      producer = i;
       lines.push(code);
       if (WRITES_MEMORY.test(code) && !last) lines.push(`if (cpu.exitRequest !== 0) return ~${k + 1};`);
       continue;
@@ -167,5 +173,6 @@ return function block_${label}(cpu, base) {
   return ${n};
 };
 //# sourceURL=guest-block-${label}.js`;
+  if (process.env.DUMPBLOCK && label.endsWith(process.env.DUMPBLOCK)) console.error(source);
   return new Function('I', 'rt', source)(insns, runtime) as CompiledBlock;
 }

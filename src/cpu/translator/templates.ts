@@ -1,6 +1,6 @@
 import type { Handler, Insn } from '../insn.js';
 import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, testAccImm, testEG, testEImm } from '../ops/alu.js';
-import { callE, callRel, jccRel, jmpE, jmpRel, ret } from '../ops/control.js';
+import { callE, callRel, jmpE, jmpRel, ret } from '../ops/control.js';
 import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushImm, pushZ, setcc } from '../ops/data.js';
 import { shiftECl, shiftEImm } from '../ops/shift.js';
 import { imulE, imulGE, mulE } from '../ops/muldiv.js';
@@ -550,7 +550,6 @@ function indirectTarget(i: Insn): string | null {
 
 export const branchTemplates = new Map<Handler, (i: Insn) => string | null>([
   [jmpRel, jumpTo],
-  [jccRel, (i) => `if (cpu.cond(${i.sub})) { ${jumpTo(i)} } else cpu.rip = base + ${i.nextOffset};`],
   // CALL checks its target before pushing the return address (ops/control.ts callTo).
   [callRel, (i) => `r = base + ${i.nextOffset + i.imm}; ${callTo(i.nextOffset)}`],
   [
@@ -575,6 +574,48 @@ export const branchTemplates = new Map<Handler, (i: Insn) => string | null>([
         : `${pop64()} a = xh * 4294967296 + (x >>> 0); ${CHECK_TARGET} cpu.rip = a;`,
   ],
 ]);
+
+/** The ALU instructions whose templates (alu()) leave dst in x (x/xh), src in y (y/yh) and the result in r (r/rh). */
+const ALU_TEMPLATES = new Set<Handler>([aluEG, aluEImm, aluGE, aluAccImm, testEG, testEImm, testAccImm]);
+
+/**
+ * Condition code `cc` (SDM Vol. 1 Appendix B) computed from the operands of the ALU
+ * instruction compiled just before, still in the template's locals, instead of from the
+ * lazy flags (Cpu.cond): the CMP/Jcc and TEST/Jcc pairs of every loop. Null when it
+ * does not apply (other producers, PF/OF conditions). The producer still stores its
+ * flags: code after the branch may read them.
+ */
+export function fusedCondition(producer: Insn, cc: number): string | null {
+  if (!ALU_TEMPLATES.has(producer.exec)) return null;
+  const size = producer.opsize;
+  const op = producer.exec === testEG || producer.exec === testEImm || producer.exec === testAccImm ? AND : producer.sub;
+  const wide = size === 8;
+  const zero = wide ? '(r | rh) === 0' : 'r === 0';
+  const sign = wide ? 'rh < 0' : size === 4 ? 'r < 0' : `(r & ${size === 1 ? 0x80 : 0x8000}) !== 0`;
+  let expr: string | null = null;
+  const test = cc >> 1;
+  if (test === 2) expr = zero; // E
+  else if (test === 4) expr = sign; // S
+  else if (op === SUB || op === CMP) {
+    // Unsigned and signed orderings of dst and src (CF, and SF != OF, of dst - src).
+    const u = (v: string): string => (size === 4 ? `(${v} >>> 0)` : v);
+    const s = (v: string): string => (size === 4 ? `(${v} | 0)` : size === 2 ? `((${v} << 16) >> 16)` : `((${v} << 24) >> 24)`);
+    const below = wide ? '((xh >>> 0) < (yh >>> 0) || (xh === yh && (x >>> 0) < (y >>> 0)))' : `${u('x')} < ${u('y')}`;
+    const less = wide ? '(xh < yh || (xh === yh && (x >>> 0) < (y >>> 0)))' : `${s('x')} < ${s('y')}`;
+    if (test === 1) expr = below; // B
+    else if (test === 3) expr = `(${below} || ${zero})`; // BE
+    else if (test === 6) expr = less; // L
+    else if (test === 7) expr = `(${less} || ${zero})`; // LE
+  } else if (op === AND || op === OR || op === XOR) {
+    // CF = OF = 0 (SDM Vol. 2 AND/OR/XOR/TEST): B never, BE = E, L = S, LE = E or S.
+    if (test === 1) expr = 'false';
+    else if (test === 3) expr = zero;
+    else if (test === 6) expr = sign;
+    else if (test === 7) expr = `(${zero} || ${sign})`;
+  }
+  if (expr === null) return null;
+  return cc & 1 ? `!(${expr})` : `(${expr})`;
+}
 
 export function templateFor(i: Insn): Template | undefined {
   return templates.get(i.exec);
