@@ -173,6 +173,5 @@ return function block_${label}(cpu, base) {
   return ${n};
 };
 //# sourceURL=guest-block-${label}.js`;
-  if (process.env.DUMPBLOCK && label.endsWith(process.env.DUMPBLOCK)) console.error(source);
   return new Function('I', 'rt', source)(insns, runtime) as CompiledBlock;
 }
