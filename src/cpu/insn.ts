@@ -4,6 +4,15 @@ import { ZERO_REG } from './registers.js';
 
 export type Handler = (cpu: Cpu, insn: Insn) => void;
 
+/**
+ * A handler that first calls an entry hook (Interpreter.entryHooks: the kernel counts vDSO
+ * entries). The translator compiles `inner` as usual and calls `hook` before it.
+ */
+export interface HookedHandler extends Handler {
+  readonly hook: () => void;
+  readonly inner: Handler;
+}
+
 /** Segment override that matters in 64-bit mode: only FS and GS have bases. */
 export const SEGOVR_NONE = 0;
 export const SEGOVR_FS = 1;

@@ -4,7 +4,7 @@ import { Cpu, EXIT_BREAKPOINT, EXIT_BUDGET, EXIT_FATAL, EXIT_NONE } from './cpu.
 import { CpuException, MachineHalted, pushesErrorCode, VEC_DB, VEC_PF } from './cpu-exception.js';
 import { TF } from './flags.js';
 import { decode, InstructionTooLong, UndefinedOpcode } from './decoder.js';
-import type { Insn } from './insn.js';
+import type { HookedHandler, Insn } from './insn.js';
 import { deliverInterrupt } from './interrupts.js';
 import { ENDS_BLOCK } from './opcode-table.js';
 import type { OpcodeTable } from './opcode-table.js';
@@ -292,10 +292,10 @@ export class Interpreter {
     const hook = this.entryHooks.get(physical);
     if (!hook) return;
     const exec = insn.exec;
-    insn.exec = (cpu, i) => {
+    insn.exec = Object.assign((cpu: Cpu, i: Insn) => {
       hook();
       exec(cpu, i);
-    };
+    }, { hook, inner: exec }) satisfies HookedHandler;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Cpu } from '../cpu.js';
 import { VEC_GP, VEC_SS } from '../cpu-exception.js';
-import type { Insn } from '../insn.js';
-import { mulS64, mulU64, wide } from '../ops/wide-arith.js';
+import type { HookedHandler, Insn } from '../insn.js';
+import { mul32, mulS64, mulU64, wide } from '../ops/wide-arith.js';
 import { jccRel, jmpRel } from '../ops/control.js';
 import { branchTemplates, FlagEffect, flagEffect, fusedCondition, jumpTo, templateFor, withoutFlags } from './templates.js';
 
@@ -42,6 +42,7 @@ const runtime = {
     cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
   },
   // 64×64→128 products for the MUL/IMUL templates (ops/wide-arith.ts; results in wide.w0..w3).
+  mul32,
   mulU64,
   mulS64,
   wide,
@@ -140,13 +141,16 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
       ripSet = true;
       continue;
     }
-    const template = templateFor(i);
+    // Behind an entry hook (a counted vDSO entry) the instruction still has its template.
+    const inner = (i.exec as Partial<HookedHandler>).inner;
+    const template = templateFor(i, inner);
     const generated = template ? template(i) : null;
     const code = generated !== null && flagsDead[k] ? withoutFlags(generated) : generated;
     // An exit request (a hypercall, a write into this block's code) ends the block after
     // this instruction: ~(k + 1) with the request set makes the run loop stop there.
     if (code !== null) {
       producer = i;
+      if (inner) lines.push(`I[${k}].exec.hook();`);
       lines.push(code);
       if (WRITES_MEMORY.test(code) && !last) lines.push(`if (cpu.exitRequest !== 0) return ~${k + 1};`);
       continue;

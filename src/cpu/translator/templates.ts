@@ -2,7 +2,7 @@ import type { Handler, Insn } from '../insn.js';
 import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, testAccImm, testEG, testEImm } from '../ops/alu.js';
 import { callE, callRel, jmpE, jmpRel, ret } from '../ops/control.js';
 import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushImm, pushZ, setcc } from '../ops/data.js';
-import { shiftECl, shiftEImm } from '../ops/shift.js';
+import { shiftDouble, shiftECl, shiftEImm } from '../ops/shift.js';
 import { imulE, imulGE, mulE } from '../ops/muldiv.js';
 import { logicVW, movqLoad, movVW, movWV } from '../ops/sse.js';
 import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_MAXU, OP_MINU, OP_SUB, pmovmskb, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
@@ -248,8 +248,15 @@ const templates = new Map<Handler, Template>([
     imulGE,
     (i) => {
       if (i.opsize === 8) {
-        const y = i.def!.operands.length === 3 ? `${i.imm}, ${i.immHi}` : `lo[${i.reg}], hi[${i.reg}]`;
-        return `${loadE64(i)} rt.mulS64(x, xh, ${y}); ${storeProduct(i.reg, true, false)}`;
+        // The low 64 bits of the product are the same signed or unsigned: the low words'
+        // 64-bit product plus the cross products' low words. Only the flags (did the
+        // signed product fit?) need the 128-bit product, and are often dead.
+        const [y, yh] = i.def!.operands.length === 3 ? [String(i.imm), String(i.immHi)] : [`lo[${i.reg}]`, `hi[${i.reg}]`];
+        const overflow = '(rt.wide.w2 !== rt.wide.w1 >> 31 || rt.wide.w3 !== rt.wide.w1 >> 31)';
+        return (
+          `${loadE64(i)} y = ${y}; yh = ${yh}; r = rt.mul32(x, y); rh = (rt.wide.w1 + Math.imul(x, yh) + Math.imul(xh, y)) | 0; ` +
+          `${flagsOnly(`rt.mulS64(x, xh, y, yh); t = ${overflow} ? 1 : 0; cpu.setFlagsCOA(r, rh, 8, t, t, 0);`)} lo[${i.reg}] = r; hi[${i.reg}] = rh;`
+        );
       }
       // 32-bit IMUL G,E(,imm): CF = OF = the product does not fit (imulGE; the double
       // product is exact below 2^53 and certainly differs from the int32 above it).
@@ -263,6 +270,7 @@ const templates = new Map<Handler, Template>([
   // and imulGE store it; CF = OF = the high half is not the extension of the low one.
   [mulE, (i) => (i.opsize === 8 ? `${loadE64(i)} rt.mulU64(lo[${RAX}], hi[${RAX}], x, xh); ${storeProduct(RAX, false)}` : null)],
   [imulE, (i) => (i.opsize === 8 ? `${loadE64(i)} rt.mulS64(lo[${RAX}], hi[${RAX}], x, xh); ${storeProduct(RAX, true)}` : null)],
+  [shiftDouble, doubleShift],
   [nop, () => ''],
   [movVW, (i) => xmmMove(i, true)],
   [movWV, (i) => xmmMove(i, false)],
@@ -502,6 +510,42 @@ function shiftCode(i: Insn, op: number, count: string): string | null {
 }
 
 /**
+ * SHLD/SHRD of a 32- or 64-bit register (shiftDouble): the destination shifted by the
+ * masked count with bits of the source coming in; CF is the last bit shifted out, OF
+ * whether the sign changed; a count of 0 changes no flag but still writes a 32-bit
+ * destination. 64-bit values in halves: x/xh destination, y/yh source, count in t, CF
+ * in a, OF in u.
+ */
+function doubleShift(i: Insn): string | null {
+  const size = i.opsize;
+  if (i.rm < 0 || (size !== 4 && size !== 8)) return null;
+  const count = i.def!.operands[2] === 'cl' ? `lo[${RCX}] & ${size === 8 ? 0x3f : 0x1f}` : String(i.imm & (size === 8 ? 0x3f : 0x1f));
+  const left = i.sub === 0;
+  const [rm, reg] = [i.rm, i.reg];
+  if (size === 4) {
+    const body = left
+      ? 'r = (x << t) | (y >>> (32 - t)); a = (x >>> (32 - t)) & 1;'
+      : 'r = (x >>> t) | (y << (32 - t)); a = (x >>> (t - 1)) & 1;';
+    return (
+      `t = ${count}; if (t !== 0) { x = lo[${rm}]; y = lo[${reg}]; ${body} lo[${rm}] = r; ` +
+      `${flagsOnly(`u = (x >>> 31) ^ (r >>> 31); cpu.setFlagsCOA(r, 0, 4, a, u, 0);`)} } hi[${rm}] = 0;`
+    );
+  }
+  // Counts below, at and above 32 move whole halves differently (JavaScript shifts by 32 are shifts by 0).
+  const body = left
+    ? 'if (t < 32) { rh = (xh << t) | (x >>> (32 - t)); r = (x << t) | (yh >>> (32 - t)); a = (xh >>> (32 - t)) & 1; } ' +
+      'else if (t === 32) { rh = x; r = yh; a = xh & 1; } ' +
+      'else { t -= 32; rh = (x << t) | (yh >>> (32 - t)); r = (yh << t) | (y >>> (32 - t)); a = (x >>> (32 - t)) & 1; }'
+    : 'if (t < 32) { r = (x >>> t) | (xh << (32 - t)); rh = (xh >>> t) | (y << (32 - t)); a = (x >>> (t - 1)) & 1; } ' +
+      'else if (t === 32) { r = xh; rh = y; a = x >>> 31; } ' +
+      'else { t -= 32; r = (xh >>> t) | (y << (32 - t)); rh = (y >>> t) | (yh << (32 - t)); a = (xh >>> (t - 1)) & 1; }';
+  return (
+    `t = ${count}; if (t !== 0) { x = lo[${rm}]; xh = hi[${rm}]; y = lo[${reg}]; yh = hi[${reg}]; ${body} lo[${rm}] = r; hi[${rm}] = rh; ` +
+    `${flagsOnly(`u = (xh >>> 31) ^ (rh >>> 31); cpu.setFlagsCOA(r, rh, 8, a, u, 0);`)} }`
+  );
+}
+
+/**
  * ROL/ROR r32, imm8: only CF and OF change (SDM Vol. 2B, RCL/RCR/ROL/ROR): CF is the bit
  * rotated into the far end, OF as for a count of 1 (defined there, computed the same
  * way otherwise, like the interpreter).
@@ -617,8 +661,9 @@ export function fusedCondition(producer: Insn, cc: number): string | null {
   return cc & 1 ? `!(${expr})` : `(${expr})`;
 }
 
-export function templateFor(i: Insn): Template | undefined {
-  return templates.get(i.exec);
+/** The template for `i`, or for `handler` when that is what `i` runs (inside an entry hook). */
+export function templateFor(i: Insn, handler = i.exec): Template | undefined {
+  return templates.get(handler);
 }
 
 /** How a compiled instruction treats the status flags (CF PF AF ZF SF OF), for flag liveness in a block. */
