@@ -20,6 +20,8 @@ import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, walk, WalkResult, WalkStep } fr
  * code stays correct).
  */
 export const TLB_SIZE = 4096;
+/** How far the page number is shifted before it is folded into the TLB index (slot). */
+export const TLB_FOLD = 12;
 const TLB_MASK = TLB_SIZE - 1;
 const USER_SET = TLB_SIZE;
 
@@ -29,7 +31,7 @@ const USER_SET = TLB_SIZE;
  * do not take turns evicting each other from a direct-mapped table on every access.
  */
 function slot(vpn: number): number {
-  return (vpn ^ (vpn >>> 12)) & TLB_MASK;
+  return (vpn ^ (vpn >>> TLB_FOLD)) & TLB_MASK;
 }
 
 export class Mmu {
@@ -53,11 +55,15 @@ export class Mmu {
   /** Set by the CPU's code cache: called before a write lands in a frame holding code. */
   onCodeWrite: (frame: number) => void = () => {};
 
-  private set = 0;
-  private readonly tagRead = new Float64Array(2 * TLB_SIZE).fill(NaN);
+  /**
+   * The TLB set in use (0 or TLB_SIZE). It, `tagRead`, `frameOf` and `view` are read by
+   * compiled blocks, which inline the read hit path (translator/emit.ts readMem).
+   */
+  set = 0;
+  readonly tagRead = new Float64Array(2 * TLB_SIZE).fill(NaN);
   private readonly tagWrite = new Float64Array(2 * TLB_SIZE).fill(NaN);
   private readonly tagExec = new Float64Array(2 * TLB_SIZE).fill(NaN);
-  private readonly frameOf = new Int32Array(2 * TLB_SIZE);
+  readonly frameOf = new Int32Array(2 * TLB_SIZE);
   private readonly globalEntry = new Uint8Array(2 * TLB_SIZE);
   private readonly codeFrames: Uint8Array;
   private readonly walkResult = new WalkResult();

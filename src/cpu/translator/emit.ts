@@ -2,6 +2,8 @@ import { HIGH_BYTE, ZERO_REG } from '../registers.js';
 import type { Insn } from '../insn.js';
 import { usesStackSegment } from '../cpu.js';
 import { MXCSR_MM } from '../cpu-model.js';
+import { TLB_FOLD, TLB_SIZE } from '../../mmu/mmu.js';
+import { PAGE_SIZE } from '../../mmu/physical-memory.js';
 
 /**
  * Code-generation helpers shared by the templates: each returns JavaScript source for
@@ -60,14 +62,35 @@ export function effectiveAddress(i: Insn, aligned16: boolean | 'waivable' = fals
   return code;
 }
 
-/** Expression reading `size` bytes at address variable `a` (8: low half; high half then in mem.hi). */
+/**
+ * Expression reading `size` bytes at address variable `a` (8: low half; high half then in
+ * mem.hi). A dword read inlines Mmu.read32's TLB hit (the same slot fold and tag
+ * compare, through the block's tlbTags/tlbFrames/tlbSet/view locals) and calls it
+ * otherwise; V8 does not inline the call into a large block function.
+ */
 export function readMem(size: number, addr = 'a'): string {
   switch (size) {
     case 1: return `mem.read8(${addr})`;
     case 2: return `mem.read16(${addr})`;
-    case 4: return `mem.read32(${addr})`;
+    case 4:
+      return (
+        `(tlbTags[vs = (((vp = Math.floor(${addr} / ${PAGE_SIZE})) ^ (vp >>> ${TLB_FOLD})) & ${TLB_SIZE - 1}) + tlbSet] === vp && ${addr} - vp * ${PAGE_SIZE} <= ${PAGE_SIZE - 4} ` +
+        `? view.getInt32(tlbFrames[vs] + (${addr} - vp * ${PAGE_SIZE}), true) : mem.read32(${addr}))`
+      );
     default: return `mem.read64(${addr})`;
   }
+}
+
+/**
+ * Statements reading the quadword at `a` into `lo` and `hi` (names of locals), with
+ * Mmu.read64's TLB hit inlined as in readMem.
+ */
+export function load64(lo: string, hi: string): string {
+  return (
+    `vp = Math.floor(a / ${PAGE_SIZE}); vs = ((vp ^ (vp >>> ${TLB_FOLD})) & ${TLB_SIZE - 1}) + tlbSet; ` +
+    `if (tlbTags[vs] === vp && a - vp * ${PAGE_SIZE} <= ${PAGE_SIZE - 8}) { vs = tlbFrames[vs] + (a - vp * ${PAGE_SIZE}); ${lo} = view.getInt32(vs, true); ${hi} = view.getInt32(vs + 4, true); } ` +
+    `else { ${lo} = mem.read64(a); ${hi} = mem.hi; }`
+  );
 }
 
 export function writeMem(size: number, value: string, valueHi = '0', addr = 'a'): string {

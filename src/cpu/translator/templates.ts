@@ -9,7 +9,7 @@ import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_MAXU, OP_MINU, OP_SUB, pmovmskb, 
 import { palignr } from '../ops/sse-int-ssse3.js';
 import { MXCSR_MM } from '../cpu-model.js';
 import { RAX, RCX, RDX, RSP } from '../registers.js';
-import { CANONICAL, effectiveAddress, maskFor, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
+import { CANONICAL, effectiveAddress, load64, maskFor, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
 
 /**
  * Code templates for the instructions that dominate real programs. A template returns
@@ -52,7 +52,7 @@ const CMP = 7;
 /** Reads the E operand (register or memory at `a`, which must be computed first) into x/xh. */
 function loadE(i: Insn, size: number): string {
   if (i.rm >= 0) return size === 8 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `x = ${readReg(i.rm, size)};`;
-  return size === 8 ? `x = mem.read64(a); xh = mem.hi;` : `x = ${readMem(size)};`;
+  return size === 8 ? load64('x', 'xh') : `x = ${readMem(size)};`;
 }
 
 function storeE(i: Insn, size: number, v: string, vh: string): string {
@@ -123,7 +123,7 @@ const templates = new Map<Handler, Template>([
     (i) => {
       const size = i.opsize;
       // y = E (register or memory), x = G.
-      const loadY = i.rm >= 0 ? yFromReg(i.rm, size) : `${effectiveAddress(i)} ${size === 8 ? 'y = mem.read64(a); yh = mem.hi;' : `y = ${readMem(size)};`}`;
+      const loadY = i.rm >= 0 ? yFromReg(i.rm, size) : `${effectiveAddress(i)} ${size === 8 ? load64('y', 'yh') : `y = ${readMem(size)};`}`;
       return alu(i.sub, size, `${loadY} ${xFromReg(i.reg, size)}`, (v, vh) => writeReg(i.reg, size, v, vh), '');
     },
   ],
@@ -155,7 +155,7 @@ const templates = new Map<Handler, Template>([
     (i) => {
       const size = i.opsize;
       if (i.rm >= 0) return size === 8 ? `lo[${i.reg}] = lo[${i.rm}]; hi[${i.reg}] = hi[${i.rm}];` : writeReg(i.reg, size, readReg(i.rm, size));
-      if (size === 8) return `${effectiveAddress(i)} x = mem.read64(a); ${writeReg(i.reg, 8, 'x', 'mem.hi')}`;
+      if (size === 8) return `${effectiveAddress(i)} ${load64('x', 'xh')} ${writeReg(i.reg, 8, 'x', 'xh')}`;
       return `${effectiveAddress(i)} ${writeReg(i.reg, size, readMem(size))}`;
     },
   ],
@@ -193,7 +193,7 @@ const templates = new Map<Handler, Template>([
     movsxd,
     (i) => {
       if (i.opsize !== 8) return null;
-      const load = i.rm >= 0 ? `x = lo[${i.rm}];` : `${effectiveAddress(i)} x = mem.read32(a);`;
+      const load = i.rm >= 0 ? `x = lo[${i.rm}];` : `${effectiveAddress(i)} x = ${readMem(4)};`;
       return `${load} lo[${i.reg}] = x; hi[${i.reg}] = x >> 31;`;
     },
   ],
@@ -218,7 +218,7 @@ const templates = new Map<Handler, Template>([
     (i) => {
       const size = i.opsize;
       if (size !== 4 && size !== 8) return null;
-      const load = i.rm >= 0 ? (size === 8 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `x = lo[${i.rm}];`) : `${effectiveAddress(i)} ${size === 8 ? 'x = mem.read64(a); xh = mem.hi;' : 'x = mem.read32(a);'}`;
+      const load = i.rm >= 0 ? (size === 8 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `x = lo[${i.rm}];`) : `${effectiveAddress(i)} ${size === 8 ? load64('x', 'xh') : `x = ${readMem(4)};`}`;
       const write = size === 8 ? `lo[${i.reg}] = x; hi[${i.reg}] = xh;` : `lo[${i.reg}] = x; hi[${i.reg}] = 0;`;
       const otherwise = size === 4 ? ` else hi[${i.reg}] = 0;` : '';
       return `${load} if (cpu.cond(${i.sub})) { ${write} }${otherwise}`;
@@ -261,7 +261,7 @@ const templates = new Map<Handler, Template>([
       // 32-bit IMUL G,E(,imm): CF = OF = the product does not fit (imulGE; the double
       // product is exact below 2^53 and certainly differs from the int32 above it).
       if (i.opsize !== 4) return null;
-      const load = i.rm >= 0 ? `x = lo[${i.rm}];` : `${effectiveAddress(i)} x = mem.read32(a);`;
+      const load = i.rm >= 0 ? `x = lo[${i.rm}];` : `${effectiveAddress(i)} x = ${readMem(4)};`;
       const y = i.def!.operands.length === 3 ? String(i.imm) : `lo[${i.reg}]`;
       return `${load} y = ${y}; r = Math.imul(x, y); lo[${i.reg}] = r; hi[${i.reg}] = 0; ${flagsOnly('t = x * y !== r ? 1 : 0; cpu.setFlagsCOA(r, 0, 4, t, t, 0);')}`;
     },
@@ -292,7 +292,7 @@ const templates = new Map<Handler, Template>([
     movqLoad,
     (i) => {
       const d = i.reg * 4;
-      const load = i.rm >= 0 ? `x = cpu.xmm[${i.rm * 4}]; xh = cpu.xmm[${i.rm * 4 + 1}];` : `${effectiveAddress(i)} x = mem.read64(a); xh = mem.hi;`;
+      const load = i.rm >= 0 ? `x = cpu.xmm[${i.rm * 4}]; xh = cpu.xmm[${i.rm * 4 + 1}];` : `${effectiveAddress(i)} ${load64('x', 'xh')}`;
       return `${load} cpu.xmm[${d}] = x; cpu.xmm[${d + 1}] = xh; cpu.xmm[${d + 2}] = 0; cpu.xmm[${d + 3}] = 0;`;
     },
   ],
@@ -314,13 +314,13 @@ function push64(value: string, valueHi: string): string {
 function pop64(): string {
   return (
     `a = hi[${RSP}] * 4294967296 + (lo[${RSP}] >>> 0); if (a < -${CANONICAL} || a >= ${CANONICAL}) rt.badStack(cpu); ` +
-    `x = mem.read64(a); xh = mem.hi; a += 8; lo[${RSP}] = a | 0; hi[${RSP}] = Math.floor(a / 4294967296);`
+    `${load64('x', 'xh')} a += 8; lo[${RSP}] = a | 0; hi[${RSP}] = Math.floor(a / 4294967296);`
   );
 }
 
 /** Reads a 64-bit E operand (register or memory) into x/xh. */
 function loadE64(i: Insn): string {
-  return i.rm >= 0 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `${effectiveAddress(i)} x = mem.read64(a); xh = mem.hi;`;
+  return i.rm >= 0 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `${effectiveAddress(i)} ${load64('x', 'xh')}`;
 }
 
 /**
@@ -588,7 +588,7 @@ export function jumpTo(i: Insn): string {
 /** Loads a 64-bit indirect branch target (register or memory) into a, as callE/jmpE read it. */
 function indirectTarget(i: Insn): string | null {
   if (i.opsize !== 8) return null;
-  const load = i.rm >= 0 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `${effectiveAddress(i)} x = mem.read64(a); xh = mem.hi;`;
+  const load = i.rm >= 0 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `${effectiveAddress(i)} ${load64('x', 'xh')}`;
   return `${load} a = xh * 4294967296 + (x >>> 0);`;
 }
 
