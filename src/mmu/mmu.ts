@@ -56,12 +56,12 @@ export class Mmu {
   onCodeWrite: (frame: number) => void = () => {};
 
   /**
-   * The TLB set in use (0 or TLB_SIZE). It, `tagRead`, `frameOf` and `view` are read by
-   * compiled blocks, which inline the read hit path (translator/emit.ts readMem).
+   * The TLB set in use (0 or TLB_SIZE). It, `tagRead`, `tagWrite`, `frameOf` and `view`
+   * are read by compiled blocks, which inline the hit paths (translator/emit.ts).
    */
   set = 0;
   readonly tagRead = new Float64Array(2 * TLB_SIZE).fill(NaN);
-  private readonly tagWrite = new Float64Array(2 * TLB_SIZE).fill(NaN);
+  readonly tagWrite = new Float64Array(2 * TLB_SIZE).fill(NaN);
   private readonly tagExec = new Float64Array(2 * TLB_SIZE).fill(NaN);
   readonly frameOf = new Int32Array(2 * TLB_SIZE);
   private readonly globalEntry = new Uint8Array(2 * TLB_SIZE);

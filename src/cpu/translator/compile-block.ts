@@ -166,8 +166,9 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
   const label = address < 0 ? 'ffff' + (2 ** 48 + address).toString(16) : address.toString(16);
   const source = `
 return function block_${label}(cpu, base) {
-  const lo = cpu.lo, hi = cpu.hi, mem = cpu.mem, tlbTags = mem.tagRead, tlbFrames = mem.frameOf, tlbSet = mem.set, view = mem.view;
-  let a = 0, x = 0, xh = 0, y = 0, yh = 0, r = 0, rh = 0, t = 0, u = 0, k = 0, vp = 0, vs = 0;
+  const lo = cpu.lo, hi = cpu.hi, mem = cpu.mem, view = mem.view;
+  const tlbTags = mem.tagRead, tlbWriteTags = mem.tagWrite, tlbFrames = mem.frameOf, tlbSet = mem.set;
+  let a = 0, x = 0, xh = 0, y = 0, yh = 0, r = 0, rh = 0, t = 0, u = 0, k = 0, vp = 0, vs = 0, wv = 0, wh = 0;
   try {
     ${lines.join('\n    ')}
   } catch (e) {

@@ -93,13 +93,24 @@ export function load64(lo: string, hi: string): string {
   );
 }
 
+/**
+ * Statements writing `value` (and `valueHi` for 8 bytes) at `a`. Dword and quadword
+ * stores inline Mmu.write32/write64's TLB hit as loads do (a frame holding code never
+ * hits: its write tags are cleared, so such a store takes the call and invalidates).
+ * The values are evaluated before the lookup's locals change.
+ */
 export function writeMem(size: number, value: string, valueHi = '0', addr = 'a'): string {
-  switch (size) {
-    case 1: return `mem.write8(${addr}, ${value});`;
-    case 2: return `mem.write16(${addr}, ${value});`;
-    case 4: return `mem.write32(${addr}, ${value});`;
-    default: return `mem.write64(${addr}, ${value}, ${valueHi});`;
-  }
+  if (size === 1) return `mem.write8(${addr}, ${value});`;
+  if (size === 2) return `mem.write16(${addr}, ${value});`;
+  const hit =
+    size === 4
+      ? `view.setInt32(tlbFrames[vs] + (${addr} - vp * ${PAGE_SIZE}), wv, true);`
+      : `vs = tlbFrames[vs] + (${addr} - vp * ${PAGE_SIZE}); view.setInt32(vs, wv, true); view.setInt32(vs + 4, wh, true);`;
+  const miss = size === 4 ? `mem.write32(${addr}, wv);` : `mem.write64(${addr}, wv, wh);`;
+  return (
+    `wv = ${value}; ${size === 8 ? `wh = ${valueHi}; ` : ''}vp = Math.floor(${addr} / ${PAGE_SIZE}); vs = ((vp ^ (vp >>> ${TLB_FOLD})) & ${TLB_SIZE - 1}) + tlbSet; ` +
+    `if (tlbWriteTags[vs] === vp && ${addr} - vp * ${PAGE_SIZE} <= ${PAGE_SIZE - size}) { ${hit} } else ${miss}`
+  );
 }
 
 /** Statements setting the lazy flags (cpu.ts) for a result and carry vector of `size` bytes. */

@@ -306,7 +306,7 @@ const templates = new Map<Handler, Template>([
 function push64(value: string, valueHi: string): string {
   return (
     `a = hi[${RSP}] * 4294967296 + (lo[${RSP}] >>> 0) - 8; if (a < -${CANONICAL} || a >= ${CANONICAL}) rt.badStack(cpu); ` +
-    `mem.write64(a, ${value}, ${valueHi}); lo[${RSP}] = a | 0; hi[${RSP}] = Math.floor(a / 4294967296);`
+    `${writeMem(8, value, valueHi)} lo[${RSP}] = a | 0; hi[${RSP}] = Math.floor(a / 4294967296);`
   );
 }
 
