@@ -9,7 +9,7 @@ import { deliverInterrupt } from './interrupts.js';
 import { ENDS_BLOCK } from './opcode-table.js';
 import type { OpcodeTable } from './opcode-table.js';
 import { COMPAT_OPCODES } from './opcodes32.js';
-import { compileBlock, CompiledBlock } from './translator/compile-block.js';
+import { compileBlock, CompiledBlock, profiledPath } from './translator/compile-block.js';
 import { jccRel, jmpRel } from './ops/control.js';
 import { VEC_GP, VEC_UD } from './cpu-exception.js';
 
@@ -35,17 +35,28 @@ export class Block {
    * profile the translator uses to leave paths that were never seen out of the
    * compiled code (BlockProfile, compile-block.ts).
    */
-  readonly exits: Int32Array;
+  exits: Int32Array;
   lastFallThrough = 0;
+  /** How many leading instructions `exits` describes (all, until the path is retraced). */
+  profiledLength: number;
 
   constructor(
     /** Its key in the cache: the physical address, + COMPAT_KEY for 32-bit code. */
     readonly physical: number,
-    readonly insns: Insn[],
+    /** The path: decoded instructions in the order the block runs them. */
+    public insns: Insn[],
     /** Frames (physical page bases) the block's bytes come from: one, or two for a straddler. */
     readonly frames: number[],
   ) {
     this.exits = new Int32Array(insns.length + 1);
+    this.profiledLength = insns.length;
+  }
+
+  /** Replaces the path (Interpreter.followHotBranch) and the profile that goes with it. */
+  retrace(insns: Insn[], exits: Int32Array, profiledLength: number): void {
+    this.insns = insns;
+    this.exits = exits;
+    this.profiledLength = profiledLength;
   }
 }
 
@@ -167,7 +178,8 @@ export class Interpreter {
           }
         } else if (++block.runs === this.compileThreshold && this.translate && block.physical < COMPAT_KEY) {
           // (32-bit blocks stay interpreted: the translator's templates are 64-bit mode's)
-          block.compiled = compileBlock(insns, start, block);
+          this.followHotBranch(block, start);
+          block.compiled = compileBlock(block.insns, start, block);
         }
         if (interpret) {
           while (k < n) {
@@ -329,14 +341,32 @@ export class Interpreter {
   }
 
   private buildBlock(rip: number, physical: number): Block {
+    const frames = [physical - (physical % PAGE_SIZE)];
+    const insns = this.decodePath(rip, physical, rip, [], frames);
+    const key = this.cpu.compat ? physical + COMPAT_KEY : physical;
+    const block = new Block(key, insns, frames);
+    this.blocks.set(key, block);
+    for (const frame of frames) this.addToFrame(block, frame);
+    return block;
+  }
+
+  private addToFrame(block: Block, frame: number): void {
+    this.cpu.mem.markCodeFrame(frame);
+    let list = this.blocksInFrame.get(frame);
+    if (!list) this.blocksInFrame.set(frame, (list = []));
+    list.push(block);
+  }
+
+  /**
+   * Decodes the superblock path from virtual address `at` onto `insns`, for a block that
+   * starts at `rip` (physical `physical`), up to MAX_BLOCK_INSNS; a straddler's second
+   * frame is added to `frames`.
+   */
+  private decodePath(rip: number, physical: number, at: number, insns: Insn[], frames: number[]): Insn[] {
     const mem = this.cpu.mem;
-    const insns: Insn[] = [];
-    const firstFrame = physical - (physical % PAGE_SIZE);
-    const frames = [firstFrame];
     const pageEnd = rip - (((rip % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE) + PAGE_SIZE;
     const compat = this.cpu.compat;
     const table = compat ? COMPAT_OPCODES : this.table;
-    let at = rip; // the next instruction to decode
     // Bytes in the block's page come from its frame directly; only a straddler's tail
     // needs a translation (which may fault: the fetch's #PF).
     const read = (i: number): number => (at + i < pageEnd ? mem.bytes[physical + (at + i - rip)] : mem.bytes[mem.translateExec(at + i)]);
@@ -368,25 +398,53 @@ export class Interpreter {
       at = end;
       if (insn.exec === jmpRel && !compat) {
         const target = end + insn.imm;
-        // A jump back into the block closes a loop: followed, the block would unroll it
-        // up to MAX_BLOCK_INSNS and stop mid-body at a point that shifts from run to run,
-        // so each iteration would start a different block and none would get hot enough
-        // to compile (glibc's strlen loop ran this way 17 blocks wide). It ends the block.
-        if (target < pageEnd - PAGE_SIZE || target >= pageEnd || insns.some((d) => d.offset === target - rip)) break;
+        if (!this.canFollow(insns, rip, pageEnd, target)) break;
         at = target;
       } else if (insn.def && insn.def.attrs & ENDS_BLOCK && insn.exec !== jccRel) break;
       if (at === pageEnd) break;
     }
-    const key = compat ? physical + COMPAT_KEY : physical;
-    const block = new Block(key, insns, frames);
-    this.blocks.set(key, block);
-    for (const frame of frames) {
-      mem.markCodeFrame(frame);
-      let list = this.blocksInFrame.get(frame);
-      if (!list) this.blocksInFrame.set(frame, (list = []));
-      list.push(block);
+    return insns;
+  }
+
+  /**
+   * Whether a superblock may go on at `target`: in the block's page, and not back into
+   * the block. A jump back closes a loop: followed, the block would unroll it up to
+   * MAX_BLOCK_INSNS and stop mid-body at a point that shifts from run to run, so each
+   * iteration would start a different block and none would get hot enough to compile
+   * (glibc's strlen loop ran this way 17 blocks wide).
+   */
+  private canFollow(insns: Insn[], rip: number, pageEnd: number, target: number): boolean {
+    return target >= pageEnd - PAGE_SIZE && target < pageEnd && !insns.some((d) => d.offset === target - rip);
+  }
+
+  /**
+   * When a block becomes hot: if one of its conditional branches was taken on (almost)
+   * every profiled run, the block's path goes on at the branch target instead of
+   * leaving there (the run would otherwise end and dispatch the next block, as the
+   * clock loop did twice per iteration). The profile then describes only the part
+   * before the branch (BlockProfile.profiledLength).
+   */
+  private followHotBranch(block: Block, start: number): void {
+    const { insns, exits } = block;
+    const path = profiledPath(exits);
+    const pageEnd = start - (((start % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE) + PAGE_SIZE;
+    for (let j = 0; j < insns.length - 1; j++) {
+      const branch = insns[j];
+      if (branch.exec !== jccRel || !path.cold(path.reach[j + 1]) || path.cold(exits[j + 1])) continue;
+      const target = start + branch.nextOffset + branch.imm;
+      if (!this.canFollow(insns.slice(0, j + 1), start, pageEnd, target)) return;
+      const frames = block.frames.length;
+      const trace = this.decodePath(start, block.physical, target, insns.slice(0, j + 1), block.frames);
+      for (const frame of block.frames.slice(frames)) this.addToFrame(block, frame);
+      // The runs that left at the branch now go on (counted as reaching the end); the
+      // few that fell through now leave there.
+      const traced = new Int32Array(trace.length + 1);
+      traced.set(exits.subarray(0, j + 1));
+      traced[j + 1] = path.reach[j + 1];
+      traced[trace.length] = exits[j + 1];
+      block.retrace(trace, traced, j + 1);
+      return;
     }
-    return block;
   }
 
   /** Drops every block built from a frame (a write landed in it). */

@@ -18,6 +18,7 @@ import { Interpreter } from '../../src/cpu/interpreter.js';
 import { OPCODES } from '../../src/cpu/opcodes.js';
 import { RAX, RBX, RCX, RDX } from '../../src/cpu/registers.js';
 import { compileBlock } from '../../src/cpu/translator/compile-block.js';
+import type { BlockProfile } from '../../src/cpu/translator/compile-block.js';
 import { TestMachine } from './test-machine.js';
 
 const CODE = 0x40_0000;
@@ -55,10 +56,10 @@ function decodeBlock(): Insn[] {
 }
 
 /** A profile of `runs` runs that all left the block after `completed` instructions. */
-function profile(runs: number, completed: number): { exits: Int32Array; lastFallThrough: number } {
+function profile(runs: number, completed: number): BlockProfile {
   const exits = new Int32Array(5);
   exits[completed] = runs;
-  return { exits, lastFallThrough: 0 };
+  return { exits, lastFallThrough: 0, profiledLength: 4 };
 }
 
 describe('compiled blocks leave unseen paths to the interpreter', () => {
@@ -119,5 +120,35 @@ describe('compiled blocks leave unseen paths to the interpreter', () => {
     expect(outcome(m, interp)).toEqual(want);
     setRegisters(m, false);
     expect(outcome(m, interp)).toEqual({ ecx: 101, edx: 201, retired: 5, faultAt: CODE + HLT });
+  });
+
+  it('a branch always taken while profiling: the hot block goes on at its target (followHotBranch)', () => {
+    //   0: cmp eax,ebx   2: je c   4: add ecx,1   7: jmp 1000   c: add edx,1   f: jmp 1000   ...   1000: hlt
+    const code = [0x39, 0xd8, 0x74, 0x08, 0x83, 0xc1, 0x01, 0xe9, 0xf4, 0x0f, 0x00, 0x00, 0x83, 0xc2, 0x01, 0xe9, 0xec, 0x0f, 0x00, 0x00];
+    const build = (translate: boolean) => {
+      const m = new TestMachine();
+      m.map(CODE);
+      m.map(CODE + HLT);
+      m.writeBytes(CODE, code);
+      m.writeBytes(CODE + HLT, [0xf4]);
+      const interp = new Interpreter(m.cpu, OPCODES);
+      interp.translate = translate;
+      interp.compileThreshold = 200;
+      return { m, interp };
+    };
+    const outcome = ({ m, interp }: ReturnType<typeof build>, equal: boolean) => {
+      setRegisters(m, equal);
+      m.cpu.retired = 0;
+      interp.run(1000);
+      return { ecx: m.cpu.lo[RCX], edx: m.cpu.lo[RDX], retired: m.cpu.retired, faultAt: interp.lastFault?.rip };
+    };
+    const reference = build(false);
+    const traced = build(true);
+    for (let run = 0; run < 200; run++) outcome(traced, true);
+    // White-box: the block at CODE now runs cmp, je and then the target's instructions.
+    const block = (traced.interp as unknown as { blocks: Map<number, { insns: Array<{ offset: number }>; compiled: unknown }> }).blocks.get(traced.m.mmu.translateExec(CODE));
+    expect(block?.compiled).not.toBeNull();
+    expect(block?.insns.map((i) => i.offset)).toEqual([0, 2, 0xc, 0xf]);
+    for (const equal of [true, false, true]) expect(outcome(traced, equal)).toEqual(outcome(reference, equal));
   });
 });

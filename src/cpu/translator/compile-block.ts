@@ -61,6 +61,8 @@ const WRITES_MEMORY = /mem\.write/;
 export interface BlockProfile {
   readonly exits: Int32Array;
   readonly lastFallThrough: number;
+  /** How many leading instructions the profile describes (a retraced path goes on unprofiled). */
+  readonly profiledLength: number;
 }
 
 /**
@@ -74,6 +76,14 @@ const COLD_RATIO = 1000;
 /** Fewer profiled runs than this say nothing about which paths are cold. */
 const MIN_PROFILE_RUNS = 100;
 
+/** What a block's exit counts say: reach[k] = runs that went on to instruction k, and whether a count is cold. */
+export function profiledPath(exits: Int32Array): { reach: Float64Array; cold: (count: number) => boolean } {
+  const runs = exits.reduce((sum, count) => sum + count, 0);
+  const reach = new Float64Array(exits.length);
+  for (let k = 0, left = runs; k < exits.length; k++) reach[k] = left -= exits[k];
+  return { reach, cold: (count) => runs >= MIN_PROFILE_RUNS && count * COLD_RATIO < runs };
+}
+
 /**
  * Compiles `insns` (the block at virtual address `address`, which names the function in
  * profiles). With a profile, branch directions it never saw return ~k: "continue
@@ -83,13 +93,10 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
   const lines: string[] = [];
   const n = insns.length;
   let ripSet = false;
-  // reach[k]: profiled runs that went on to instruction k (did not stop after k instructions or fewer).
   const exits = profile?.exits ?? new Int32Array(n + 1);
-  const lastFallThrough = profile?.lastFallThrough ?? 0;
-  const runs = exits.reduce((sum, count) => sum + count, 0);
-  const reach = new Float64Array(n + 1);
-  for (let k = 0, left = runs; k <= n; k++) reach[k] = left -= exits[k];
-  const cold = (count: number): boolean => runs >= MIN_PROFILE_RUNS && count * COLD_RATIO < runs;
+  const { reach, cold } = profiledPath(exits);
+  // The last instruction's fall-through count, when the profile covers it.
+  const lastFallThrough = profile && profile.profiledLength === n ? profile.lastFallThrough : NaN;
   // flagsDead[k]: a later instruction overwrites every status flag before anything can
   // read them or fault, so instruction k need not compute its own (the common case in
   // ALU sequences: `ror`, `xor`, `add` each replacing the last one's flags).
@@ -117,20 +124,20 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
     lines.push(`k = ${k}; // ${i.def?.mnemonic ?? '?'}`);
     if (!last && i.exec === jmpRel) continue; // a jump the superblock follows: its target comes next
     if (i.exec === jccRel) {
-      const taken = last ? exits[n] - lastFallThrough : exits[k + 1];
-      const notTaken = last ? lastFallThrough : reach[k + 1];
       const cond = (previous && fusedCondition(previous, i.sub)) ?? `cpu.cond(${i.sub})`;
-      if (cold(taken)) {
-        lines.push(`if (${cond}) return ~${k};`);
-        if (!last) continue;
-        lines.push(`cpu.rip = base + ${i.nextOffset};`);
-      } else if (last && cold(notTaken)) {
-        lines.push(`if (!${cond}) return ~${k}; ${jumpTo(i)}`);
-      } else if (!last) {
-        // A conditional branch inside a superblock: taken, it leaves the block.
-        lines.push(`if (${cond}) { ${jumpTo(i)} return ${k + 1}; }`);
+      if (!last) {
+        // Inside a superblock the branch leaves the block one way: taken, or, on a path
+        // retraced along the taken side (followHotBranch), not taken.
+        const followsTaken = insns[k + 1].offset !== i.nextOffset;
+        const leaves = followsTaken ? `!${cond}` : cond;
+        if (cold(exits[k + 1])) lines.push(`if (${leaves}) return ~${k};`);
+        else lines.push(`if (${leaves}) { ${followsTaken ? `cpu.rip = base + ${i.nextOffset};` : jumpTo(i)} return ${k + 1}; }`);
         continue;
-      } else lines.push(`if (${cond}) { ${jumpTo(i)} } else cpu.rip = base + ${i.nextOffset};`);
+      }
+      // (NaN counts, unprofiled, are never cold.)
+      if (cold(exits[n] - lastFallThrough)) lines.push(`if (${cond}) return ~${k}; cpu.rip = base + ${i.nextOffset};`);
+      else if (cold(lastFallThrough)) lines.push(`if (!${cond}) return ~${k}; ${jumpTo(i)}`);
+      else lines.push(`if (${cond}) { ${jumpTo(i)} } else cpu.rip = base + ${i.nextOffset};`);
       ripSet = true;
       continue;
     }
