@@ -6,30 +6,35 @@
  */
 export const wide = { w0: 0, w1: 0, w2: 0, w3: 0, qLo: 0, qHi: 0, rLo: 0, rHi: 0 };
 
-/** Unsigned 32×32→64 from 16-bit partial products; low word returned, high in wide.w1. */
+const TWO_POW_32 = 4294967296;
+
+/**
+ * The high word of the unsigned product of two 32-bit words, given its low word `low`
+ * (Math.imul's, exact). The double product a·b is off the exact one by at most 2^11 (53
+ * bits of 64), and subtracting `low` adds as much again, so dividing by 2^32 lands within
+ * 2^-20 of the exact high word: rounding gives it exactly.
+ */
+function highWord(a: number, b: number, low: number): number {
+  return Math.round(((a >>> 0) * (b >>> 0) - (low >>> 0)) / TWO_POW_32);
+}
+
+/** Unsigned 32×32→64: low word returned, high in wide.w1. */
 export function mul32(a: number, b: number): number {
-  const a0 = a & 0xffff;
-  const a1 = a >>> 16;
-  const b0 = b & 0xffff;
-  const b1 = b >>> 16;
-  const p00 = a0 * b0;
-  const p01 = a0 * b1;
-  const p10 = a1 * b0;
-  const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  wide.w1 = (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
-  return ((mid << 16) | (p00 & 0xffff)) | 0;
+  const low = Math.imul(a, b);
+  wide.w1 = highWord(a, b, low) | 0;
+  return low;
 }
 
 /** Unsigned 64×64→128 into wide.w0..w3. */
 export function mulU64(aLo: number, aHi: number, bLo: number, bHi: number): void {
-  const ll = mul32(aLo, bLo);
-  const llHi = wide.w1 >>> 0;
-  const lh = mul32(aLo, bHi) >>> 0;
-  const lhHi = wide.w1 >>> 0;
-  const hl = mul32(aHi, bLo) >>> 0;
-  const hlHi = wide.w1 >>> 0;
-  const hh = mul32(aHi, bHi) >>> 0;
-  const hhHi = wide.w1 >>> 0;
+  const ll = Math.imul(aLo, bLo);
+  const llHi = highWord(aLo, bLo, ll);
+  const lh = Math.imul(aLo, bHi) >>> 0;
+  const lhHi = highWord(aLo, bHi, lh);
+  const hl = Math.imul(aHi, bLo) >>> 0;
+  const hlHi = highWord(aHi, bLo, hl);
+  const hh = Math.imul(aHi, bHi) >>> 0;
+  const hhHi = highWord(aHi, bHi, hh);
   const s1 = llHi + lh + hl; // < 3·2^32
   const c1 = Math.floor(s1 / 4294967296);
   const s2 = lhHi + hlHi + hh + c1;
