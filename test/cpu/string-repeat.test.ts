@@ -39,6 +39,18 @@ function elementwise(memory: number[], src: number, dst: number, count: number, 
   return out;
 }
 
+/** The same loop with DF set: element e from src - e·size to dst - e·size (musl's memmove copies this way). */
+function elementwiseDown(memory: number[], src: number, dst: number, count: number, size: number): number[] {
+  const out = memory.slice();
+  for (let e = 0; e < count; e++) {
+    const element = out.slice(src - e * size, src - e * size + size);
+    for (let b = 0; b < size; b++) out[dst - e * size + b] = element[b];
+  }
+  return out;
+}
+
+const DF = 0x400;
+
 describe('REP MOVS / REP STOS a page at a time', () => {
   it('a destination one byte above its source repeats the first byte, as element order demands', () => {
     const m = machine(REP_MOVSB);
@@ -100,5 +112,43 @@ describe('REP MOVS / REP STOS a page at a time', () => {
     setReg(m.cpu, RCX, 16n);
     expect(m.step()).toBeNull();
     expect(seen).toEqual([frame - (frame % 4096)]);
+  });
+
+  for (const [name, size, srcOffset, dstOffset, count] of [
+    // musl's memmove(dst > src): from the top down, quadwords straddling page boundaries
+    ['quadwords moved up by 15 bytes, copied downward across three pages', 8, 3 * 4096 - 4, 3 * 4096 + 11, 1100],
+    // the loop reads what it has just written: element order shows
+    ['bytes moved down by 3, copied downward', 1, 2 * 4096 + 100, 2 * 4096 + 97, 5000],
+    ['dwords onto themselves', 4, 2 * 4096, 2 * 4096, 1500],
+  ] as const) {
+    it(`DF set: ${name}`, () => {
+      const m = machine(size === 8 ? REP_MOVSQ : size === 4 ? [0xf3, 0xa5] : REP_MOVSB);
+      const data = pattern(4 * 4096);
+      m.writeBytes(DATA, data);
+      m.cpu.setRflags(0x2 | DF);
+      setReg(m.cpu, RSI, BigInt(DATA + srcOffset));
+      setReg(m.cpu, RDI, BigInt(DATA + dstOffset));
+      setReg(m.cpu, RCX, BigInt(count));
+      expect(m.step()).toBeNull();
+      expect(Array.from(m.readBytes(DATA, 4 * 4096))).toEqual(elementwiseDown(data, srcOffset, dstOffset, count, size));
+      expect(getReg(m.cpu, RCX)).toBe(0n);
+      expect(getReg(m.cpu, RSI)).toBe(BigInt(DATA + srcOffset - size * count));
+      expect(getReg(m.cpu, RDI)).toBe(BigInt(DATA + dstOffset - size * count));
+    });
+  }
+
+  it('DF set: a fault in the lower page leaves RCX/RDI at its first element and the upper page written', () => {
+    const m = machine(REP_STOSQ, 0);
+    m.map(DATA + 0x1000); // the page below is not mapped
+    m.cpu.setRflags(0x2 | DF);
+    setReg(m.cpu, RAX, 0x1122334455667788n);
+    setReg(m.cpu, RDI, BigInt(DATA + 0x1000 + 56)); // elements at +56, +48, ..., +0, then -8
+    setReg(m.cpu, RCX, 20n);
+    const raised = m.step();
+    expect(raised).toMatchObject({ vector: 14, address: DATA + 0x1000 - 8 });
+    expect(m.cpu.rip).toBe(CODE);
+    expect(getReg(m.cpu, RCX)).toBe(12n); // 8 of 20 stored
+    expect(getReg(m.cpu, RDI)).toBe(BigInt(DATA + 0x1000 - 8));
+    expect(Array.from(m.readBytes(DATA + 0x1000, 64))).toEqual(Array.from({ length: 64 }, (_, k) => [0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11][k % 8]));
   });
 });

@@ -21,8 +21,8 @@ export function stringOp(cpu: Cpu, i: Insn): void {
   const step = cpu.df ? -size : size;
   const repeat = i.rep !== REP_NONE;
   const op = i.sub;
-  if (repeat && (op === 0 || op === 2) && step > 0 && i.addrsize === 8) {
-    repeatForward(cpu, i, op === 0);
+  if (repeat && (op === 0 || op === 2) && i.addrsize === 8) {
+    repeatInChunks(cpu, i, op === 0, step);
     return;
   }
   for (;;) {
@@ -69,43 +69,54 @@ export function stringOp(cpu: Cpu, i: Insn): void {
 }
 
 /**
- * REP MOVS / REP STOS upward with 64-bit addresses (memcpy and memset in most libcs), a
- * page at a time. Both pages of a chunk are translated — and may fault — before any of
- * its elements moves, and RCX/RSI/RDI are written back after each chunk, so a fault
- * leaves the registers where the element-by-element loop would (the instruction then
- * restarts from there, SDM Vol. 2B "REP/REPE/REPZ/REPNE/REPNZ"). An element straddling a
- * page, or a destination overlapping the source from above (where element order shows),
- * goes one element at a time.
+ * REP MOVS / REP STOS with 64-bit addresses (memcpy and memset in most libcs; musl's
+ * memmove copies downward with DF set), a page at a time. Both pages of a chunk are
+ * translated — and may fault — before any of its elements moves, the first element's
+ * source first as the element loop reads it, and RCX/RSI/RDI are written back after each
+ * chunk, so a fault leaves the registers where the element-by-element loop would (the
+ * instruction then restarts from there, SDM Vol. 2B "REP/REPE/REPZ/REPNE/REPNZ"). An
+ * element straddling a page, or a destination the copy would overwrite before reading
+ * (where element order shows), goes one element at a time.
  */
-function repeatForward(cpu: Cpu, i: Insn, movs: boolean): void {
+function repeatInChunks(cpu: Cpu, i: Insn, movs: boolean, step: number): void {
   const size = i.opsize;
+  const up = step > 0;
   const mem = cpu.mem;
   const bytes = mem.bytes;
+  // Elements from `addr` on (upward) or down from it that fit in its page with it.
+  const fit = (addr: number): number => {
+    const offset = addr & (PAGE - 1);
+    return up ? Math.floor((PAGE - offset) / size) : offset + size > PAGE ? 0 : Math.floor(offset / size) + 1;
+  };
   while (!counterIsZero(cpu, i)) {
     const count = (cpu.hi[RCX] >>> 0) * TWO_POW_32 + (cpu.lo[RCX] >>> 0);
     const dst = pointer(cpu, i, RDI);
-    let n = Math.min(count, Math.floor((PAGE - (dst & (PAGE - 1))) / size));
+    let n = Math.min(count, fit(dst));
     let src = 0;
     if (movs) {
       src = pointer(cpu, i, RSI) + cpu.segBase[i.segment];
-      n = Math.min(n, Math.floor((PAGE - (src & (PAGE - 1))) / size));
+      n = Math.min(n, fit(src));
     }
     if (n === 0) {
-      moveElement(cpu, i, movs, size, size);
+      moveElement(cpu, i, movs, size, step);
       decrementCounter(cpu, i);
       continue;
     }
     const length = n * size;
-    const from = movs ? mem.physicalForRead(src) : 0;
-    const to = mem.physicalForWrite(dst);
+    // The chunk's lowest bytes: the first element upward, the last one downward.
+    const below = up ? 0 : length - size;
+    const from = movs ? mem.physicalForRead(src) - below : 0;
+    const to = mem.physicalForWrite(dst) - below;
     if (movs) {
-      if (to > from && to < from + length) {
-        moveElement(cpu, i, movs, size, size);
+      // Upward, a destination just above the source; downward, just below it: the loop
+      // would read bytes it had already written.
+      if (up ? to > from && to < from + length : from > to && from < to + length) {
+        moveElement(cpu, i, movs, size, step);
         decrementCounter(cpu, i);
         continue;
       }
       bytes.copyWithin(to, from, from + length);
-      advance(cpu, i, RSI, length);
+      advance(cpu, i, RSI, up ? length : -length);
     } else if (size === 1) {
       bytes.fill(cpu.lo[RAX] & 0xff, to, to + length);
     } else {
@@ -120,7 +131,7 @@ function repeatForward(cpu: Cpu, i: Insn, movs: boolean): void {
         }
       }
     }
-    advance(cpu, i, RDI, length);
+    advance(cpu, i, RDI, up ? length : -length);
     advance(cpu, i, RCX, -n);
   }
 }
