@@ -1,13 +1,14 @@
 /**
- * Compare-and-branch fusion in compiled blocks (templates.ts fusedCondition): a Jcc right
- * after a templated ALU instruction tests that instruction's operands instead of the lazy
- * flags. Every condition code after every fusable producer, at every operand size, must
- * branch as the interpreter does (whose flags the golden vectors check against the real
- * CPU), and leave the same RFLAGS. Encodings are as objdump prints them.
+ * Condition fusion in compiled blocks (templates.ts fusedCondition): a Jcc, CMOVcc or
+ * SETcc right after a templated ALU instruction tests that instruction's operands instead
+ * of the lazy flags. Every condition code after every fusable producer, at every operand
+ * size, must branch, move and set as the interpreter does (whose flags the golden vectors
+ * check against the real CPU), and leave the same RFLAGS. Encodings are as objdump prints
+ * them.
  */
 import { describe, expect, it } from 'vitest';
 import type { Insn } from '../../src/cpu/insn.js';
-import { RAX, RBX } from '../../src/cpu/registers.js';
+import { RAX, RBX, RCX, RDX } from '../../src/cpu/registers.js';
 import { compileBlock } from '../../src/cpu/translator/compile-block.js';
 import { TestMachine } from './test-machine.js';
 
@@ -55,13 +56,21 @@ function decodeBlock(m: TestMachine, length: number): Insn[] {
   return insns;
 }
 
-describe('a Jcc fused with the ALU instruction before it branches as the interpreter does', () => {
+/** The condition's users: Jcc +0x10 last in the block and inside it, cmovcc rcx,rdx / ecx,edx, setcc cl. */
+const CONSUMERS: Array<(cc: number) => number[]> = [
+  (cc) => [0x70 + cc, 0x10],
+  (cc) => [0x70 + cc, 0x10, 0x90],
+  (cc) => [0x48, 0x0f, 0x40 + cc, 0xca],
+  (cc) => [0x0f, 0x40 + cc, 0xca],
+  (cc) => [0x0f, 0x90 + cc, 0xc1],
+];
+
+describe('a condition fused with the ALU instruction before it acts as in the interpreter', () => {
   for (const [name, producer] of PRODUCERS) {
-    it(`${name}; j<cc> for all 16 conditions`, () => {
+    it(`${name}; j<cc>, cmov<cc>, set<cc> for all 16 conditions`, () => {
       for (let cc = 0; cc < 16; cc++) {
-        // The Jcc last in the block, and inside it (followed by a NOP).
-        for (const tail of [[], [0x90]]) {
-          const code = [...producer, 0x70 + cc, 0x10, ...tail];
+        for (const consumer of CONSUMERS) {
+          const code = [...producer, ...consumer(cc)];
           const m = new TestMachine();
           m.map(CODE);
           m.writeBytes(CODE, code);
@@ -70,6 +79,7 @@ describe('a Jcc fused with the ALU instruction before it branches as the interpr
           const compiled = compileBlock(insns, CODE);
           const outcome = (values: number[], translate: boolean): number[] => {
             [cpu.lo[RAX], cpu.hi[RAX], cpu.lo[RBX], cpu.hi[RBX]] = values;
+            [cpu.lo[RCX], cpu.hi[RCX], cpu.lo[RDX], cpu.hi[RDX]] = [0x11223344, 0x55667788, -0x5a5a5a5b, 0x0badf00d];
             cpu.setRflags(0x2);
             if (translate) compiled(cpu, CODE);
             else {
@@ -79,7 +89,7 @@ describe('a Jcc fused with the ALU instruction before it branches as the interpr
                 if (cpu.rip !== CODE + i.nextOffset) break; // taken
               }
             }
-            return [cpu.rip, cpu.getRflags(), cpu.lo[RAX], cpu.lo[RBX]];
+            return [cpu.rip, cpu.getRflags(), cpu.lo[RAX], cpu.lo[RBX], cpu.lo[RCX], cpu.hi[RCX]];
           };
           for (const a of EDGES) {
             for (const b of [...EDGES, a]) {

@@ -1,6 +1,7 @@
 import type { Cpu } from '../cpu.js';
 import { VEC_GP, VEC_SS } from '../cpu-exception.js';
-import type { HookedHandler, Insn } from '../insn.js';
+import type { Handler, HookedHandler, Insn } from '../insn.js';
+import { cmov, setcc } from '../ops/data.js';
 import { mul32, mulS64, mulU64, wide } from '../ops/wide-arith.js';
 import { jccRel, jmpRel } from '../ops/control.js';
 import { branchTemplates, FlagEffect, flagEffect, fusedCondition, jumpTo, templateFor, withoutFlags } from './templates.js';
@@ -108,8 +109,9 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
     if (effect === FlagEffect.WritesAll) deadAfter = true;
     else if (effect !== FlagEffect.None) deadAfter = false;
   }
-  // The instruction just compiled from an ALU template, whose operands a Jcc can test directly.
-  let producer: Insn | null = null;
+  // The instruction just compiled from a template, and its handler, whose operands a
+  // Jcc, CMOVcc or SETcc can test directly (fusedCondition).
+  let producer: { insn: Insn; handler: Handler } | null = null;
   for (let k = 0; k < n; k++) {
     const i = insns[k];
     const last = k === n - 1;
@@ -124,7 +126,7 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
     lines.push(`k = ${k}; // ${i.def?.mnemonic ?? '?'}`);
     if (!last && i.exec === jmpRel) continue; // a jump the superblock follows: its target comes next
     if (i.exec === jccRel) {
-      const cond = (previous && fusedCondition(previous, i.sub)) ?? `cpu.cond(${i.sub})`;
+      const cond = (previous && fusedCondition(previous.insn, i.sub, previous.handler)) ?? `cpu.cond(${i.sub})`;
       if (!last) {
         // Inside a superblock the branch leaves the block one way: taken, or, on a path
         // retraced along the taken side (followHotBranch), not taken.
@@ -152,11 +154,13 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
     const inner = (i.exec as Partial<HookedHandler>).inner;
     const template = templateFor(i, inner);
     const generated = template ? template(i) : null;
-    const code = generated !== null && flagsDead[k] ? withoutFlags(generated) : generated;
+    let code = generated !== null && flagsDead[k] ? withoutFlags(generated) : generated;
+    const fused = code !== null && previous && (i.exec === cmov || (i.exec === setcc && i.rm >= 0)) ? fusedCondition(previous.insn, i.sub, previous.handler) : null;
+    if (fused !== null) code = code!.replace(`cpu.cond(${i.sub})`, fused);
     // An exit request (a hypercall, a write into this block's code) ends the block after
     // this instruction: ~(k + 1) with the request set makes the run loop stop there.
     if (code !== null) {
-      producer = i;
+      producer = { insn: i, handler: inner ?? i.exec };
       if (inner) lines.push(`I[${k}].exec.hook();`);
       lines.push(code);
       if (WRITES_MEMORY.test(code) && !last) lines.push(`if (cpu.exitRequest !== 0) return ~${k + 1};`);

@@ -221,7 +221,9 @@ const templates = new Map<Handler, Template>([
       const load = i.rm >= 0 ? (size === 8 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `x = lo[${i.rm}];`) : `${effectiveAddress(i)} ${size === 8 ? load64('x', 'xh') : `x = ${readMem(4)};`}`;
       const write = size === 8 ? `lo[${i.reg}] = x; hi[${i.reg}] = xh;` : `lo[${i.reg}] = x; hi[${i.reg}] = 0;`;
       const otherwise = size === 4 ? ` else hi[${i.reg}] = 0;` : '';
-      return `${load} if (cpu.cond(${i.sub})) { ${write} }${otherwise}`;
+      // The condition first (flags do not change; the source is read, and may fault,
+      // either way), so that a fused condition still finds its operands (fusedCondition).
+      return `u = cpu.cond(${i.sub}) ? 1 : 0; ${load} if (u) { ${write} }${otherwise}`;
     },
   ],
   [
@@ -624,15 +626,16 @@ const ALU_TEMPLATES = new Set<Handler>([aluEG, aluEImm, aluGE, aluAccImm, testEG
 
 /**
  * Condition code `cc` (SDM Vol. 1 Appendix B) computed from the operands of the ALU
- * instruction compiled just before, still in the template's locals, instead of from the
- * lazy flags (Cpu.cond): the CMP/Jcc and TEST/Jcc pairs of every loop. Null when it
+ * instruction compiled just before (run by `handler`), still in the template's locals,
+ * instead of from the lazy flags (Cpu.cond): the CMP/Jcc and TEST/Jcc pairs of every
+ * loop, and CMOVcc / SETcc of a register, whose templates read the condition first. Null when it
  * does not apply (other producers, PF/OF conditions). The producer still stores its
  * flags: code after the branch may read them.
  */
-export function fusedCondition(producer: Insn, cc: number): string | null {
-  if (!ALU_TEMPLATES.has(producer.exec)) return null;
+export function fusedCondition(producer: Insn, cc: number, handler = producer.exec): string | null {
+  if (!ALU_TEMPLATES.has(handler)) return null;
   const size = producer.opsize;
-  const op = producer.exec === testEG || producer.exec === testEImm || producer.exec === testAccImm ? AND : producer.sub;
+  const op = handler === testEG || handler === testEImm || handler === testAccImm ? AND : producer.sub;
   const wide = size === 8;
   const zero = wide ? '(r | rh) === 0' : 'r === 0';
   const sign = wide ? 'rh < 0' : size === 4 ? 'r < 0' : `(r & ${size === 1 ? 0x80 : 0x8000}) !== 0`;
