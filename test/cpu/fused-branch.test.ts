@@ -7,7 +7,6 @@
  * them.
  */
 import { describe, expect, it } from 'vitest';
-import type { Insn } from '../../src/cpu/insn.js';
 import { RAX, RBX, RCX, RDX } from '../../src/cpu/registers.js';
 import { compileBlock } from '../../src/cpu/translator/compile-block.js';
 import { TestMachine } from './test-machine.js';
@@ -44,18 +43,6 @@ const PRODUCERS: Array<[string, number[]]> = [
 /** Operand halves at the edges of every width: 0, 1, -1, the signed limits, and their neighbours. */
 const EDGES = [0, 1, 2, -1, -2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, -0x80000000, 0x12345678];
 
-function decodeBlock(m: TestMachine, length: number): Insn[] {
-  const insns: Insn[] = [];
-  for (let offset = 0; offset < length; ) {
-    const insn = m.decodeAt(CODE + offset);
-    insn.offset = offset;
-    offset += insn.length;
-    insn.nextOffset = offset;
-    insns.push(insn);
-  }
-  return insns;
-}
-
 /** The condition's users: Jcc +0x10 last in the block and inside it, cmovcc rcx,rdx / ecx,edx, setcc cl. */
 const CONSUMERS: Array<(cc: number) => number[]> = [
   (cc) => [0x70 + cc, 0x10],
@@ -75,7 +62,7 @@ describe('a condition fused with the ALU instruction before it acts as in the in
           m.map(CODE);
           m.writeBytes(CODE, code);
           const cpu = m.cpu;
-          const insns = decodeBlock(m, code.length);
+          const insns = m.decodeBlock(CODE, code.length);
           const compiled = compileBlock(insns, CODE);
           const outcome = (values: number[], translate: boolean): number[] => {
             [cpu.lo[RAX], cpu.hi[RAX], cpu.lo[RBX], cpu.hi[RBX]] = values;

@@ -123,6 +123,19 @@ export class TestMachine {
     return decode(OPCODES, (o) => this.mmu.bytes[this.mmu.translateExec(rip + o)]);
   }
 
+  /** The `length` bytes at `start` as one straight-line block, offsets set as the translator expects them. */
+  decodeBlock(start: number, length: number): Insn[] {
+    const insns: Insn[] = [];
+    for (let offset = 0; offset < length; ) {
+      const insn = this.decodeAt(start + offset);
+      insn.offset = offset;
+      offset += insn.length;
+      insn.nextOffset = offset;
+      insns.push(insn);
+    }
+    return insns;
+  }
+
   /**
    * Executes the instruction at cpu.rip. Returns null, or what it raised; on an exception
    * RIP stays at the instruction (a fault).

@@ -9,7 +9,6 @@
  * Encodings are as objdump prints them.
  */
 import { describe, expect, it } from 'vitest';
-import type { Insn } from '../../src/cpu/insn.js';
 import { RAX, RBX, RCX, RDX } from '../../src/cpu/registers.js';
 import { compileBlock } from '../../src/cpu/translator/compile-block.js';
 import { raisedFrom, TestMachine } from './test-machine.js';
@@ -45,18 +44,6 @@ interface Outcome {
   raised: number | null;
 }
 
-function block(m: TestMachine, length: number): Insn[] {
-  const insns: Insn[] = [];
-  for (let offset = 0; offset < length; ) {
-    const insn = m.decodeAt(CODE + offset);
-    insn.offset = offset;
-    offset += insn.length;
-    insn.nextOffset = offset;
-    insns.push(insn);
-  }
-  return insns;
-}
-
 function run(code: number[], seed: number, compiled: boolean): Outcome {
   const m = new TestMachine();
   m.map(CODE);
@@ -72,7 +59,7 @@ function run(code: number[], seed: number, compiled: boolean): Outcome {
   cpu.lo[RDX] = UNMAPPED;
   cpu.setRflags(next() & 0x8d5); // some status flags set on entry
   cpu.rip = CODE;
-  const insns = block(m, code.length);
+  const insns = m.decodeBlock(CODE, code.length);
   let raised: number | null = null;
   try {
     if (compiled) compileBlock(insns)(cpu, CODE);
