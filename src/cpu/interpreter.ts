@@ -190,7 +190,8 @@ export class Interpreter {
             // A taken conditional branch inside the block leaves it (buildBlock).
             if (cpu.exitRequest !== EXIT_NONE || (k < n && cpu.rip !== start + insns[k].offset)) break;
           }
-          if (compiled === null) {
+          // (Not the run that compiled the block: its path may have been retraced.)
+          if (block.compiled === null) {
             block.exits[k]++;
             if (k === n && cpu.rip === start + insns[n - 1].nextOffset) block.lastFallThrough++;
           }

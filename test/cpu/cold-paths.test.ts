@@ -85,6 +85,15 @@ describe('compiled blocks leave unseen paths to the interpreter', () => {
     expect(m.cpu.rip).toBe(CODE + 7);
   });
 
+  it('a branch past the profiled part of a retraced path is not called cold', () => {
+    // Only the CMP is profiled (profiledLength 1): the JE's zero counts are no evidence.
+    const m = machine();
+    const block = compileBlock(decodeBlock(), CODE, { ...profile(1000, 4), profiledLength: 1 });
+    setRegisters(m, true);
+    expect(block(m.cpu, CODE)).toBe(2);
+    expect(m.cpu.rip).toBe(CODE + 7);
+  });
+
   it('without a profile (or with too few runs) every path is compiled', () => {
     for (const p of [undefined, profile(10, 4)]) {
       const m = machine();

@@ -96,6 +96,8 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
   let ripSet = false;
   const exits = profile?.exits ?? new Int32Array(n + 1);
   const { reach, cold } = profiledPath(exits);
+  // Instructions past the profiled part (a retraced path) have no counts to call cold.
+  const profiledLength = profile?.profiledLength ?? n;
   // The last instruction's fall-through count, when the profile covers it.
   const lastFallThrough = profile && profile.profiledLength === n ? profile.lastFallThrough : NaN;
   // flagsDead[k]: a later instruction overwrites every status flag before anything can
@@ -117,7 +119,7 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
     const last = k === n - 1;
     const previous = producer;
     producer = null;
-    if (k > 0 && cold(reach[k])) {
+    if (k > 0 && k <= profiledLength && cold(reach[k])) {
       // The interpreter runs the rest in the same order, so flagsDead still holds.
       lines.push(`return ~${k};`);
       ripSet = true;
@@ -132,7 +134,7 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
         // retraced along the taken side (followHotBranch), not taken.
         const followsTaken = insns[k + 1].offset !== i.nextOffset;
         const leaves = followsTaken ? `!${cond}` : cond;
-        if (cold(exits[k + 1])) lines.push(`if (${leaves}) return ~${k};`);
+        if (k < profiledLength && cold(exits[k + 1])) lines.push(`if (${leaves}) return ~${k};`);
         else lines.push(`if (${leaves}) { ${followsTaken ? `cpu.rip = base + ${i.nextOffset};` : jumpTo(i)} return ${k + 1}; }`);
         continue;
       }
