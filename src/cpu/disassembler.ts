@@ -159,6 +159,8 @@ class Usage {
 
 // ---- the instruction ------------------------------------------------------------------
 
+const IMPLICIT_XMM0 = new Set(['pblendvb', 'blendvps', 'blendvpd']);
+
 /**
  * Formats one decoded instruction located at `address`. With `symbolize`, branch
  * targets get objdump's `<symbol>` and RIP-relative operands its `# address <symbol>`
@@ -190,6 +192,9 @@ export function disassemble(insn: Insn, address: number | bigint, symbolize?: Sy
       comment ??= out.comment;
     }
     mnemonic = adjustForOperands(ctx, mnemonic, operands);
+    // The legacy-SSE variable blends read XMM0 as an implicit third operand (SDM Vol. 2B
+    // PBLENDVB, BLENDVPS, BLENDVPD: "<XMM0>"), which objdump spells out.
+    if (IMPLICIT_XMM0.has(def.mnemonic)) operands.push('xmm0');
   }
 
   const words = prefixWords(ctx, mnemonic);

@@ -102,6 +102,8 @@ const GOLDEN: Array<[bytes: string, text: string, address?: number]> = [
   ['8c d8', 'mov eax,ds'],
   ['8c 18', 'mov WORD PTR [rax],ds'],
   ['67 e3 00', 'jecxz 401003', 0x401000],
+  ['66 0f 38 10 14 03', 'pblendvb xmm2,XMMWORD PTR [rbx+rax*1],xmm0'],
+  ['66 41 0f 38 15 54 05 00', 'blendvpd xmm2,XMMWORD PTR [r13+rax*1+0x0],xmm0'],
 ];
 
 // VEX and EVEX encodings (disassembler-vex.ts), display-only: the emulator's decoder
