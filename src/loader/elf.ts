@@ -65,7 +65,17 @@ function rejectInterpreter(bytes: Uint8Array, segments: ElfSegment[]): void {
   const pathBytes = bytes.subarray(interp.offset, interp.offset + interp.filesz);
   const terminator = pathBytes.indexOf(0);
   const path = new TextDecoder().decode(terminator < 0 ? pathBytes : pathBytes.subarray(0, terminator));
-  throw new ElfError(`dynamically linked executables are not supported yet (interpreter ${path})`);
+  throw new ElfError(`dynamically linked executables are not supported yet (interpreter ${printable(path)})`);
+}
+
+/**
+ * A name from the file as one line of bounded length: control characters as \xNN, at most
+ * 256 characters (the error is one line of the CLI's output; the elf fuzzer found a
+ * PT_INTERP with a newline in it).
+ */
+function printable(name: string): string {
+  const shown = name.length > 256 ? `${name.slice(0, 256)}...` : name;
+  return shown.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 // Overlapping PT_LOADs would make one segment's bytes silently replace another's.

@@ -159,6 +159,14 @@ describe('parseElf rejects malformed files with one line saying why', () => {
     expect(errorOf(elfWith({ type: 3, segments: [interp, ...VALID.segments!], contents }))).toBe(dynamic);
   });
 
+  it('an interpreter name with control characters stays one line (elf fuzzer, seed 77, case 526)', () => {
+    const name = new TextEncoder().encode('ld\n%s\t.so\0');
+    const interp: TestSegment = { type: PT_INTERP, flags: PF_R, offset: 0x1b0, vaddr: 0x4001b0, filesz: name.length, memsz: name.length, align: 1 };
+    expect(errorOf(elfWith({ segments: [interp, ...VALID.segments!], contents: [{ offset: 0x1b0, bytes: name }] }))).toBe(
+      'dynamically linked executables are not supported yet (interpreter ld\\x0a%s\\x09.so)',
+    );
+  });
+
   it('e_phentsize other than sizeof(Elf64_Phdr)', () => {
     expect(errorOf(elfWith({ phentsize: 32 }))).toBe('e_phentsize is 32, expected 56 (sizeof(Elf64_Phdr))');
   });
