@@ -57,6 +57,7 @@ function run(code: number[], seed: number, compiled: boolean): Outcome {
   }
   cpu.lo[RCX] = (cpu.lo[RCX] & ~0xff) | (seed & 0xff); // CL runs through every shift count, 0 included
   cpu.lo[RDX] = UNMAPPED;
+  cpu.tscAux = seed; // RDTSCP's ECX
   cpu.setRflags(next() & 0x8d5); // some status flags set on entry
   cpu.rip = CODE;
   const insns = m.decodeBlock(CODE, code.length);
@@ -80,6 +81,8 @@ describe('compiled blocks skip only dead flag computations', () => {
     ['INC after XOR keeps the CF XOR produced', INC_READS_CF],
     ...SHIFTS.map((code) => [`shift ${code.map((x) => x.toString(16)).join(' ')} by every count`, code] as const),
     ...MULTIPLIES.map((code) => [`multiply ${code.map((x) => x.toString(16)).join(' ')}`, code] as const),
+    // rdtscp; add rax,rbx: EDX:EAX and ECX as the handler sets them (without a host clock the TSC counts instructions)
+    ['rdtscp, then an ADD of its result', [0x0f, 0x01, 0xf9, 0x48, 0x01, 0xd8]],
   ] as const) {
     it(name, () => {
       for (let seed = 1; seed <= 200; seed++) {

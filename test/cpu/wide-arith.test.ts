@@ -21,6 +21,7 @@ function* operandPairs(): Generator<[number, number, number, number]> {
     yield [b, a, a, b];
   }
   for (const a of EDGE_WORDS) for (const b of EDGE_WORDS) for (const c of EDGE_WORDS) yield [a, b, c, EDGE_WORDS[(a ^ b ^ c) & 7]];
+  for (const a of EDGE_WORDS) for (const c of EDGE_WORDS) yield [a, 0, c, 0]; // two 32-bit operands (mulU64's short path)
   let x = 12345;
   const next = (): number => (x = (Math.imul(x, 1103515245) + 12345) | 0) ^ (x >>> 13);
   for (let k = 0; k < 20000; k++) yield [next(), next(), next(), next()];

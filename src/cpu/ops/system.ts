@@ -181,7 +181,8 @@ export function cpuidInsn(cpu: Cpu, _i: Insn): void {
 /** CR4.TSD: RDTSC/RDTSCP privileged. */
 const CR4_TSD = 1 << 2;
 
-function readTsc(cpu: Cpu): void {
+/** EDX:EAX = the time-stamp counter (RDTSC, RDTSCP; compiled blocks call it directly). */
+export function readTsc(cpu: Cpu): void {
   if (cpu.cr4 & CR4_TSD && cpu.cpl !== 0) cpu.raise(VEC_GP, 0, 'rdtsc with CR4.TSD set');
   if (cpu.tsc) cpu.tsc.read(cpu);
   else {

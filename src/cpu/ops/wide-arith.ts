@@ -29,6 +29,14 @@ export function mul32(a: number, b: number): number {
 export function mulU64(aLo: number, aHi: number, bLo: number, bHi: number): void {
   const ll = Math.imul(aLo, bLo);
   const llHi = highWord(aLo, bLo, ll);
+  if ((aHi | bHi) === 0) {
+    // Two 32-bit operands (the vDSO's delta × mult): one word product.
+    wide.w0 = ll;
+    wide.w1 = llHi | 0;
+    wide.w2 = 0;
+    wide.w3 = 0;
+    return;
+  }
   const lh = Math.imul(aLo, bHi) >>> 0;
   const lhHi = highWord(aLo, bHi, lh);
   const hl = Math.imul(aHi, bLo) >>> 0;

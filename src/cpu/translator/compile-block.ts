@@ -4,6 +4,7 @@ import type { Handler, HookedHandler, Insn } from '../insn.js';
 import { cmov, setcc } from '../ops/data.js';
 import { mul32, mulS64, mulU64, wide } from '../ops/wide-arith.js';
 import { jccRel, jmpRel } from '../ops/control.js';
+import { readTsc } from '../ops/system.js';
 import { branchTemplates, FlagEffect, flagEffect, fusedCondition, jumpTo, templateFor, withoutFlags } from './templates.js';
 
 /**
@@ -43,6 +44,7 @@ const runtime = {
     cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
   },
   // 64×64→128 products for the MUL/IMUL templates (ops/wide-arith.ts; results in wide.w0..w3).
+  readTsc,
   mul32,
   mulU64,
   mulS64,

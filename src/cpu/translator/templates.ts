@@ -9,6 +9,7 @@ import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_MAXU, OP_MINU, OP_SUB, pmovmskb, 
 import { palignr } from '../ops/sse-int-ssse3.js';
 import { MXCSR_MM } from '../cpu-model.js';
 import { RAX, RCX, RDX, RSP } from '../registers.js';
+import { rdtsc, rdtscp } from '../ops/system.js';
 import { CANONICAL, effectiveAddress, load64, maskFor, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
 
 /**
@@ -273,6 +274,9 @@ const templates = new Map<Handler, Template>([
   [mulE, (i) => (i.opsize === 8 ? `${loadE64(i)} rt.mulU64(lo[${RAX}], hi[${RAX}], x, xh); ${storeProduct(RAX, false)}` : null)],
   [imulE, (i) => (i.opsize === 8 ? `${loadE64(i)} rt.mulS64(lo[${RAX}], hi[${RAX}], x, xh); ${storeProduct(RAX, true)}` : null)],
   [shiftDouble, doubleShift],
+  // The vDSO's clock read, without a handler call (ops/system.ts readTsc; RDTSCP adds TSC_AUX).
+  [rdtsc, () => 'rt.readTsc(cpu);'],
+  [rdtscp, () => `rt.readTsc(cpu); lo[${RCX}] = cpu.tscAux; hi[${RCX}] = 0;`],
   [nop, () => ''],
   [movVW, (i) => xmmMove(i, true)],
   [movWV, (i) => xmmMove(i, false)],
