@@ -281,7 +281,10 @@ export class Cpu {
     return this.ea(i);
   }
 
-  /** AMD's order (ea16): a 16-byte operand whose address has low bits `low4` is #GP(0) before any canonical check. */
+  /**
+   * AMD's order (as ea16 applies it): a 16-byte operand whose address has low bits `low4`
+   * is #GP(0) before any canonical check. Compiled blocks call this on their non-canonical path.
+   */
   alignmentFirst(low4: number): void {
     if (low4 !== 0 && this.model.vendor === 'amd') this.raise(VEC_GP, 0, 'misaligned 16-byte operand');
   }

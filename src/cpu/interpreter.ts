@@ -433,9 +433,10 @@ export class Interpreter {
       const branch = insns[j];
       if (branch.exec !== jccRel || !path.cold(path.reach[j + 1]) || path.cold(exits[j + 1])) continue;
       const target = start + branch.nextOffset + branch.imm;
-      if (!this.canFollow(insns.slice(0, j + 1), start, pageEnd, target)) return;
+      const prefix = insns.slice(0, j + 1);
+      if (!this.canFollow(prefix, start, pageEnd, target)) return;
       const frames = block.frames.length;
-      const trace = this.decodePath(start, block.physical, target, insns.slice(0, j + 1), block.frames);
+      const trace = this.decodePath(start, block.physical, target, prefix, block.frames);
       for (const frame of block.frames.slice(frames)) this.addToFrame(block, frame);
       // The runs that left at the branch now go on (counted as reaching the end); the
       // few that fell through now leave there.

@@ -83,6 +83,7 @@ export class UserMemory {
       const p = this.physical(a, true);
       if (p < 0) return false;
       const n = Math.min(length - done, PAGE_SIZE - (a % PAGE_SIZE));
+      // A timespec or a u64 byte by byte: a subarray would be an allocation per call.
       if (n <= 16) for (let k = 0; k < n; k++) bytes[p + k] = data[done + k];
       else bytes.set(data.subarray(done, done + n), p);
       done += n;

@@ -63,54 +63,49 @@ export function effectiveAddress(i: Insn, aligned16: boolean | 'waivable' = fals
 }
 
 /**
- * Expression reading `size` bytes at address variable `a` (8: low half; high half then in
- * mem.hi). A dword read inlines Mmu.read32's TLB hit (the same slot fold and tag
- * compare, through the block's tlbTags/tlbFrames/tlbSet/view locals) and calls it
- * otherwise; V8 does not inline the call into a large block function.
+ * The TLB index of address `a`, as Mmu computes it (slot fold plus the block's tlbSet
+ * local), leaving its page number in vp. Memory accesses inline the TLB hit with it and
+ * call the Mmu otherwise: V8 does not inline those calls into a large block function.
  */
-export function readMem(size: number, addr = 'a'): string {
-  switch (size) {
-    case 1: return `mem.read8(${addr})`;
-    case 2: return `mem.read16(${addr})`;
-    case 4:
-      return (
-        `(tlbTags[vs = (((vp = Math.floor(${addr} / ${PAGE_SIZE})) ^ (vp >>> ${TLB_FOLD})) & ${TLB_SIZE - 1}) + tlbSet] === vp && ${addr} - vp * ${PAGE_SIZE} <= ${PAGE_SIZE - 4} ` +
-        `? view.getInt32(tlbFrames[vs] + (${addr} - vp * ${PAGE_SIZE}), true) : mem.read32(${addr}))`
-      );
-    default: return `mem.read64(${addr})`;
-  }
+const TLB_INDEX = `(((vp = Math.floor(a / ${PAGE_SIZE})) ^ (vp >>> ${TLB_FOLD})) & ${TLB_SIZE - 1}) + tlbSet`;
+
+/** `tags` (tlbTags or tlbWriteTags) hold a's page and `size` bytes fit in it; vs is then a's TLB index. */
+function tlbHit(tags: string, size: number): string {
+  return `${tags}[vs = ${TLB_INDEX}] === vp && a - vp * ${PAGE_SIZE} <= ${PAGE_SIZE - size}`;
 }
 
-/**
- * Statements reading the quadword at `a` into `lo` and `hi` (names of locals), with
- * Mmu.read64's TLB hit inlined as in readMem.
- */
+/** The host address of `a` after a hit. */
+const HIT_ADDRESS = `tlbFrames[vs] + (a - vp * ${PAGE_SIZE})`;
+
+/** Expression reading `size` (1, 2 or 4) bytes at `a`; quadwords: load64. */
+export function readMem(size: number): string {
+  if (size === 1) return 'mem.read8(a)';
+  if (size === 2) return 'mem.read16(a)';
+  return `(${tlbHit('tlbTags', 4)} ? view.getInt32(${HIT_ADDRESS}, true) : mem.read32(a))`;
+}
+
+/** Statements reading the quadword at `a` into `lo` and `hi` (names of locals). */
 export function load64(lo: string, hi: string): string {
   return (
-    `vp = Math.floor(a / ${PAGE_SIZE}); vs = ((vp ^ (vp >>> ${TLB_FOLD})) & ${TLB_SIZE - 1}) + tlbSet; ` +
-    `if (tlbTags[vs] === vp && a - vp * ${PAGE_SIZE} <= ${PAGE_SIZE - 8}) { vs = tlbFrames[vs] + (a - vp * ${PAGE_SIZE}); ${lo} = view.getInt32(vs, true); ${hi} = view.getInt32(vs + 4, true); } ` +
+    `if (${tlbHit('tlbTags', 8)}) { vs = ${HIT_ADDRESS}; ${lo} = view.getInt32(vs, true); ${hi} = view.getInt32(vs + 4, true); } ` +
     `else { ${lo} = mem.read64(a); ${hi} = mem.hi; }`
   );
 }
 
 /**
- * Statements writing `value` (and `valueHi` for 8 bytes) at `a`. Dword and quadword
- * stores inline Mmu.write32/write64's TLB hit as loads do (a frame holding code never
- * hits: its write tags are cleared, so such a store takes the call and invalidates).
- * The values are evaluated before the lookup's locals change.
+ * Statements writing `value` (and `valueHi` for 8 bytes) at `a`. A frame holding code
+ * never hits (its write tags are cleared), so a store into code takes the Mmu call and
+ * invalidates. The values are evaluated before the lookup's locals change.
  */
-export function writeMem(size: number, value: string, valueHi = '0', addr = 'a'): string {
-  if (size === 1) return `mem.write8(${addr}, ${value});`;
-  if (size === 2) return `mem.write16(${addr}, ${value});`;
+export function writeMem(size: number, value: string, valueHi = '0'): string {
+  if (size === 1) return `mem.write8(a, ${value});`;
+  if (size === 2) return `mem.write16(a, ${value});`;
   const hit =
     size === 4
-      ? `view.setInt32(tlbFrames[vs] + (${addr} - vp * ${PAGE_SIZE}), wv, true);`
-      : `vs = tlbFrames[vs] + (${addr} - vp * ${PAGE_SIZE}); view.setInt32(vs, wv, true); view.setInt32(vs + 4, wh, true);`;
-  const miss = size === 4 ? `mem.write32(${addr}, wv);` : `mem.write64(${addr}, wv, wh);`;
-  return (
-    `wv = ${value}; ${size === 8 ? `wh = ${valueHi}; ` : ''}vp = Math.floor(${addr} / ${PAGE_SIZE}); vs = ((vp ^ (vp >>> ${TLB_FOLD})) & ${TLB_SIZE - 1}) + tlbSet; ` +
-    `if (tlbWriteTags[vs] === vp && ${addr} - vp * ${PAGE_SIZE} <= ${PAGE_SIZE - size}) { ${hit} } else ${miss}`
-  );
+      ? `view.setInt32(${HIT_ADDRESS}, wv, true);`
+      : `vs = ${HIT_ADDRESS}; view.setInt32(vs, wv, true); view.setInt32(vs + 4, wh, true);`;
+  const miss = size === 4 ? 'mem.write32(a, wv);' : 'mem.write64(a, wv, wh);';
+  return `wv = ${value}; ${size === 8 ? `wh = ${valueHi}; ` : ''}if (${tlbHit('tlbWriteTags', size)}) { ${hit} } else ${miss}`;
 }
 
 /** Statements setting the lazy flags (cpu.ts) for a result and carry vector of `size` bytes. */

@@ -255,10 +255,9 @@ const templates = new Map<Handler, Template>([
         // 64-bit product plus the cross products' low words. Only the flags (did the
         // signed product fit?) need the 128-bit product, and are often dead.
         const [y, yh] = i.def!.operands.length === 3 ? [String(i.imm), String(i.immHi)] : [`lo[${i.reg}]`, `hi[${i.reg}]`];
-        const overflow = '(rt.wide.w2 !== rt.wide.w1 >> 31 || rt.wide.w3 !== rt.wide.w1 >> 31)';
         return (
           `${loadE64(i)} y = ${y}; yh = ${yh}; r = rt.mul32(x, y); rh = (rt.wide.w1 + Math.imul(x, yh) + Math.imul(xh, y)) | 0; ` +
-          `${flagsOnly(`rt.mulS64(x, xh, y, yh); t = ${overflow} ? 1 : 0; cpu.setFlagsCOA(r, rh, 8, t, t, 0);`)} lo[${i.reg}] = r; hi[${i.reg}] = rh;`
+          `${flagsOnly(`rt.mulS64(x, xh, y, yh); t = ${SIGNED_OVERFLOW} ? 1 : 0; cpu.setFlagsCOA(r, rh, 8, t, t, 0);`)} lo[${i.reg}] = r; hi[${i.reg}] = rh;`
         );
       }
       // 32-bit IMUL G,E(,imm): CF = OF = the product does not fit (imulGE; the double
@@ -271,8 +270,8 @@ const templates = new Map<Handler, Template>([
   ],
   // 64-bit MUL/IMUL: the 128-bit product from ops/wide-arith.ts, as multiplyAccumulator
   // and imulGE store it; CF = OF = the high half is not the extension of the low one.
-  [mulE, (i) => (i.opsize === 8 ? `${loadE64(i)} rt.mulU64(lo[${RAX}], hi[${RAX}], x, xh); ${storeProduct(RAX, false)}` : null)],
-  [imulE, (i) => (i.opsize === 8 ? `${loadE64(i)} rt.mulS64(lo[${RAX}], hi[${RAX}], x, xh); ${storeProduct(RAX, true)}` : null)],
+  [mulE, (i) => (i.opsize === 8 ? `${loadE64(i)} rt.mulU64(lo[${RAX}], hi[${RAX}], x, xh); ${storeProduct(false)}` : null)],
+  [imulE, (i) => (i.opsize === 8 ? `${loadE64(i)} rt.mulS64(lo[${RAX}], hi[${RAX}], x, xh); ${storeProduct(true)}` : null)],
   [shiftDouble, doubleShift],
   // The vDSO's clock read, without a handler call (ops/system.ts readTsc; RDTSCP adds TSC_AUX).
   [rdtsc, () => 'rt.readTsc(cpu);'],
@@ -329,14 +328,16 @@ function loadE64(i: Insn): string {
   return i.rm >= 0 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `${effectiveAddress(i)} ${load64('x', 'xh')}`;
 }
 
+/** The signed 128-bit product in rt.wide does not fit in 64 bits (IMUL's CF and OF). */
+const SIGNED_OVERFLOW = '(rt.wide.w2 !== rt.wide.w1 >> 31 || rt.wide.w3 !== rt.wide.w1 >> 31)';
+
 /**
- * Stores the product in rt.wide: its low half in `reg`, the high half in RDX when `wide128`
- * (one-operand MUL/IMUL, RDX written first as the handler does), and the flags.
+ * Stores the one-operand MUL/IMUL product in rt.wide into RDX:RAX (RDX first, as the
+ * handler does), and the flags.
  */
-function storeProduct(reg: number, signed: boolean, wide128 = true): string {
-  const high = wide128 ? `lo[${RDX}] = rt.wide.w2; hi[${RDX}] = rt.wide.w3; ` : '';
-  const overflow = signed ? '(rt.wide.w2 !== rt.wide.w1 >> 31 || rt.wide.w3 !== rt.wide.w1 >> 31)' : '(rt.wide.w2 | rt.wide.w3) !== 0';
-  return `${high}lo[${reg}] = rt.wide.w0; hi[${reg}] = rt.wide.w1; ${flagsOnly(`t = ${overflow} ? 1 : 0; cpu.setFlagsCOA(rt.wide.w0, rt.wide.w1, 8, t, t, 0);`)}`;
+function storeProduct(signed: boolean): string {
+  const overflow = signed ? SIGNED_OVERFLOW : '(rt.wide.w2 | rt.wide.w3) !== 0';
+  return `lo[${RDX}] = rt.wide.w2; hi[${RDX}] = rt.wide.w3; lo[${RAX}] = rt.wide.w0; hi[${RAX}] = rt.wide.w1; ${flagsOnly(`t = ${overflow} ? 1 : 0; cpu.setFlagsCOA(rt.wide.w0, rt.wide.w1, 8, t, t, 0);`)}`;
 }
 
 /** Statements applying `lane(dst, src)` to the four 32-bit lanes of two XMM registers. */
