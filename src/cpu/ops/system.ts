@@ -181,26 +181,29 @@ export function cpuidInsn(cpu: Cpu, _i: Insn): void {
 /** CR4.TSD: RDTSC/RDTSCP privileged. */
 const CR4_TSD = 1 << 2;
 
-/** EDX:EAX = the time-stamp counter (RDTSC, RDTSCP; compiled blocks call it directly). */
-export function readTsc(cpu: Cpu): void {
+/**
+ * The time-stamp counter into cpu.tscLo/tscHi (RDTSC, RDTSCP; compiled blocks call it
+ * directly and write EDX:EAX themselves).
+ */
+export function sampleTsc(cpu: Cpu): void {
   if (cpu.cr4 & CR4_TSD && cpu.cpl !== 0) cpu.raise(VEC_GP, 0, 'rdtsc with CR4.TSD set');
   if (cpu.tsc) cpu.tsc.read(cpu);
   else {
     cpu.tscLo = cpu.retired | 0;
     cpu.tscHi = Math.floor(cpu.retired / TWO_POW_32);
   }
+}
+
+/** 0F 31: RDTSC — EDX:EAX = the time-stamp counter. */
+export function rdtsc(cpu: Cpu, _i: Insn): void {
+  sampleTsc(cpu);
   cpu.setReg32(RAX, cpu.tscLo);
   cpu.setReg32(RDX, cpu.tscHi);
 }
 
-/** 0F 31: RDTSC. */
-export function rdtsc(cpu: Cpu, _i: Insn): void {
-  readTsc(cpu);
-}
-
 /** 0F 01 F9: RDTSCP — also ECX = IA32_TSC_AUX (the kernel stores the CPU number there). */
-export function rdtscp(cpu: Cpu, _i: Insn): void {
-  readTsc(cpu);
+export function rdtscp(cpu: Cpu, i: Insn): void {
+  rdtsc(cpu, i);
   cpu.setReg32(RCX, cpu.tscAux);
 }
 

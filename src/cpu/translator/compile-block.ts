@@ -4,7 +4,8 @@ import type { Handler, HookedHandler, Insn } from '../insn.js';
 import { cmov, setcc } from '../ops/data.js';
 import { mul32, mulS64, mulU64, wide } from '../ops/wide-arith.js';
 import { jccRel, jmpRel } from '../ops/control.js';
-import { readTsc } from '../ops/system.js';
+import { sampleTsc } from '../ops/system.js';
+import { RegisterLocals } from './guest-state.js';
 import { branchTemplates, FlagEffect, flagEffect, fusedCondition, jumpTo, templateFor, withoutFlags } from './templates.js';
 
 /**
@@ -44,7 +45,7 @@ const runtime = {
     cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
   },
   // 64×64→128 products for the MUL/IMUL templates (ops/wide-arith.ts; results in wide.w0..w3).
-  readTsc,
+  sampleTsc,
   mul32,
   mulU64,
   mulS64,
@@ -52,6 +53,20 @@ const runtime = {
   /** A 16-byte memory source read whole before its destination changes (PCMPEQB). */
   xmmSource: new Int32Array(4),
 };
+
+/** Where a block's write-back and register reload go, filled in once all its code is known. */
+const WRITE_BACK = '/*write back*/';
+const RELOAD = '/*reload*/';
+const RETURN = /\breturn ([^;]+);/g;
+
+/**
+ * A call out of the generated code into a handler or hook, which sees the Cpu: registers
+ * and flags are written back before it and read again after it. `inHandler` tells the
+ * catch that an exception came from inside, where the state is already the Cpu's.
+ */
+function outside(call: string): string {
+  return `${WRITE_BACK} inHandler = 1; ${call} inHandler = 0; ${RELOAD}`;
+}
 
 /** Instructions whose template may write memory: a write into this block's code must end it. */
 const WRITES_MEMORY = /mem\.write/;
@@ -165,32 +180,43 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
     // this instruction: ~(k + 1) with the request set makes the run loop stop there.
     if (code !== null) {
       producer = { insn: i, handler: inner ?? i.exec };
-      if (inner) lines.push(`I[${k}].exec.hook();`);
+      if (inner) lines.push(outside(`I[${k}].exec.hook();`));
       lines.push(code);
       if (WRITES_MEMORY.test(code) && !last) lines.push(`if (cpu.exitRequest !== 0) return ~${k + 1};`);
       continue;
     }
     // The interpreter's handler, with RIP at the next instruction as it expects.
-    lines.push(`cpu.rip = base + ${i.nextOffset}; I[${k}].exec(cpu, I[${k}]);`);
+    lines.push(`cpu.rip = base + ${i.nextOffset}; ${outside(`I[${k}].exec(cpu, I[${k}]);`)}`);
     if (last) ripSet = true;
     else lines.push(`if (cpu.exitRequest !== 0) return ~${k + 1};`);
   }
   if (!ripSet) lines.push(`cpu.rip = base + ${insns[n - 1].nextOffset};`);
+  // Registers and flags in locals (guest-state.ts); every return leaves through the epilogue.
+  const locals = new RegisterLocals();
+  const body = lines.map((line) => locals.localize(line).replace(RETURN, '{ ret = $1; break body; }'));
+  const writeBack = locals.writeBack();
+  const code = body.join('\n      ').replaceAll(WRITE_BACK, writeBack).replaceAll(RELOAD, locals.reload());
   // The guest address in hex (kernel addresses as 0xffff...) names the function and its
   // source in V8's profiles and traces (--cpu-prof, --trace-deopt).
   const label = address < 0 ? 'ffff' + (2 ** 48 + address).toString(16) : address.toString(16);
   const source = `
 return function block_${label}(cpu, base) {
-  const lo = cpu.lo, hi = cpu.hi, mem = cpu.mem, view = mem.view;
+  const lo = cpu.lo, hi = cpu.hi, mem = cpu.mem, view = mem.view, xmm = cpu.xmm;
   const tlbTags = mem.tagRead, tlbWriteTags = mem.tagWrite, tlbFrames = mem.frameOf, tlbSet = mem.set;
   let a = 0, x = 0, xh = 0, y = 0, yh = 0, r = 0, rh = 0, t = 0, u = 0, k = 0, vp = 0, vs = 0, wv = 0, wh = 0;
+  let ret = ${n}, inHandler = 0, fd = 0, fR = 0, fRT = 0, fA = 0, fAT = 0, fS = 0;
+  ${locals.prologue()}
   try {
-    ${lines.join('\n    ')}
+    body: {
+      ${code}
+    }
   } catch (e) {
     cpu.blockPos = k;
+    if (inHandler === 0) { ${writeBack} }
     throw e;
   }
-  return ${n};
+  ${writeBack}
+  return ret;
 };
 //# sourceURL=guest-block-${label}.js`;
   return new Function('I', 'rt', source)(insns, runtime) as CompiledBlock;

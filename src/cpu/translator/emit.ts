@@ -4,6 +4,7 @@ import { usesStackSegment } from '../cpu.js';
 import { MXCSR_MM } from '../cpu-model.js';
 import { TLB_FOLD, TLB_SIZE } from '../../mmu/mmu.js';
 import { PAGE_SIZE } from '../../mmu/physical-memory.js';
+import { setFlagLocals } from './guest-state.js';
 
 /**
  * Code-generation helpers shared by the templates: each returns JavaScript source for
@@ -108,10 +109,12 @@ export function writeMem(size: number, value: string, valueHi = '0'): string {
   return `wv = ${value}; ${size === 8 ? `wh = ${valueHi}; ` : ''}if (${tlbHit('tlbWriteTags', size)}) { ${hit} } else ${miss}`;
 }
 
-/** Statements setting the lazy flags (cpu.ts) for a result and carry vector of `size` bytes. */
+/**
+ * Statements setting the lazy flags (cpu.ts) for a result and carry vector of `size`
+ * bytes, in the block's flag locals (guest-state.ts).
+ */
 export function setFlags(size: number, res: string, aux: string, resHi = res, auxHi = aux): string {
-  const shift = size === 8 ? 31 : size * 8 - 1;
-  return `cpu.lzRes = ${res}; cpu.lzResTop = ${resHi}; cpu.lzAux = ${aux}; cpu.lzAuxTop = ${auxHi}; cpu.lzShift = ${shift};`;
+  return setFlagLocals(res, resHi, aux, auxHi, size === 8 ? 31 : size * 8 - 1);
 }
 
 export function maskFor(size: number): string {

@@ -116,6 +116,9 @@ const aluToE = (i: Insn, loadY: string): string => {
   return ea + ' ' + alu(i.sub, size, loadE(i, size), (v, vh) => storeE(i, size, v, vh), loadY);
 };
 
+/** RDTSC's EDX:EAX, upper halves cleared (SDM Vol. 2B RDTSC). */
+const TSC_TO_EDX_EAX = `rt.sampleTsc(cpu); lo[${RAX}] = cpu.tscLo; hi[${RAX}] = 0; lo[${RDX}] = cpu.tscHi; hi[${RDX}] = 0;`;
+
 const templates = new Map<Handler, Template>([
   [aluEG, (i) => aluToE(i, yFromReg(i.reg, i.opsize))],
   [aluEImm, (i) => aluToE(i, yFromImm(i, i.opsize))],
@@ -273,9 +276,9 @@ const templates = new Map<Handler, Template>([
   [mulE, (i) => (i.opsize === 8 ? `${loadE64(i)} rt.mulU64(lo[${RAX}], hi[${RAX}], x, xh); ${storeProduct(false)}` : null)],
   [imulE, (i) => (i.opsize === 8 ? `${loadE64(i)} rt.mulS64(lo[${RAX}], hi[${RAX}], x, xh); ${storeProduct(true)}` : null)],
   [shiftDouble, doubleShift],
-  // The vDSO's clock read, without a handler call (ops/system.ts readTsc; RDTSCP adds TSC_AUX).
-  [rdtsc, () => 'rt.readTsc(cpu);'],
-  [rdtscp, () => `rt.readTsc(cpu); lo[${RCX}] = cpu.tscAux; hi[${RCX}] = 0;`],
+  // The vDSO's clock read, without a handler call (ops/system.ts sampleTsc; RDTSCP adds TSC_AUX).
+  [rdtsc, () => TSC_TO_EDX_EAX],
+  [rdtscp, () => `${TSC_TO_EDX_EAX} lo[${RCX}] = cpu.tscAux; hi[${RCX}] = 0;`],
   [nop, () => ''],
   [movVW, (i) => xmmMove(i, true)],
   [movWV, (i) => xmmMove(i, false)],
@@ -287,7 +290,7 @@ const templates = new Map<Handler, Template>([
     (i) => {
       // The top bit of each byte: bits 7, 15, 23, 31 of each 32-bit lane.
       if (i.rm < 0) return null;
-      const lanes = [0, 1, 2, 3].map((k) => `t = cpu.xmm[${i.rm * 4 + k}]; r |= (((t >>> 7) & 1) | ((t >>> 14) & 2) | ((t >>> 21) & 4) | ((t >>> 28) & 8)) << ${4 * k};`);
+      const lanes = [0, 1, 2, 3].map((k) => `t = xmm[${i.rm * 4 + k}]; r |= (((t >>> 7) & 1) | ((t >>> 14) & 2) | ((t >>> 21) & 4) | ((t >>> 28) & 8)) << ${4 * k};`);
       return `r = 0; ${lanes.join(' ')} lo[${i.reg}] = r; hi[${i.reg}] = 0;`;
     },
   ],
@@ -297,8 +300,8 @@ const templates = new Map<Handler, Template>([
     movqLoad,
     (i) => {
       const d = i.reg * 4;
-      const load = i.rm >= 0 ? `x = cpu.xmm[${i.rm * 4}]; xh = cpu.xmm[${i.rm * 4 + 1}];` : `${effectiveAddress(i)} ${load64('x', 'xh')}`;
-      return `${load} cpu.xmm[${d}] = x; cpu.xmm[${d + 1}] = xh; cpu.xmm[${d + 2}] = 0; cpu.xmm[${d + 3}] = 0;`;
+      const load = i.rm >= 0 ? `x = xmm[${i.rm * 4}]; xh = xmm[${i.rm * 4 + 1}];` : `${effectiveAddress(i)} ${load64('x', 'xh')}`;
+      return `${load} xmm[${d}] = x; xmm[${d + 1}] = xh; xmm[${d + 2}] = 0; xmm[${d + 3}] = 0;`;
     },
   ],
 ]);
@@ -345,7 +348,7 @@ function xmmLanes(i: Insn, lane: (d: string, s: string) => string): string {
   const d = i.reg * 4;
   const s = i.rm * 4;
   const out: string[] = [];
-  for (let k = 0; k < 4; k++) out.push(`cpu.xmm[${d + k}] = ${lane(`cpu.xmm[${d + k}]`, `cpu.xmm[${s + k}]`)};`);
+  for (let k = 0; k < 4; k++) out.push(`xmm[${d + k}] = ${lane(`xmm[${d + k}]`, `xmm[${s + k}]`)};`);
   return out.join(' ');
 }
 
@@ -360,7 +363,7 @@ function compareBytesEqual(i: Insn): string {
   const d = i.reg * 4;
   const { load, lane } = xmmSource(i);
   const lanes = [0, 1, 2, 3].map(
-    (k) => `t = cpu.xmm[${d + k}] ^ ${lane(k)}; t = ~((((t & 0x7f7f7f7f) + 0x7f7f7f7f) | t) | 0x7f7f7f7f); cpu.xmm[${d + k}] = Math.imul(t >>> 7, 0xff);`,
+    (k) => `t = xmm[${d + k}] ^ ${lane(k)}; t = ~((((t & 0x7f7f7f7f) + 0x7f7f7f7f) | t) | 0x7f7f7f7f); xmm[${d + k}] = Math.imul(t >>> 7, 0xff);`,
   );
   return `${load} ${lanes.join(' ')}`;
 }
@@ -372,7 +375,7 @@ function compareBytesEqual(i: Insn): string {
  * changes, so a fault leaves the destination intact.
  */
 function xmmSource(i: Insn): { load: string; lane: (k: number) => string } {
-  if (i.rm >= 0) return { load: '', lane: (k) => `cpu.xmm[${i.rm * 4 + k}]` };
+  if (i.rm >= 0) return { load: '', lane: (k) => `xmm[${i.rm * 4 + k}]` };
   return {
     load: `${effectiveAddress(i, 'waivable')} if ((a & 15) !== 0 && !(cpu.mxcsr & ${MXCSR_MM})) rt.misaligned(cpu); mem.read128(a, rt.xmmSource, 0);`,
     lane: (k) => `rt.xmmSource[${k}]`,
@@ -391,10 +394,10 @@ function unsignedByteMinMax(i: Insn): string {
   const [keepD, keepS] = i.sub === OP_MAXU ? ['t', '~t'] : ['~t', 't'];
   const lanes = [0, 1, 2, 3].map(
     (k) =>
-      `x = cpu.xmm[${d + k}]; y = ${lane(k)}; ` +
+      `x = xmm[${d + k}]; y = ${lane(k)}; ` +
       `t = Math.imul((((x & 0xff00ff) | 0x1000100) - (y & 0xff00ff)) >>> 8 & 0x10001, 0xff) | ` +
       `Math.imul((((x >>> 8 & 0xff00ff) | 0x1000100) - (y >>> 8 & 0xff00ff)) >>> 8 & 0x10001, 0xff) << 8; ` +
-      `cpu.xmm[${d + k}] = (x & ${keepD}) | (y & ${keepS});`,
+      `xmm[${d + k}] = (x & ${keepD}) | (y & ${keepS});`,
   );
   return `${load} ${lanes.join(' ')}`;
 }
@@ -414,9 +417,9 @@ function alignRight(i: Insn): string {
   const w = (j: number): string => (j < 4 ? `s${j}` : j < 8 ? `d${j - 4}` : '0');
   const lanes = [0, 1, 2, 3].map((j) => {
     const value = r === 0 ? w(j + q) : `(${w(j + q)} >>> ${r}) | (${w(j + q + 1)} << ${32 - r})`;
-    return `cpu.xmm[${d + j}] = ${value};`;
+    return `xmm[${d + j}] = ${value};`;
   });
-  const reads = [0, 1, 2, 3].map((k) => `s${k} = ${lane(k)}, d${k} = cpu.xmm[${d + k}]`).join(', ');
+  const reads = [0, 1, 2, 3].map((k) => `s${k} = ${lane(k)}, d${k} = xmm[${d + k}]`).join(', ');
   return `${load} { const ${reads}; ${lanes.join(' ')} }`;
 }
 
@@ -443,7 +446,7 @@ function xmmShiftImm(i: Insn): string | null {
   const log2w = i.sub & 3;
   const count = i.imm & 0xff;
   const b = i.rm * 4;
-  const x = (k: number): string => `cpu.xmm[${b + k}]`;
+  const x = (k: number): string => `xmm[${b + k}]`;
   if (log2w === 2 && kind <= SH_LL) {
     if (kind === SH_RA) return [0, 1, 2, 3].map((k) => `${x(k)} = ${x(k)} >> ${Math.min(count, 31)};`).join(' ');
     if (count > 31) return [0, 1, 2, 3].map((k) => `${x(k)} = 0;`).join(' ');
@@ -468,7 +471,7 @@ function xmmShiftImm(i: Insn): string | null {
  * alignment check of the aligned forms (#GP, SDM Vol. 2B MOVDQA).
  */
 function xmmMove(i: Insn, load: boolean): string | null {
-  const x = 'cpu.xmm';
+  const x = 'xmm';
   const reg = i.reg * 4;
   if (i.rm >= 0) {
     const rm = i.rm * 4;
