@@ -1,5 +1,6 @@
 import type { Cpu } from '../cpu.js';
 import { VEC_GP, VEC_SS } from '../cpu-exception.js';
+import { PARITY_EVEN } from '../flags.js';
 import type { Handler, HookedHandler, Insn } from '../insn.js';
 import { cmov, setcc } from '../ops/data.js';
 import { mul32, mulS64, mulU64, wide } from '../ops/wide-arith.js';
@@ -41,6 +42,9 @@ const runtime = {
   badBranch(cpu: Cpu): never {
     cpu.raise(VEC_GP, 0, 'branch to a non-canonical address');
   },
+  badString(cpu: Cpu): never {
+    cpu.raise(VEC_GP, 0, 'non-canonical string address');
+  },
   misaligned(cpu: Cpu): never {
     cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
   },
@@ -50,6 +54,8 @@ const runtime = {
   mulU64,
   mulS64,
   wide,
+  /** PF of a result's low byte (flags.ts), for conditions read from a block's flag locals. */
+  parityEven: PARITY_EVEN,
   /** A 16-byte memory source read whole before its destination changes (PCMPEQB). */
   xmmSource: new Int32Array(4),
 };

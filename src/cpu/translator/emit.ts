@@ -117,6 +117,17 @@ export function setFlags(size: number, res: string, aux: string, resHi = res, au
   return setFlagLocals(res, resHi, aux, auxHi, size === 8 ? 31 : size * 8 - 1);
 }
 
+/**
+ * Statements setting the flags from a result with explicit CF, OF and AF (0 or 1
+ * expressions), as Cpu.setFlagsCOA encodes them in the aux words, in the flag locals.
+ */
+export function setFlagsCOA(res: string, resHi: string, size: number, cf: string, of: string, af: string): string {
+  const shift = size === 8 ? 31 : size * 8 - 1;
+  const top = `((${cf}) << ${shift}) | (((${cf}) ^ (${of})) << ${shift - 1})`;
+  if (size === 8) return setFlagLocals(res, resHi, `(${af}) << 3`, top, shift);
+  return `fAT = ${top}; ${setFlagLocals(res, res, `fAT | ((${af}) << 3)`, 'fAT', shift)}`;
+}
+
 export function maskFor(size: number): string {
   return size === 1 ? '0xff' : size === 2 ? '0xffff' : '-1';
 }

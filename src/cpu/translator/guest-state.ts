@@ -13,8 +13,8 @@
  * - when the block ends (every exit goes through one epilogue),
  * - before an interpreter handler or an entry hook runs (and the registers are read
  *   again after it, which may have changed any of them),
- * - before a Cpu method that reads or replaces the flags (`cond`, `getCF`,
- *   `setFlagsCOA`, `setStatusFlags`),
+ * - before a Cpu method that reads or replaces the flags (`setStatusFlags`); a
+ *   condition or CF read is answered from the locals while they hold the flags,
  * - when an instruction raises: the catch writes them back, so the exception is
  *   delivered with the state of the instructions before it, as when interpreting. Not
  *   when a handler raised: its state was written back before the call, and what the
@@ -24,8 +24,24 @@
 const REGISTER_REF = /\b(lo|hi)\[(\d+)\]/g;
 const REGISTER_WRITE = /\b(lo|hi)\[(\d+)\] =(?!=)/g;
 
-/** Cpu methods that read the lazy flags or replace them. */
-const FLAG_READER = /\bcpu\.(cond|getCF|setFlagsCOA|setStatusFlags)\(/g;
+/** Cpu methods that read the lazy flags or replace them, other than the two below. */
+const FLAG_READER = /\bcpu\.(setFlagsCOA|setStatusFlags|getRflags|setRflags)\(/g;
+/** Condition and carry reads, answered from the locals while they hold the flags. */
+const CONDITION_READ = /\bcpu\.cond\((\d+)\)/g;
+const CARRY_READ = /\bcpu\.getCF\(\)/g;
+
+// The status flags from the locals, as Cpu.getCF ... getPF compute them (fS is never 0 here).
+const CF = '((fAT >>> fS) & 1)';
+const OF = '(((fAT >>> fS) ^ (fAT >>> (fS - 1))) & 1)';
+const ZF = '((fR | fRT) === 0 ? 1 : 0)';
+const SF = '((fRT >>> fS) & 1)';
+const PF = 'rt.parityEven[fR & 0xff]';
+
+/** Condition code tttn (SDM Vol. 2D B.1.4.7) from the flag locals, as Cpu.cond. */
+function conditionFromLocals(cc: number): string {
+  const test = [OF, CF, ZF, `(${CF} | ${ZF})`, SF, PF, `(${SF} ^ ${OF})`, `(${ZF} | (${SF} ^ ${OF}))`][cc >> 1];
+  return `(${test} ^ ${cc & 1}) !== 0`;
+}
 
 /** Writes the flag locals back when a template set them since the last write-back (fd). */
 const FLAGS_BACK = 'if (fd !== 0) { cpu.lzRes = fR; cpu.lzResTop = fRT; cpu.lzAux = fA; cpu.lzAuxTop = fAT; cpu.lzShift = fS; fd = 0; }';
@@ -50,6 +66,8 @@ export class RegisterLocals {
         this.used.add(half + n);
         return half + n;
       })
+      .replace(CONDITION_READ, (_, cc: string) => `(fd !== 0 ? ${conditionFromLocals(Number(cc))} : cpu.cond(${cc}))`)
+      .replace(CARRY_READ, `(fd !== 0 ? ${CF} : cpu.getCF())`)
       .replace(FLAG_READER, `${FLAGS_BACK_THEN_CPU}.$1(`);
   }
 

@@ -1,16 +1,19 @@
 import type { Handler, Insn } from '../insn.js';
-import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, testAccImm, testEG, testEImm } from '../ops/alu.js';
+import { REP_NONE } from '../insn.js';
+import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, negE, notE, testAccImm, testEG, testEImm } from '../ops/alu.js';
 import { callE, callRel, jmpE, jmpRel, ret } from '../ops/control.js';
-import { cmov, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushImm, pushZ, setcc } from '../ops/data.js';
-import { shiftDouble, shiftECl, shiftEImm } from '../ops/shift.js';
+import { cbw, cmov, cwd, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushImm, pushZ, setcc } from '../ops/data.js';
+import { shiftDouble, shiftE1, shiftECl, shiftEImm } from '../ops/shift.js';
+import { stringOp } from '../ops/string.js';
 import { imulE, imulGE, mulE } from '../ops/muldiv.js';
-import { logicVW, movqLoad, movVW, movWV } from '../ops/sse.js';
+import { logicVW, movqLoad, movqStore, movVW, movWV } from '../ops/sse.js';
 import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_MAXU, OP_MINU, OP_SUB, pmovmskb, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
 import { palignr } from '../ops/sse-int-ssse3.js';
 import { MXCSR_MM } from '../cpu-model.js';
-import { RAX, RCX, RDX, RSP } from '../registers.js';
+import { DF } from '../flags.js';
+import { RAX, RCX, RDI, RDX, RSI, RSP } from '../registers.js';
 import { rdtsc, rdtscp } from '../ops/system.js';
-import { CANONICAL, effectiveAddress, load64, maskFor, readMem, readReg, setFlags, writeMem, writeReg } from './emit.js';
+import { CANONICAL, effectiveAddress, load64, maskFor, readMem, readReg, setFlags, setFlagsCOA, writeMem, writeReg } from './emit.js';
 
 /**
  * Code templates for the instructions that dominate real programs. A template returns
@@ -214,7 +217,7 @@ const templates = new Map<Handler, Template>([
       const op = i.sub === 0 ? '+' : '-';
       const of = i.sub === 0 ? 'r === -2147483648' : 'r === 2147483647';
       return `${flagsOnly('t = cpu.getCF();')} x = lo[${i.rm}]; r = (x ${op} 1) | 0; lo[${i.rm}] = r; hi[${i.rm}] = 0; ` +
-        flagsOnly(`cpu.setFlagsCOA(r, 0, 4, t, ${of} ? 1 : 0, (r & 0xf) === ${i.sub === 0 ? 0 : 0xf} ? 1 : 0);`);
+        flagsOnly(setFlagsCOA('r', '0', 4, 't', `${of} ? 1 : 0`, `(r & 0xf) === ${i.sub === 0 ? 0 : 0xf} ? 1 : 0`));
     },
   ],
   [
@@ -234,14 +237,8 @@ const templates = new Map<Handler, Template>([
     setcc,
     (i) => (i.rm >= 0 ? writeReg(i.rm, 1, `cpu.cond(${i.sub}) ? 1 : 0`) : `${effectiveAddress(i)} mem.write8(a, cpu.cond(${i.sub}) ? 1 : 0);`),
   ],
-  [
-    shiftEImm,
-    (i) => {
-      const op = i.sub === 6 ? 4 : i.sub;
-      if (i.rm < 0 || (op !== 4 && op !== 5 && op !== 7)) return rotateTemplate(i);
-      return shiftCode(i, op, String(i.imm & (i.opsize === 8 ? 0x3f : 0x1f)));
-    },
-  ],
+  [shiftEImm, (i) => shiftByConstant(i, i.imm)],
+  [shiftE1, (i) => shiftByConstant(i, 1)],
   [
     shiftECl,
     (i) => {
@@ -260,7 +257,7 @@ const templates = new Map<Handler, Template>([
         const [y, yh] = i.def!.operands.length === 3 ? [String(i.imm), String(i.immHi)] : [`lo[${i.reg}]`, `hi[${i.reg}]`];
         return (
           `${loadE64(i)} y = ${y}; yh = ${yh}; r = rt.mul32(x, y); rh = (rt.wide.w1 + Math.imul(x, yh) + Math.imul(xh, y)) | 0; ` +
-          `${flagsOnly(`rt.mulS64(x, xh, y, yh); t = ${SIGNED_OVERFLOW} ? 1 : 0; cpu.setFlagsCOA(r, rh, 8, t, t, 0);`)} lo[${i.reg}] = r; hi[${i.reg}] = rh;`
+          `${flagsOnly(`rt.mulS64(x, xh, y, yh); t = ${SIGNED_OVERFLOW} ? 1 : 0; ${setFlagsCOA('r', 'rh', 8, 't', 't', '0')}`)} lo[${i.reg}] = r; hi[${i.reg}] = rh;`
         );
       }
       // 32-bit IMUL G,E(,imm): CF = OF = the product does not fit (imulGE; the double
@@ -268,7 +265,7 @@ const templates = new Map<Handler, Template>([
       if (i.opsize !== 4) return null;
       const load = i.rm >= 0 ? `x = lo[${i.rm}];` : `${effectiveAddress(i)} x = ${readMem(4)};`;
       const y = i.def!.operands.length === 3 ? String(i.imm) : `lo[${i.reg}]`;
-      return `${load} y = ${y}; r = Math.imul(x, y); lo[${i.reg}] = r; hi[${i.reg}] = 0; ${flagsOnly('t = x * y !== r ? 1 : 0; cpu.setFlagsCOA(r, 0, 4, t, t, 0);')}`;
+      return `${load} y = ${y}; r = Math.imul(x, y); lo[${i.reg}] = r; hi[${i.reg}] = 0; ${flagsOnly(`t = x * y !== r ? 1 : 0; ${setFlagsCOA('r', '0', 4, 't', 't', '0')}`)}`;
     },
   ],
   // 64-bit MUL/IMUL: the 128-bit product from ops/wide-arith.ts, as multiplyAccumulator
@@ -280,6 +277,15 @@ const templates = new Map<Handler, Template>([
   [rdtsc, () => TSC_TO_EDX_EAX],
   [rdtscp, () => `${TSC_TO_EDX_EAX} lo[${RCX}] = cpu.tscAux; hi[${RCX}] = 0;`],
   [nop, () => ''],
+  [notE, complement],
+  // NEG is 0 - E, with SUB's flags (CF = E is not zero; SDM Vol. 2B NEG).
+  [negE, (i) => (i.rm >= 0 ? alu(SUB, i.opsize, i.opsize === 8 ? 'x = 0; xh = 0;' : 'x = 0;', (v, vh) => writeReg(i.rm, i.opsize, v, vh), yFromReg(i.rm, i.opsize)) : null)],
+  [cbw, (i) => (i.opsize === 8 ? `hi[${RAX}] = lo[${RAX}] >> 31;` : writeReg(RAX, i.opsize, i.opsize === 4 ? `(lo[${RAX}] << 16) >> 16` : `(lo[${RAX}] << 24) >> 24`))],
+  [
+    cwd,
+    (i) => (i.opsize === 8 ? `x = hi[${RAX}] >> 31; lo[${RDX}] = x; hi[${RDX}] = x;` : writeReg(RDX, i.opsize, i.opsize === 4 ? `lo[${RAX}] >> 31` : `(lo[${RAX}] << 16) >> 31`)),
+  ],
+  [stringOp, stringMove],
   [movVW, (i) => xmmMove(i, true)],
   [movWV, (i) => xmmMove(i, false)],
   [logicVW, xmmLogic],
@@ -297,6 +303,15 @@ const templates = new Map<Handler, Template>([
   [dwordOp, xmmDwordArithmetic],
   [shiftImm, xmmShiftImm],
   [
+    movqStore,
+    (i) => {
+      const s = i.reg * 4;
+      if (i.rm < 0) return `${effectiveAddress(i)} ${writeMem(8, `xmm[${s}]`, `xmm[${s + 1}]`)}`;
+      const d = i.rm * 4;
+      return `xmm[${d}] = xmm[${s}]; xmm[${d + 1}] = xmm[${s + 1}]; xmm[${d + 2}] = 0; xmm[${d + 3}] = 0;`;
+    },
+  ],
+  [
     movqLoad,
     (i) => {
       const d = i.reg * 4;
@@ -305,6 +320,36 @@ const templates = new Map<Handler, Template>([
     },
   ],
 ]);
+
+/** NOT (no flags); a memory destination is checked for writing first, as Cpu.eaRmw does. */
+function complement(i: Insn): string | null {
+  const size = i.opsize;
+  if (i.rm >= 0) return size === 8 ? `lo[${i.rm}] = ~lo[${i.rm}]; hi[${i.rm}] = ~hi[${i.rm}];` : writeReg(i.rm, size, `~${readReg(i.rm, size)}`);
+  if (size === 8) return `${effectiveAddress(i)} mem.checkWrite(a, 8); ${load64('x', 'xh')} ${writeMem(8, '~x', '~xh')}`;
+  if (size === 4) return `${effectiveAddress(i)} mem.checkWrite(a, 4); x = ${readMem(4)}; ${writeMem(4, '~x')}`;
+  return null;
+}
+
+/**
+ * MOVS and STOS without REP, 64-bit addresses (musl's memcpy moves its unaligned head
+ * and tail with MOVSB), as ops/string.ts moveElement: the source read (FS/GS base
+ * added after the canonical check of RSI), the destination written, then RSI and RDI
+ * step by the element size, down when DF is set.
+ */
+function stringMove(i: Insn): string | null {
+  if (i.rep !== REP_NONE || i.addrsize !== 8 || (i.sub !== 0 && i.sub !== 2)) return null;
+  const size = i.opsize;
+  const pointer = (reg: number): string =>
+    `a = hi[${reg}] * 4294967296 + (lo[${reg}] >>> 0); if (a < -${CANONICAL} || a >= ${CANONICAL}) rt.badString(cpu);`;
+  const step = (reg: number): string =>
+    `t = (lo[${reg}] >>> 0) + u; lo[${reg}] = t | 0; if (t >= 4294967296) hi[${reg}] = (hi[${reg}] + 1) | 0; else if (t < 0) hi[${reg}] = (hi[${reg}] - 1) | 0;`;
+  const load = size === 8 ? load64('x', 'xh') : `x = ${readMem(size)};`;
+  const read = i.sub === 0 ? `${pointer(RSI)}${i.segment ? ` a += cpu.segBase[${i.segment}];` : ''} ${load}` : `x = lo[${RAX}]; xh = hi[${RAX}];`;
+  return (
+    `${read} ${pointer(RDI)} ${writeMem(size, size === 8 ? 'x' : `x & ${maskFor(size)}`, 'xh')} ` +
+    `u = (cpu.flagsRest & ${DF}) !== 0 ? ${-size} : ${size}; ${i.sub === 0 ? step(RSI) : ''} ${step(RDI)}`
+  );
+}
 
 /**
  * PUSH of a 64-bit value (Cpu.push64, inlined): the new RSP must be canonical (#SS(0)),
@@ -340,7 +385,7 @@ const SIGNED_OVERFLOW = '(rt.wide.w2 !== rt.wide.w1 >> 31 || rt.wide.w3 !== rt.w
  */
 function storeProduct(signed: boolean): string {
   const overflow = signed ? SIGNED_OVERFLOW : '(rt.wide.w2 | rt.wide.w3) !== 0';
-  return `lo[${RDX}] = rt.wide.w2; hi[${RDX}] = rt.wide.w3; lo[${RAX}] = rt.wide.w0; hi[${RAX}] = rt.wide.w1; ${flagsOnly(`t = ${overflow} ? 1 : 0; cpu.setFlagsCOA(rt.wide.w0, rt.wide.w1, 8, t, t, 0);`)}`;
+  return `lo[${RDX}] = rt.wide.w2; hi[${RDX}] = rt.wide.w3; lo[${RAX}] = rt.wide.w0; hi[${RAX}] = rt.wide.w1; ${flagsOnly(`t = ${overflow} ? 1 : 0; ${setFlagsCOA('rt.wide.w0', 'rt.wide.w1', 8, 't', 't', '0')}`)}`;
 }
 
 /** Statements applying `lane(dst, src)` to the four 32-bit lanes of two XMM registers. */
@@ -494,7 +539,7 @@ function xmmMove(i: Insn, load: boolean): string | null {
  */
 function shiftCode(i: Insn, op: number, count: string): string | null {
   const rm = i.rm;
-  const flags = (size: number): string => flagsOnly(`cpu.setFlagsCOA(r, ${size === 8 ? 'rh' : 0}, ${size}, t, yh, 0);`);
+  const flags = (size: number): string => flagsOnly(setFlagsCOA('r', size === 8 ? 'rh' : '0', size, 't', 'yh', '0'));
   if (i.opsize === 4) {
     const body =
       op === 4
@@ -538,7 +583,7 @@ function doubleShift(i: Insn): string | null {
       : 'r = (x >>> t) | (y << (32 - t)); a = (x >>> (t - 1)) & 1;';
     return (
       `t = ${count}; if (t !== 0) { x = lo[${rm}]; y = lo[${reg}]; ${body} lo[${rm}] = r; ` +
-      `${flagsOnly(`u = (x >>> 31) ^ (r >>> 31); cpu.setFlagsCOA(r, 0, 4, a, u, 0);`)} } hi[${rm}] = 0;`
+      `${flagsOnly(`u = (x >>> 31) ^ (r >>> 31); ${setFlagsCOA('r', '0', 4, 'a', 'u', '0')}`)} } hi[${rm}] = 0;`
     );
   }
   // Counts below, at and above 32 move whole halves differently (JavaScript shifts by 32 are shifts by 0).
@@ -551,7 +596,7 @@ function doubleShift(i: Insn): string | null {
       'else { t -= 32; r = (xh >>> t) | (y << (32 - t)); rh = (y >>> t) | (yh << (32 - t)); a = (xh >>> (t - 1)) & 1; }';
   return (
     `t = ${count}; if (t !== 0) { x = lo[${rm}]; xh = hi[${rm}]; y = lo[${reg}]; yh = hi[${reg}]; ${body} lo[${rm}] = r; hi[${rm}] = rh; ` +
-    `${flagsOnly(`u = (xh >>> 31) ^ (rh >>> 31); cpu.setFlagsCOA(r, rh, 8, a, u, 0);`)} }`
+    `${flagsOnly(`u = (xh >>> 31) ^ (rh >>> 31); ${setFlagsCOA('r', 'rh', 8, 'a', 'u', '0')}`)} }`
   );
 }
 
@@ -560,9 +605,16 @@ function doubleShift(i: Insn): string | null {
  * rotated into the far end, OF as for a count of 1 (defined there, computed the same
  * way otherwise, like the interpreter).
  */
-function rotateTemplate(i: Insn): string | null {
+/** SHL/SHR/SAR/ROL/ROR by an immediate count (C1 /n ib, D1 /n: count 1). */
+function shiftByConstant(i: Insn, count: number): string | null {
+  const op = i.sub === 6 ? 4 : i.sub;
+  if (i.rm < 0 || (op !== 4 && op !== 5 && op !== 7)) return rotateTemplate(i, count);
+  return shiftCode(i, op, String(count & (i.opsize === 8 ? 0x3f : 0x1f)));
+}
+
+function rotateTemplate(i: Insn, rawCount: number): string | null {
   if (i.opsize !== 4 || i.rm < 0 || (i.sub !== 0 && i.sub !== 1)) return null;
-  const count = i.imm & 0x1f;
+  const count = rawCount & 0x1f;
   if (count === 0) return `hi[${i.rm}] = 0;`;
   const rm = i.rm;
   const body =
@@ -711,11 +763,20 @@ export function flagEffect(i: Insn): FlagEffect {
       return FlagEffect.WritesAll;
     case imulGE:
       return i.rm >= 0 && size === 4 ? FlagEffect.WritesAll : FlagEffect.Other;
-    case shiftEImm: {
+    case shiftEImm:
+    case shiftE1: {
       const op = i.sub === 6 ? 4 : i.sub;
       if ((size !== 4 && size !== 8) || i.rm < 0 || (op !== 4 && op !== 5 && op !== 7)) return FlagEffect.Other;
-      return (i.imm & (size === 8 ? 0x3f : 0x1f)) === 0 ? FlagEffect.None : FlagEffect.WritesAll; // a zero count leaves the flags
+      const count = i.exec === shiftE1 ? 1 : i.imm;
+      return (count & (size === 8 ? 0x3f : 0x1f)) === 0 ? FlagEffect.None : FlagEffect.WritesAll; // a zero count leaves the flags
     }
+    case negE:
+      return i.rm >= 0 ? FlagEffect.WritesAll : FlagEffect.Other;
+    case notE:
+    case movqStore:
+      return i.rm >= 0 ? FlagEffect.None : FlagEffect.Other;
+    case cbw:
+    case cwd:
     case lea:
     case movZImm:
     case nop:
