@@ -35,7 +35,7 @@ export class Block {
    * profile the translator uses to leave paths that were never seen out of the
    * compiled code (BlockProfile, compile-block.ts).
    */
-  exits: Int32Array;
+  exits: number[];
   lastFallThrough = 0;
   /** How many leading instructions `exits` describes (all, until the path is retraced). */
   profiledLength: number;
@@ -48,12 +48,14 @@ export class Block {
     /** Frames (physical page bases) the block's bytes come from: one, or two for a straddler. */
     readonly frames: number[],
   ) {
-    this.exits = new Int32Array(insns.length + 1);
+    // A plain array: a typed array's backing store is external memory, which hurries
+    // V8's garbage collector at start-up, when thousands of blocks are built.
+    this.exits = new Array<number>(insns.length + 1).fill(0);
     this.profiledLength = insns.length;
   }
 
   /** Replaces the path (Interpreter.followHotBranch) and the profile that goes with it. */
-  retrace(insns: Insn[], exits: Int32Array, profiledLength: number): void {
+  retrace(insns: Insn[], exits: number[], profiledLength: number): void {
     this.insns = insns;
     this.exits = exits;
     this.profiledLength = profiledLength;
@@ -440,8 +442,8 @@ export class Interpreter {
       for (const frame of block.frames.slice(frames)) this.addToFrame(block, frame);
       // The runs that left at the branch now go on (counted as reaching the end); the
       // few that fell through now leave there.
-      const traced = new Int32Array(trace.length + 1);
-      traced.set(exits.subarray(0, j + 1));
+      const traced = new Array<number>(trace.length + 1).fill(0);
+      for (let m = 0; m <= j; m++) traced[m] = exits[m];
       traced[j + 1] = path.reach[j + 1];
       traced[trace.length] = exits[j + 1];
       block.retrace(trace, traced, j + 1);

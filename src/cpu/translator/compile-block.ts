@@ -83,7 +83,7 @@ const WRITES_MEMORY = /mem\.write/;
  * last instruction, a conditional branch, was not taken.
  */
 export interface BlockProfile {
-  readonly exits: Int32Array;
+  readonly exits: ArrayLike<number>;
   readonly lastFallThrough: number;
   /** How many leading instructions the profile describes (a retraced path goes on unprofiled). */
   readonly profiledLength: number;
@@ -101,8 +101,9 @@ const COLD_RATIO = 1000;
 const MIN_PROFILE_RUNS = 100;
 
 /** What a block's exit counts say: reach[k] = runs that went on to instruction k, and whether a count is cold. */
-export function profiledPath(exits: Int32Array): { reach: Float64Array; cold: (count: number) => boolean } {
-  const runs = exits.reduce((sum, count) => sum + count, 0);
+export function profiledPath(exits: ArrayLike<number>): { reach: Float64Array; cold: (count: number) => boolean } {
+  let runs = 0;
+  for (let k = 0; k < exits.length; k++) runs += exits[k];
   const reach = new Float64Array(exits.length);
   for (let k = 0, left = runs; k < exits.length; k++) reach[k] = left -= exits[k];
   return { reach, cold: (count) => runs >= MIN_PROFILE_RUNS && count * COLD_RATIO < runs };
@@ -117,7 +118,7 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
   const lines: string[] = [];
   const n = insns.length;
   let ripSet = false;
-  const exits = profile?.exits ?? new Int32Array(n + 1);
+  const exits = profile?.exits ?? new Array<number>(n + 1).fill(0);
   const { reach, cold } = profiledPath(exits);
   // Instructions past the profiled part (a retraced path) have no counts to call cold.
   const profiledLength = profile?.profiledLength ?? n;
