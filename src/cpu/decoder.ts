@@ -211,7 +211,7 @@ export function decode(table: OpcodeTable, read: ByteReader, compat = false): In
     }
   }
   insn.length = pos;
-  insn.bytes = Uint8Array.from(seen);
+  insn.bytes = seen;
   return insn;
 }
 

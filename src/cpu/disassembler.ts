@@ -87,7 +87,7 @@ interface Layout {
 }
 
 /** Re-reads the prefix, opcode and ModRM/SIB bytes the way decoder.ts consumed them. */
-function parseLayout(bytes: Uint8Array, hasModrm: boolean): Layout {
+function parseLayout(bytes: ArrayLike<number>, hasModrm: boolean): Layout {
   const prefixes: number[] = [];
   let pos = 0;
   let rex = 0;
@@ -652,7 +652,7 @@ export function disassembleAt(
       return { address, length, bytes: bytes.subarray(offset, offset + length), text: words.join(' '), insn };
     }
   }
-  return { address, length: insn.length, bytes: insn.bytes, text: disassemble(insn, address, symbolize), insn };
+  return { address, length: insn.length, bytes: Uint8Array.from(insn.bytes), text: disassemble(insn, address, symbolize), insn };
 }
 
 /**

@@ -60,12 +60,12 @@ export class Insn {
   lock = false;
   /** Has REX: byte registers 4-7 are SPL..DIL rather than AH..BH. */
   rex = false;
-  /** The raw bytes, for the disassembler and error messages. */
-  bytes: Uint8Array = EMPTY;
+  /** The raw bytes, for the disassembler and error messages (a plain array: decoding makes thousands at start-up). */
+  bytes: readonly number[] = EMPTY;
 
   constructor(exec: Handler) {
     this.exec = exec;
   }
 }
 
-const EMPTY = new Uint8Array(0);
+const EMPTY: readonly number[] = [];

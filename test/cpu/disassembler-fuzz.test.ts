@@ -130,7 +130,7 @@ describe('disassembler against objdump on random encodings of the table', () => 
     for (const { address, insn } of samples) {
       // 66 on a near branch: Intel CPUs ignore it in 64-bit mode and so does the decoder;
       // objdump decodes AMD's 16-bit form (jmpw, callw, a rel16). Not comparable.
-      if ((insn.def!.attrs & F64) !== 0 && insn.bytes.subarray(0, insn.length - 1).includes(0x66)) {
+      if ((insn.def!.attrs & F64) !== 0 && insn.bytes.slice(0, insn.length - 1).includes(0x66)) {
         branch16++;
         continue;
       }

@@ -208,7 +208,7 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
   const label = address < 0 ? 'ffff' + (2 ** 48 + address).toString(16) : address.toString(16);
   const source = `
 return function block_${label}(cpu, base) {
-  const lo = cpu.lo, hi = cpu.hi, mem = cpu.mem, view = mem.view, xmm = cpu.xmm;
+  const lo = cpu.lo, hi = cpu.hi, mem = cpu.mem, view = mem.view, bytes = mem.bytes, xmm = cpu.xmm;
   const tlbTags = mem.tagRead, tlbWriteTags = mem.tagWrite, tlbFrames = mem.frameOf, tlbSet = mem.set;
   let a = 0, x = 0, xh = 0, y = 0, yh = 0, r = 0, rh = 0, t = 0, u = 0, k = 0, vp = 0, vs = 0, wv = 0, wh = 0;
   let ret = ${n}, inHandler = 0, fd = 0, fR = 0, fRT = 0, fA = 0, fAT = 0, fS = 0;

@@ -9,7 +9,9 @@ import { setFlagLocals } from './guest-state.js';
 /**
  * Code-generation helpers shared by the templates: each returns JavaScript source for
  * a fragment of a compiled block (see compile-block.ts for the variables in scope:
- * `cpu`, `lo`, `hi`, `mem`, `base`, scratch locals `a` `x` `xh` `y` `yh` `r` `rh` `t`).
+ * `cpu`, `mem` and its `view` and `bytes`, `xmm`, `base`, scratch locals `a` `x` `xh` `y`
+ * `yh` `r` `rh` `t` `u`; general registers are written `lo[N]` / `hi[N]`, which the
+ * block turns into locals, guest-state.ts).
  * Operand sizes and register numbers are constants here, so the generated code has no
  * size switches: that is what makes a compiled block faster than the interpreter.
  */
@@ -78,11 +80,10 @@ function tlbHit(tags: string, size: number): string {
 /** The host address of `a` after a hit. */
 const HIT_ADDRESS = `tlbFrames[vs] + (a - vp * ${PAGE_SIZE})`;
 
-/** Expression reading `size` (1, 2 or 4) bytes at `a`; quadwords: load64. */
+/** Expression reading `size` (1, 2 or 4) bytes at `a` (1 and 2 zero-extended); quadwords: load64. */
 export function readMem(size: number): string {
-  if (size === 1) return 'mem.read8(a)';
-  if (size === 2) return 'mem.read16(a)';
-  return `(${tlbHit('tlbTags', 4)} ? view.getInt32(${HIT_ADDRESS}, true) : mem.read32(a))`;
+  const hit = size === 1 ? `bytes[${HIT_ADDRESS}]` : size === 2 ? `view.getUint16(${HIT_ADDRESS}, true)` : `view.getInt32(${HIT_ADDRESS}, true)`;
+  return `(${tlbHit('tlbTags', size)} ? ${hit} : mem.read${size * 8}(a))`;
 }
 
 /** Statements reading the quadword at `a` into `lo` and `hi` (names of locals). */
@@ -99,13 +100,15 @@ export function load64(lo: string, hi: string): string {
  * invalidates. The values are evaluated before the lookup's locals change.
  */
 export function writeMem(size: number, value: string, valueHi = '0'): string {
-  if (size === 1) return `mem.write8(a, ${value});`;
-  if (size === 2) return `mem.write16(a, ${value});`;
   const hit =
-    size === 4
-      ? `view.setInt32(${HIT_ADDRESS}, wv, true);`
-      : `vs = ${HIT_ADDRESS}; view.setInt32(vs, wv, true); view.setInt32(vs + 4, wh, true);`;
-  const miss = size === 4 ? 'mem.write32(a, wv);' : 'mem.write64(a, wv, wh);';
+    size === 1
+      ? `bytes[${HIT_ADDRESS}] = wv;`
+      : size === 2
+        ? `view.setUint16(${HIT_ADDRESS}, wv, true);`
+        : size === 4
+          ? `view.setInt32(${HIT_ADDRESS}, wv, true);`
+          : `vs = ${HIT_ADDRESS}; view.setInt32(vs, wv, true); view.setInt32(vs + 4, wh, true);`;
+  const miss = size === 8 ? 'mem.write64(a, wv, wh);' : `mem.write${size * 8}(a, wv);`;
   return `wv = ${value}; ${size === 8 ? `wh = ${valueHi}; ` : ''}if (${tlbHit('tlbWriteTags', size)}) { ${hit} } else ${miss}`;
 }
 

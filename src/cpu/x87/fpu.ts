@@ -38,7 +38,7 @@ export class Fpu {
   fip = 0;
   fdp = 0;
   /** Bytes of the last non-control instruction (its opcode is derived when stored), or null. */
-  lastOpcode: Uint8Array | null = null;
+  lastOpcode: readonly number[] | null = null;
   private fopLoaded = 0;
   /** Scratch for the arithmetic: rounding/precision control in, exception flags and C1 out. */
   readonly env = new Env();
