@@ -75,12 +75,13 @@ const RIP_CACHE_MASK = RIP_CACHE_SIZE - 1;
 /**
  * Executions of a block before it is compiled. A compiled block is a new JavaScript
  * function that V8 first runs in its bytecode interpreter, slower than our already-
- * optimized handlers, and TurboFan then spends milliseconds on it; only blocks hot enough
- * repay the translation. With superblocks and dead-flag elimination, CPU time relative to
- * 50,000 (docs/performance.md): bytecode 0.79, memory 0.84, qsort-musl 0.91, SHA-256 and
- * qsort-glibc within noise; 3,000 was no better overall.
+ * optimized handlers, and TurboFan then spends milliseconds on it (on the other core);
+ * only blocks hot enough repay the translation. Wall time relative to 10,000 once
+ * registers and flags lived in locals (docs/performance.md, fourth session): SHA-256
+ * 0.92-0.93, qsort-glibc 0.91, memory-glibc 0.91, bytecode 0.97, qsort-musl 0.96, hello
+ * world 0.99; 1,000 was no better than 2,000.
  */
-const COMPILE_THRESHOLD = 10_000;
+const COMPILE_THRESHOLD = 2_000;
 
 /** What the last exception was, for the kernel's report and the debugger. */
 export interface FaultRecord {
