@@ -7,8 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RAX, RCX, RDI, RSI } from '../../src/cpu/registers.js';
-import { compileBlock } from '../../src/cpu/translator/compile-block.js';
-import { raisedFrom, TestMachine } from './test-machine.js';
+import { TestMachine } from './test-machine.js';
 
 const CODE = 0x40_0000;
 const SOURCE = 0x50_0000; // one mapped page; the page above it is not mapped
@@ -41,17 +40,7 @@ function run(code: number[], compiled: boolean): Outcome {
   cpu.lo[RDI] = DEST;
   cpu.lo[RCX] = 40;
   cpu.rip = CODE;
-  const insns = m.decodeBlock(CODE, code.length);
-  let raised: number | null = null;
-  try {
-    if (compiled) compileBlock(insns)(cpu, CODE);
-    else for (const i of insns) {
-      cpu.rip = CODE + i.nextOffset;
-      i.exec(cpu, i);
-    }
-  } catch (e) {
-    raised = raisedFrom(e).vector;
-  }
+  const raised = m.runBlock(CODE, code.length, compiled);
   return {
     regs: [RAX, RCX, RSI, RDI].flatMap((r) => [cpu.lo[r], cpu.hi[r]]),
     rflags: cpu.getRflags(),

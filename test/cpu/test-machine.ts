@@ -10,6 +10,7 @@ import type { CpuModel } from '../../src/cpu/cpu-model.js';
 import { decode, InstructionTooLong, UndefinedOpcode } from '../../src/cpu/decoder.js';
 import type { Insn } from '../../src/cpu/insn.js';
 import { OPCODES } from '../../src/cpu/opcodes.js';
+import { compileBlock } from '../../src/cpu/translator/compile-block.js';
 import { Mmu } from '../../src/mmu/mmu.js';
 import { PageFault } from '../../src/mmu/page-fault.js';
 import { PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, PTE_XD_HI } from '../../src/mmu/page-table-entry.js';
@@ -134,6 +135,26 @@ export class TestMachine {
       insns.push(insn);
     }
     return insns;
+  }
+
+  /**
+   * Runs the `length` bytes at `start` (cpu.rip there) as one block, through the block
+   * translator or instruction by instruction as the interpreter does; returns the vector
+   * an instruction raised, or null.
+   */
+  runBlock(start: number, length: number, compiled: boolean): number | null {
+    const cpu = this.cpu;
+    const insns = this.decodeBlock(start, length);
+    try {
+      if (compiled) compileBlock(insns)(cpu, start);
+      else for (const i of insns) {
+        cpu.rip = start + i.nextOffset;
+        i.exec(cpu, i);
+      }
+    } catch (e) {
+      return raisedFrom(e).vector;
+    }
+    return null;
   }
 
   /**

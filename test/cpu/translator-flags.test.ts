@@ -10,8 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RAX, RBX, RCX, RDX } from '../../src/cpu/registers.js';
-import { compileBlock } from '../../src/cpu/translator/compile-block.js';
-import { raisedFrom, TestMachine } from './test-machine.js';
+import { TestMachine } from './test-machine.js';
 
 const CODE = 0x40_0000;
 const UNMAPPED = 0x70_0000;
@@ -60,17 +59,7 @@ function run(code: number[], seed: number, compiled: boolean): Outcome {
   cpu.tscAux = seed; // RDTSCP's ECX
   cpu.setRflags(next() & 0x8d5); // some status flags set on entry
   cpu.rip = CODE;
-  const insns = m.decodeBlock(CODE, code.length);
-  let raised: number | null = null;
-  try {
-    if (compiled) compileBlock(insns)(cpu, CODE);
-    else for (const i of insns) {
-      cpu.rip = CODE + i.nextOffset;
-      i.exec(cpu, i);
-    }
-  } catch (e) {
-    raised = raisedFrom(e).vector;
-  }
+  const raised = m.runBlock(CODE, code.length, compiled);
   return { regs: [RAX, RBX, RCX].flatMap((r) => [cpu.lo[r], cpu.hi[r]]), rflags: cpu.getRflags(), raised };
 }
 
