@@ -139,6 +139,8 @@ export class Cpu {
   retired = 0;
   /** Index, within a compiled block, of the instruction that raised (translator/compile-block.ts). */
   blockPos = 0;
+  /** The run loop's budget as a value of `retired`: a compiled loop stops iterating there. */
+  retireLimit = Infinity;
   /** Non-zero asks the run loop to stop after the current instruction (EXIT_*). */
   exitRequest = EXIT_NONE;
 

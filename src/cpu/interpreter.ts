@@ -143,6 +143,7 @@ export class Interpreter {
   run(budget: number): number {
     const cpu = this.cpu;
     const limit = cpu.retired + budget;
+    cpu.retireLimit = limit;
     while (cpu.retired < limit) {
       // The trap flag at CPL 3: one instruction at a time, each followed by #DB.
       if ((cpu.flagsRest & TF) !== 0 && cpu.cpl === 3) {
@@ -162,6 +163,8 @@ export class Interpreter {
       const insns = block.insns;
       const n = insns.length;
       const user = cpu.cpl === 3;
+      // A compiled loop adds the iterations it ran to cpu.retired itself.
+      const retiredBefore = cpu.retired;
       let k = 0;
       this.running = block;
       const compiled = block.compiled;
@@ -202,7 +205,7 @@ export class Interpreter {
       } catch (e) {
         if (inCompiled) k = cpu.blockPos;
         cpu.retired += k;
-        if (user) this.userRetired += k;
+        if (user) this.userRetired += cpu.retired - retiredBefore;
         this.running = null;
         if (e === BREAKPOINT) {
           cpu.rip = start + insns[k].offset;
@@ -214,7 +217,7 @@ export class Interpreter {
       }
       this.running = null;
       cpu.retired += k;
-      if (user) this.userRetired += k;
+      if (user) this.userRetired += cpu.retired - retiredBefore;
       const reason = cpu.exitRequest;
       if (reason !== EXIT_NONE) {
         cpu.exitRequest = EXIT_NONE;

@@ -74,6 +74,25 @@ function outside(call: string): string {
   return `${WRITE_BACK} inHandler = 1; ${call} inHandler = 0; ${RELOAD}`;
 }
 
+/**
+ * A taken branch back to the block's start after `length` instructions (compileBlock):
+ * iterate again unless the run loop's budget would be spent. The iteration that stops
+ * leaves with RIP at the start and counts through the block's result, not `looped`. An
+ * exit request has already ended the block where it was raised, and instructions that
+ * change what the run loop checks between blocks (POPF setting TF, SYSCALL) end blocks.
+ */
+function loopBack(length: number): string {
+  return `if (looped + ${length} < budget) { looped += ${length}; continue loop; } cpu.rip = base;`;
+}
+
+/**
+ * Calls in which a looping block still stops after one iteration. V8 optimizes a function
+ * with the type feedback its earlier runs left; one that is entered once and iterates
+ * (memcpy over megabytes) is optimized on the stack, mid-loop, with no feedback for the
+ * code after the loop, and deoptimizes when it leaves (memory-glibc: 1.3x the CPU time).
+ */
+export const LOOP_WARM_UP = 500;
+
 /** Instructions whose template may write memory: a write into this block's code must end it. */
 const WRITES_MEMORY = /mem\.write/;
 
@@ -135,6 +154,15 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
     if (effect === FlagEffect.WritesAll) deadAfter = true;
     else if (effect !== FlagEffect.None) deadAfter = false;
   }
+  // A branch back to the block's start closes a loop that iterates inside the compiled
+  // function: registers and flags stay in locals across iterations, and each one saves
+  // a dispatch through the run loop (SHA-256's rounds, memchr's and strlen's loops).
+  let loops = false;
+  const jumpOrLoop = (i: Insn, length: number): string => {
+    if (i.nextOffset + i.imm !== 0) return jumpTo(i);
+    loops = true;
+    return loopBack(length);
+  };
   // The instruction just compiled from a template, and its handler, whose operands a
   // Jcc, CMOVcc or SETcc can test directly (fusedCondition).
   let producer: { insn: Insn; handler: Handler } | null = null;
@@ -159,18 +187,18 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
         const followsTaken = insns[k + 1].offset !== i.nextOffset;
         const leaves = followsTaken ? `!${cond}` : cond;
         if (k < profiledLength && cold(exits[k + 1])) lines.push(`if (${leaves}) return ~${k};`);
-        else lines.push(`if (${leaves}) { ${followsTaken ? `cpu.rip = base + ${i.nextOffset};` : jumpTo(i)} return ${k + 1}; }`);
+        else lines.push(`if (${leaves}) { ${followsTaken ? `cpu.rip = base + ${i.nextOffset};` : jumpOrLoop(i, k + 1)} return ${k + 1}; }`);
         continue;
       }
       // (NaN counts, unprofiled, are never cold.)
       if (cold(exits[n] - lastFallThrough)) lines.push(`if (${cond}) return ~${k}; cpu.rip = base + ${i.nextOffset};`);
-      else if (cold(lastFallThrough)) lines.push(`if (!${cond}) return ~${k}; ${jumpTo(i)}`);
-      else lines.push(`if (${cond}) { ${jumpTo(i)} } else cpu.rip = base + ${i.nextOffset};`);
+      else if (cold(lastFallThrough)) lines.push(`if (!${cond}) return ~${k}; ${jumpOrLoop(i, n)}`);
+      else lines.push(`if (${cond}) { ${jumpOrLoop(i, n)} } else cpu.rip = base + ${i.nextOffset};`);
       ripSet = true;
       continue;
     }
     const branch = last ? branchTemplates.get(i.exec) : undefined;
-    const branchCode = branch ? branch(i) : null;
+    const branchCode = branch === jumpTo ? jumpOrLoop(i, n) : branch ? branch(i) : null;
     if (branchCode !== null && branchCode !== undefined) {
       lines.push(branchCode);
       ripSet = true;
@@ -203,26 +231,32 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
   const body = lines.map((line) => locals.localize(line).replace(RETURN, '{ ret = $1; break body; }'));
   const writeBack = locals.writeBack();
   const code = body.join('\n      ').replaceAll(WRITE_BACK, writeBack).replaceAll(RELOAD, locals.reload());
+  // A looping block counts the instructions of its completed iterations into cpu.retired
+  // as it leaves; the run loop adds those of the last one (the result, or cpu.blockPos).
+  const [loopHead, loopTail, countLoops] = loops
+    ? [`const budget = ++calls > ${LOOP_WARM_UP} ? cpu.retireLimit - cpu.retired : 0;\n  loop: for (;;) {`, 'break; }', 'cpu.retired += looped;']
+    : ['', '', ''];
   // The guest address in hex (kernel addresses as 0xffff...) names the function and its
   // source in V8's profiles and traces (--cpu-prof, --trace-deopt).
   const label = address < 0 ? 'ffff' + (2 ** 48 + address).toString(16) : address.toString(16);
   const source = `
+let calls = 0;
 return function block_${label}(cpu, base) {
   const lo = cpu.lo, hi = cpu.hi, mem = cpu.mem, view = mem.view, bytes = mem.bytes, xmm = cpu.xmm;
   const tlbTags = mem.tagRead, tlbWriteTags = mem.tagWrite, tlbFrames = mem.frameOf, tlbSet = mem.set;
   let a = 0, x = 0, xh = 0, y = 0, yh = 0, r = 0, rh = 0, t = 0, u = 0, k = 0, vp = 0, vs = 0, wv = 0, wh = 0;
-  let ret = ${n}, inHandler = 0, fd = 0, fR = 0, fRT = 0, fA = 0, fAT = 0, fS = 0;
+  let ret = ${n}, inHandler = 0, fd = 0, fR = 0, fRT = 0, fA = 0, fAT = 0, fS = 0, looped = 0;
   ${locals.prologue()}
-  try {
+  try { ${loopHead}
     body: {
       ${code}
     }
-  } catch (e) {
-    cpu.blockPos = k;
+  ${loopTail}} catch (e) {
+    cpu.blockPos = k; ${countLoops}
     if (inHandler === 0) { ${writeBack} }
     throw e;
   }
-  ${writeBack}
+  ${writeBack} ${countLoops}
   return ret;
 };
 //# sourceURL=guest-block-${label}.js`;
