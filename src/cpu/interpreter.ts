@@ -9,12 +9,28 @@ import { deliverInterrupt } from './interrupts.js';
 import { ENDS_BLOCK } from './opcode-table.js';
 import type { OpcodeTable } from './opcode-table.js';
 import { COMPAT_OPCODES } from './opcodes32.js';
+import { interpretBlock } from './interpret-block.js';
 import { compileBlock, CompiledBlock, profiledPath } from './translator/compile-block.js';
 import { jccRel, jmpRel } from './ops/control.js';
 import { VEC_GP, VEC_UD } from './cpu-exception.js';
 
 /** Internal exit reason: a write hit the running block's code; decode again from RIP. */
 export const EXIT_CODE_CHANGED = 100;
+
+/**
+ * Calls a compiled block: the one call site every compiled block goes through. V8
+ * speculates on a call target it has seen alone, and the run loop is optimized during
+ * boot, long before the second block is compiled; its arrival then deoptimized the run
+ * loop, which ran in V8's bytecode interpreter until TurboFan, busy with the new blocks,
+ * compiled it again (SHA-256 lost 100 ms of its 600). Calls with different targets
+ * when the module loads make the site megamorphic from the start.
+ */
+function callCompiled(compiled: CompiledBlock, cpu: Cpu, start: number): number {
+  return compiled(cpu, start);
+}
+// (V8 records feedback only once the function has a feedback vector, after a few calls.)
+const warmUpTargets = [() => 0, () => 1];
+for (let call = 0; call < 100; call++) callCompiled(warmUpTargets[call & 1], undefined as unknown as Cpu, 0);
 
 /** Thrown by a breakpoint's wrapper before its instruction runs. */
 class BreakpointHit {}
@@ -25,8 +41,9 @@ const MAX_BLOCK_INSNS = 64;
 
 /** A straight-line run of decoded instructions, cached by the physical address of its start. */
 export class Block {
-  /** Executions so far; at COMPILE_THRESHOLD the block is translated to JavaScript. */
+  /** Executions so far; at `compileAt` the block is translated to JavaScript. */
   runs = 0;
+  compileAt = COMPILE_THRESHOLD;
   compiled: CompiledBlock | null = null;
   /**
    * Where interpreted runs left the block: exits[k] counts the runs that completed
@@ -79,9 +96,18 @@ const RIP_CACHE_MASK = RIP_CACHE_SIZE - 1;
  * only blocks hot enough repay the translation. Wall time relative to 10,000 once
  * registers and flags lived in locals (docs/performance.md, fourth session): SHA-256
  * 0.92-0.93, qsort-glibc 0.91, memory-glibc 0.91, bytecode 0.97, qsort-musl 0.96, hello
- * world 0.99; 1,000 was no better than 2,000.
+ * world 0.99; 1,000 was no better than 2,000. That is for a block of TYPICAL_BLOCK_INSNS
+ * or fewer; a longer one is compiled after proportionally fewer runs, so that no block
+ * is interpreted for much more than 16,000 instructions (SHA-256's unrolled rounds, 64
+ * instructions a block, were interpreted for the first eighth of the hashing).
  */
 const COMPILE_THRESHOLD = 2_000;
+const TYPICAL_BLOCK_INSNS = 8;
+
+/** Runs before a block of `length` instructions is compiled, for a threshold (COMPILE_THRESHOLD). */
+function compileAt(threshold: number, length: number): number {
+  return Math.ceil(threshold * Math.min(1, TYPICAL_BLOCK_INSNS / length));
+}
 
 /** What the last exception was, for the kernel's report and the debugger. */
 export interface FaultRecord {
@@ -168,34 +194,15 @@ export class Interpreter {
       let k = 0;
       this.running = block;
       const compiled = block.compiled;
-      let inCompiled = compiled !== null;
       try {
-        let interpret = true;
-        if (compiled !== null) {
-          k = compiled(cpu, start);
-          // ~k: the compiled code reached a path it leaves to the interpreter (one its
-          // profile never saw), or an exit request, before instruction k.
-          if (k >= 0) interpret = false;
-          else {
-            k = ~k;
-            cpu.rip = start + insns[k].offset;
-            interpret = cpu.exitRequest === EXIT_NONE;
-            inCompiled = false;
+        if (compiled !== null) k = callCompiled(compiled, cpu, start);
+        else {
+          if (++block.runs === block.compileAt && this.translate && block.physical < COMPAT_KEY) {
+            // (32-bit blocks stay interpreted: the translator's templates are 64-bit mode's)
+            this.followHotBranch(block, start);
+            block.compiled = compileBlock(block.insns, start, block);
           }
-        } else if (++block.runs === this.compileThreshold && this.translate && block.physical < COMPAT_KEY) {
-          // (32-bit blocks stay interpreted: the translator's templates are 64-bit mode's)
-          this.followHotBranch(block, start);
-          block.compiled = compileBlock(block.insns, start, block);
-        }
-        if (interpret) {
-          while (k < n) {
-            const insn = insns[k];
-            cpu.rip = start + insn.nextOffset;
-            insn.exec(cpu, insn);
-            k++;
-            // A taken conditional branch inside the block leaves it (buildBlock).
-            if (cpu.exitRequest !== EXIT_NONE || (k < n && cpu.rip !== start + insns[k].offset)) break;
-          }
+          k = interpretBlock(cpu, insns, 0, start);
           // (Not the run that compiled the block: its path may have been retraced.)
           if (block.compiled === null) {
             block.exits[k]++;
@@ -203,7 +210,7 @@ export class Interpreter {
           }
         }
       } catch (e) {
-        if (inCompiled) k = cpu.blockPos;
+        k = cpu.blockPos;
         cpu.retired += k;
         if (user) this.userRetired += cpu.retired - retiredBefore;
         this.running = null;
@@ -352,6 +359,7 @@ export class Interpreter {
     const insns = this.decodePath(rip, physical, rip, [], frames);
     const key = this.cpu.compat ? physical + COMPAT_KEY : physical;
     const block = new Block(key, insns, frames);
+    block.compileAt = compileAt(this.compileThreshold, insns.length);
     this.blocks.set(key, block);
     for (const frame of frames) this.addToFrame(block, frame);
     return block;

@@ -1,9 +1,9 @@
 /**
  * Profile-guided compiled blocks (translator/compile-block.ts): a branch direction the
  * interpreter never saw while a block warmed up is left out of the compiled code, which
- * returns ~k there ("interpret from instruction k"). The guest must not see the
- * difference: the same registers, RIP and retired count as executing one instruction at a
- * time (SDM Vol. 2A Jcc).
+ * stops there and lets the interpreter finish the block (interpretBlock). The guest must
+ * not see the difference: the same registers, RIP and retired count as executing one
+ * instruction at a time (SDM Vol. 2A Jcc).
  *
  *   0: cmp eax, ebx   2: je 7   4: add ecx, 1   7: add edx, 1   a: jmp 1000   ...   1000: hlt
  *
@@ -12,6 +12,7 @@
  * ends a run.
  */
 import { describe, expect, it } from 'vitest';
+import { CpuException, VEC_GP } from '../../src/cpu/cpu-exception.js';
 import { decode } from '../../src/cpu/decoder.js';
 import type { Insn } from '../../src/cpu/insn.js';
 import { Interpreter } from '../../src/cpu/interpreter.js';
@@ -55,6 +56,23 @@ function decodeBlock(): Insn[] {
   return insns;
 }
 
+/**
+ * Wraps each instruction's interpreter handler with a counter, after compiling: the
+ * compiled code has these instructions inline as templates, so a call means the
+ * interpreter ran it.
+ */
+function countHandlerCalls(insns: Insn[]): number[] {
+  const calls = insns.map(() => 0);
+  insns.forEach((insn, k) => {
+    const exec = insn.exec;
+    insn.exec = (cpu, i) => {
+      calls[k]++;
+      exec(cpu, i);
+    };
+  });
+  return calls;
+}
+
 /** A profile of `runs` runs that all left the block after `completed` instructions. */
 function profile(runs: number, completed: number): BlockProfile {
   const exits = new Int32Array(5);
@@ -63,26 +81,47 @@ function profile(runs: number, completed: number): BlockProfile {
 }
 
 describe('compiled blocks leave unseen paths to the interpreter', () => {
-  it('a branch never taken while profiling: taken, the block returns ~1 before the JE', () => {
+  it('a branch never taken while profiling: taken, the JE and what follows it are interpreted', () => {
     const m = machine();
-    const block = compileBlock(decodeBlock(), CODE, profile(1000, 4));
+    const insns = decodeBlock();
+    const block = compileBlock(insns, CODE, profile(1000, 4));
+    const interpreted = countHandlerCalls(insns);
     setRegisters(m, true);
-    expect(block(m.cpu, CODE)).toBe(~1);
-    expect([m.cpu.lo[RCX], m.cpu.lo[RDX]]).toEqual([100, 200]); // nothing after the CMP ran
+    // The compiled code runs the CMP and stops; interpretBlock runs the JE, which leaves.
+    expect(block(m.cpu, CODE)).toBe(2);
+    expect([m.cpu.lo[RCX], m.cpu.lo[RDX], m.cpu.rip]).toEqual([100, 200, CODE + 7]);
+    expect(interpreted).toEqual([0, 1, 0, 0]);
     setRegisters(m, false);
     expect(block(m.cpu, CODE)).toBe(4);
     expect([m.cpu.lo[RCX], m.cpu.lo[RDX], m.cpu.rip]).toEqual([101, 201, CODE + 0xa]);
+    expect(interpreted).toEqual([0, 1, 0, 0]); // all compiled
   });
 
-  it('a branch always taken while profiling: not taken, the block returns ~2 after the JE', () => {
+  it('a branch always taken while profiling: not taken, the instructions after the JE are interpreted', () => {
     const m = machine();
-    const block = compileBlock(decodeBlock(), CODE, profile(1000, 2));
+    const insns = decodeBlock();
+    const block = compileBlock(insns, CODE, profile(1000, 2));
+    const interpreted = countHandlerCalls(insns);
     setRegisters(m, false);
-    expect(block(m.cpu, CODE)).toBe(~2);
-    expect(m.cpu.lo[RCX]).toBe(100);
+    expect(block(m.cpu, CODE)).toBe(4);
+    expect([m.cpu.lo[RCX], m.cpu.lo[RDX], m.cpu.rip]).toEqual([101, 201, CODE + 0xa]);
+    expect(interpreted).toEqual([0, 0, 1, 1]);
     setRegisters(m, true);
     expect(block(m.cpu, CODE)).toBe(2);
     expect(m.cpu.rip).toBe(CODE + 7);
+    expect(interpreted).toEqual([0, 0, 1, 1]);
+  });
+
+  it('an exception in the interpreted part reports its instruction, as in compiled code', () => {
+    const m = machine();
+    const insns = decodeBlock();
+    const block = compileBlock(insns, CODE, profile(1000, 2));
+    // The second ADD raises (#GP standing in for any fault) once the interpreter has it.
+    insns[3].exec = (cpu) => cpu.raise(VEC_GP, 0, 'test');
+    setRegisters(m, false);
+    m.cpu.blockPos = -1;
+    expect(() => block(m.cpu, CODE)).toThrow(CpuException);
+    expect([m.cpu.blockPos, m.cpu.lo[RCX]]).toEqual([3, 101]);
   });
 
   it('a branch past the profiled part of a retraced path is not called cold', () => {

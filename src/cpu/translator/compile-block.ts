@@ -6,6 +6,7 @@ import { cmov, setcc } from '../ops/data.js';
 import { mul32, mulS64, mulU64, wide } from '../ops/wide-arith.js';
 import { jccRel, jmpRel } from '../ops/control.js';
 import { sampleTsc } from '../ops/system.js';
+import { interpretBlock } from '../interpret-block.js';
 import { RegisterLocals } from './guest-state.js';
 import { branchTemplates, FlagEffect, flagEffect, fusedCondition, jumpTo, templateFor, withoutFlags } from './templates.js';
 
@@ -22,9 +23,8 @@ import { branchTemplates, FlagEffect, flagEffect, fusedCondition, jumpTo, templa
  * function records its index in cpu.blockPos and rethrows: the run loop rolls RIP back
  * to that instruction and delivers the exception, exactly as when interpreting.
  * A set cpu.exitRequest (a hypercall, a write into this block's code) ends the block
- * after the instruction that set it. A negative result ~k hands the block back to the
- * interpreter before instruction k (a path the profile never saw, or an exit request),
- * with cpu.rip not yet set.
+ * after the instruction that set it. On a path the profile never saw, the generated
+ * code stops before instruction k (internally ~k) and interpretBlock finishes the block.
  */
 export type CompiledBlock = (cpu: Cpu, base: number) => number;
 
@@ -47,6 +47,14 @@ const runtime = {
   },
   misaligned(cpu: Cpu): never {
     cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
+  },
+  /**
+   * Finishes a block in the interpreter from instruction ~stopped, where compiled code
+   * stopped. (Decoded here: in the generated code the ~ would be one more operation
+   * without type feedback, which deoptimizes the block the first time it runs.)
+   */
+  resume(cpu: Cpu, insns: readonly Insn[], stopped: number, base: number): number {
+    return interpretBlock(cpu, insns, ~stopped, base);
   },
   // 64×64→128 products for the MUL/IMUL templates (ops/wide-arith.ts; results in wide.w0..w3).
   sampleTsc,
@@ -257,7 +265,7 @@ return function block_${label}(cpu, base) {
     throw e;
   }
   ${writeBack} ${countLoops}
-  return ret;
+  return ret >= 0 ? ret : rt.resume(cpu, I, ret, base);
 };
 //# sourceURL=guest-block-${label}.js`;
   return new Function('I', 'rt', source)(insns, runtime) as CompiledBlock;
