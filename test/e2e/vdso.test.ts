@@ -41,7 +41,7 @@ describe('clock reads through the vDSO never enter the kernel', () => {
     }, 120_000);
   }
 
-  it('CLOCK_REALTIME is within one second of the host clock', () => {
+  it('CLOCK_REALTIME reads the host clock', () => {
     /** Captures output like MemoryHost but keeps the host's real clocks. */
     class RealClockHost extends MemoryHost {
       override realtimeNs(): number {
@@ -51,9 +51,13 @@ describe('clock reads through the vDSO never enter the kernel', () => {
         return performance.now() * 1e6;
       }
     }
+    // Bracketed by host reads before and after the run, however long a loaded machine makes it.
+    const before = Math.floor(Date.now() / 1000);
     const run = runFixture('bin/clock-loop-musl', ['10', 'show'], {}, { host: new RealClockHost() });
+    const after = Date.now() / 1000;
     const seconds = Number(/realtime (\d+)/.exec(run.stdout)![1]);
-    expect(Math.abs(seconds - Date.now() / 1000)).toBeLessThan(1.5);
+    expect(seconds).toBeGreaterThanOrEqual(before);
+    expect(seconds).toBeLessThanOrEqual(after);
   });
 });
 

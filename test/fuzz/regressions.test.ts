@@ -12,6 +12,13 @@ const CODE = 0x40_0000;
 const DATA = 0x60_0000;
 
 /** Runs the calls ([nr, ...args]) from a minimal program and returns what each returned. */
+/**
+ * A hang guard, not a speed goal (those live in the benchmarks): the bugs below took
+ * hours, the fixed code milliseconds, and a shared machine under load can stall a test
+ * for seconds.
+ */
+const HANG = 30_000;
+
 function syscalls(calls: Array<Array<number | bigint>>, data = new Uint8Array(0x2000)): number[] {
   const code = new Code();
   const regs = [REG.rdi, REG.rsi, REG.rdx, REG.r10, REG.r8, REG.r9];
@@ -79,7 +86,7 @@ describe('fuzz-found crashes', () => {
         [11, B, SIZE], // munmap
       ]),
     ).toEqual([A, 0, 0, B, 0]);
-    expect(performance.now() - started).toBeLessThan(5000);
+    expect(performance.now() - started).toBeLessThan(HANG);
   });
 
   it('sysenter asked to return to a non-canonical address is SIGSEGV, not a kernel #GP on SYSEXIT (KernelPanic)', () => {
@@ -93,6 +100,6 @@ describe('fuzz-found crashes', () => {
   it('getrandom into a bad buffer fails before generating 32 MiB of randomness', () => {
     const started = performance.now();
     expect(syscalls([[318, 0x1000, 0x1ff_ffff, 0]])).toEqual([-EFAULT]);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(HANG);
   });
 });
