@@ -137,7 +137,7 @@ export class Cpu {
 
   /** Instructions retired so far. */
   retired = 0;
-  /** Index, within a compiled block, of the instruction that raised (translator/compile-block.ts). */
+  /** Index, within its block, of the instruction that raised: set by compiled code and interpretBlock for the run loop. */
   blockPos = 0;
   /** The run loop's budget as a value of `retired`: a compiled loop stops iterating there. */
   retireLimit = Infinity;

@@ -13,7 +13,7 @@ import type { Insn } from './insn.js';
  * it to finish a block on a path its profile never saw (compile-block.ts). Keeping that
  * hand-over out of the run loop keeps the run loop's optimized code free of a path that
  * first runs long after V8 optimized it: reaching one deoptimized the whole run loop
- * back to V8's bytecode interpreter (SHA-256 lost 150 ms to it, a quarter of its run).
+ * back to V8's bytecode interpreter (SHA-256 lost 100-150 ms to it, a fifth of its run).
  */
 export function interpretBlock(cpu: Cpu, insns: readonly Insn[], k: number, base: number): number {
   const n = insns.length;

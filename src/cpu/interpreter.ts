@@ -41,7 +41,7 @@ const MAX_BLOCK_INSNS = 64;
 
 /** A straight-line run of decoded instructions, cached by the physical address of its start. */
 export class Block {
-  /** Executions so far; at `compileAt` the block is translated to JavaScript. */
+  /** Executions so far; at `compileAt` (see compileAt below) the block is translated to JavaScript. */
   runs = 0;
   compileAt = COMPILE_THRESHOLD;
   compiled: CompiledBlock | null = null;
@@ -149,7 +149,7 @@ export class Interpreter {
   readonly entryHooks = new Map<number, () => void>();
   /** Compile hot blocks to JavaScript (off: interpret everything, for comparisons). */
   translate = true;
-  /** Runs before a block is compiled (tests set 1 to compile everything). */
+  /** Runs before a block of up to TYPICAL_BLOCK_INSNS is compiled, fewer for longer ones (tests set 1 to compile everything). */
   compileThreshold = COMPILE_THRESHOLD;
   /** Debugger breakpoints, by virtual address: execution stops before these instructions. */
   private readonly breakpoints = new Set<number>();
