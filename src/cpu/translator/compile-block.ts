@@ -8,7 +8,7 @@ import { jccRel, jmpRel } from '../ops/control.js';
 import { sampleTsc } from '../ops/system.js';
 import { interpretBlock } from '../interpret-block.js';
 import { RegisterLocals } from './guest-state.js';
-import { branchTemplates, FlagEffect, flagEffect, fusedCondition, jumpTo, templateFor, withoutFlags } from './templates.js';
+import { branchTemplates, CALL_HANDLER, FlagEffect, flagEffect, fusedCondition, jumpTo, templateFor, withoutFlags } from './templates.js';
 
 /**
  * The block translator (issue 6): turns a hot decoded block into one JavaScript
@@ -224,7 +224,9 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
     if (code !== null) {
       producer = { insn: i, handler: inner ?? i.exec };
       if (inner) lines.push(outside(`I[${k}].exec.hook();`));
-      lines.push(code);
+      // (Behind an entry hook, the handler itself: the hook has run.)
+      const handler = inner ? `I[${k}].exec.inner` : `I[${k}].exec`;
+      lines.push(code.replace(CALL_HANDLER, `cpu.rip = base + ${i.nextOffset}; ${outside(`${handler}(cpu, I[${k}]);`)}`));
       if (WRITES_MEMORY.test(code) && !last) lines.push(`if (cpu.exitRequest !== 0) return ~${k + 1};`);
       continue;
     }

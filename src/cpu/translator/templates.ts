@@ -331,13 +331,13 @@ function complement(i: Insn): string | null {
 }
 
 /**
- * MOVS and STOS without REP, 64-bit addresses (musl's memcpy moves its unaligned head
- * and tail with MOVSB), as ops/string.ts moveElement: the source read (FS/GS base
+ * MOVS and STOS, 64-bit addresses (musl's memcpy moves its unaligned head and tail with
+ * MOVSB), as ops/string.ts moveElement: the source read (FS/GS base
  * added after the canonical check of RSI), the destination written, then RSI and RDI
  * step by the element size, down when DF is set.
  */
 function stringMove(i: Insn): string | null {
-  if (i.rep !== REP_NONE || i.addrsize !== 8 || (i.sub !== 0 && i.sub !== 2)) return null;
+  if (i.addrsize !== 8 || (i.sub !== 0 && i.sub !== 2)) return null;
   const size = i.opsize;
   const pointer = (reg: number): string =>
     `a = hi[${reg}] * 4294967296 + (lo[${reg}] >>> 0); if (a < -${CANONICAL} || a >= ${CANONICAL}) rt.badString(cpu);`;
@@ -345,11 +345,27 @@ function stringMove(i: Insn): string | null {
     `t = (lo[${reg}] >>> 0) + u; lo[${reg}] = t | 0; if (t >= 4294967296) hi[${reg}] = (hi[${reg}] + 1) | 0; else if (t < 0) hi[${reg}] = (hi[${reg}] - 1) | 0;`;
   const load = size === 8 ? load64('x', 'xh') : `x = ${readMem(size)};`;
   const read = i.sub === 0 ? `${pointer(RSI)}${i.segment ? ` a += cpu.segBase[${i.segment}];` : ''} ${load}` : `x = lo[${RAX}]; xh = hi[${RAX}];`;
-  return (
+  const element =
     `${read} ${pointer(RDI)} ${writeMem(size, size === 8 ? 'x' : `x & ${maskFor(size)}`, 'xh')} ` +
-    `u = (cpu.flagsRest & ${DF}) !== 0 ? ${-size} : ${size}; ${i.sub === 0 ? step(RSI) : ''} ${step(RDI)}`
-  );
+    `u = (cpu.flagsRest & ${DF}) !== 0 ? ${-size} : ${size}; ${i.sub === 0 ? step(RSI) : ''} ${step(RDI)}`;
+  if (i.rep === REP_NONE) return element;
+  // REP: element by element, RCX counted down after each, so that a fault leaves RCX,
+  // RSI and RDI at the element that faulted and the instruction resumes there (SDM Vol.
+  // 2B REP), as the handler leaves them. Short counts only (musl's memcpy copies with
+  // REP MOVSQ, one to a few quadwords per qsort swap); long ones go to the handler,
+  // which moves a page at a time.
+  const loop = `while ((lo[${RCX}] | hi[${RCX}]) !== 0) { ${element} if (lo[${RCX}] === 0) hi[${RCX}] = (hi[${RCX}] - 1) | 0; lo[${RCX}] = (lo[${RCX}] - 1) | 0; }`;
+  return `if (hi[${RCX}] === 0 && (lo[${RCX}] >>> 0) <= ${SHORT_REP}) { ${loop} } else { ${CALL_HANDLER} }`;
 }
+
+/** Longest REP MOVS/STOS count a compiled block moves element by element (stringMove). */
+const SHORT_REP = 64;
+
+/**
+ * In a template's code, the instruction's interpreter handler, called as compiled code
+ * calls a handler with no template (compile-block.ts), for the cases the template leaves.
+ */
+export const CALL_HANDLER = '/*call the handler*/';
 
 /**
  * PUSH of a 64-bit value (Cpu.push64, inlined): the new RSP must be canonical (#SS(0)),
