@@ -4,13 +4,14 @@ import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, negE, notE, testAccImm, test
 import { callE, callRel, jmpE, jmpRel, ret } from '../ops/control.js';
 import { cbw, cmov, cwd, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushImm, pushZ, setcc } from '../ops/data.js';
 import { shiftDouble, shiftE1, shiftECl, shiftEImm } from '../ops/shift.js';
+import { bsfBsr } from '../ops/bit.js';
 import { stringOp } from '../ops/string.js';
 import { imulE, imulGE, mulE } from '../ops/muldiv.js';
 import { logicVW, movqLoad, movqStore, movVW, movWV } from '../ops/sse.js';
 import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_MAXU, OP_MINU, OP_SUB, pmovmskb, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
 import { palignr } from '../ops/sse-int-ssse3.js';
 import { MXCSR_MM } from '../cpu-model.js';
-import { DF } from '../flags.js';
+import { AF, CF, DF, OF, PF, SF, ZF } from '../flags.js';
 import { RAX, RCX, RDI, RDX, RSI, RSP } from '../registers.js';
 import { rdtsc, rdtscp } from '../ops/system.js';
 import { CANONICAL, effectiveAddress, load64, maskFor, readMem, readReg, setFlags, setFlagsCOA, writeMem, writeReg } from './emit.js';
@@ -286,6 +287,7 @@ const templates = new Map<Handler, Template>([
     (i) => (i.opsize === 8 ? `x = hi[${RAX}] >> 31; lo[${RDX}] = x; hi[${RDX}] = x;` : writeReg(RDX, i.opsize, i.opsize === 4 ? `lo[${RAX}] >> 31` : `(lo[${RAX}] << 16) >> 31`)),
   ],
   [stringOp, stringMove],
+  [bsfBsr, bitScan],
   [movVW, (i) => xmmMove(i, true)],
   [movWV, (i) => xmmMove(i, false)],
   [logicVW, xmmLogic],
@@ -356,6 +358,23 @@ function stringMove(i: Insn): string | null {
   // which moves a page at a time.
   const loop = `while ((lo[${RCX}] | hi[${RCX}]) !== 0) { ${element} if (lo[${RCX}] === 0) hi[${RCX}] = (hi[${RCX}] - 1) | 0; lo[${RCX}] = (lo[${RCX}] - 1) | 0; }`;
   return `if (hi[${RCX}] === 0 && (lo[${RCX}] >>> 0) <= ${SHORT_REP}) { ${loop} } else { ${CALL_HANDLER} }`;
+}
+
+/**
+ * BSF/BSR of a 32- or 64-bit register, as ops/bit.ts bsfBsr: a zero source sets ZF and
+ * clears CF, OF, SF, AF and PF, leaving the destination as it was; otherwise the bit's
+ * index goes to the destination and all six are cleared. (Lazy flags cannot say ZF = 1
+ * with PF = 0, so the flags are set through setStatusFlags.)
+ */
+function bitScan(i: Insn): string | null {
+  if (i.rm < 0 || (i.opsize !== 4 && i.opsize !== 8)) return null;
+  const source = i.opsize === 8 ? `x = lo[${i.rm}]; xh = hi[${i.rm}];` : `x = lo[${i.rm}]; xh = 0;`;
+  const index =
+    i.sub === 0
+      ? `x !== 0 ? 31 - Math.clz32(x & -x) : 63 - Math.clz32(xh & -xh)`
+      : `xh !== 0 ? 63 - Math.clz32(xh) : 31 - Math.clz32(x)`;
+  const flags = ZF | CF | OF | SF | AF | PF;
+  return `${source} if ((x | xh) === 0) cpu.setStatusFlags(${flags}, ${ZF}); else { ${writeReg(i.reg, i.opsize, index)} cpu.setStatusFlags(${flags}, 0); }`;
 }
 
 /** Longest REP MOVS/STOS count a compiled block moves element by element (stringMove). */
