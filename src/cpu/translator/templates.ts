@@ -8,7 +8,7 @@ import { bsfBsr } from '../ops/bit.js';
 import { stringOp } from '../ops/string.js';
 import { imulE, imulGE, mulE } from '../ops/muldiv.js';
 import { logicVW, movqLoad, movqStore, movVW, movWV } from '../ops/sse.js';
-import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_MAXU, OP_MINU, OP_SUB, pmovmskb, SH_LL, SH_RA, SH_RL, shiftImm } from '../ops/sse-int.js';
+import { byteOp, dwordOp, OP_ADD, OP_CMPEQ, OP_MAXU, OP_MINU, OP_SUB, pack, pmovmskb, SH_LDQ, SH_LL, SH_RA, SH_RDQ, SH_RL, shiftImm, unpack } from '../ops/sse-int.js';
 import { palignr } from '../ops/sse-int-ssse3.js';
 import { MXCSR_MM } from '../cpu-model.js';
 import { AF, CF, DF, OF, PF, SF, ZF } from '../flags.js';
@@ -304,6 +304,8 @@ const templates = new Map<Handler, Template>([
   ],
   [dwordOp, xmmDwordArithmetic],
   [shiftImm, xmmShiftImm],
+  [unpack, unpackTemplate],
+  [pack, (i) => (i.sub === 2 ? packUnsignedBytes(i) : null)],
   [
     movqStore,
     (i) => {
@@ -533,6 +535,15 @@ function xmmShiftImm(i: Insn): string | null {
     const op = kind === SH_RL ? '>>>' : '<<';
     return [0, 1, 2, 3].map((k) => `${x(k)} = ${x(k)} ${op} ${count};`).join(' ');
   }
+  if (log2w === 1 && (kind === SH_RL || kind === SH_LL)) {
+    // Both words of a lane at once, the bits that cross between them masked off.
+    if (count > 15) return [0, 1, 2, 3].map((k) => `${x(k)} = 0;`).join(' ');
+    const word = kind === SH_RL ? 0xffff >>> count : (0xffff << count) & 0xffff;
+    const mask = (word | (word << 16)) | 0;
+    const op = kind === SH_RL ? '>>>' : '<<';
+    return [0, 1, 2, 3].map((k) => `${x(k)} = (${x(k)} ${op} ${count}) & ${mask};`).join(' ');
+  }
+  if (kind === SH_RDQ || kind === SH_LDQ) return byteShift(x, kind === SH_RDQ, count);
   if (log2w === 3 && (kind === SH_RL || kind === SH_LL) && count > 0 && count < 32) {
     // Each quadword as halves lo (lane 2q) and hi (lane 2q+1).
     const out: string[] = [];
@@ -544,6 +555,62 @@ function xmmShiftImm(i: Insn): string | null {
     return out.join(' ');
   }
   return null;
+}
+
+/**
+ * PSRLDQ / PSLLDQ: the whole register by `count` bytes (zero from 16 on). Lanes are
+ * written in the direction that reads each before it is overwritten.
+ */
+function byteShift(x: (k: number) => string, right: boolean, count: number): string {
+  const q = count >> 2;
+  const bits = (count & 3) * 8;
+  const lane = (k: number): string => (k >= 0 && k < 4 ? x(k) : '0');
+  const out: string[] = [];
+  for (let j = 0; j < 4; j++) {
+    const k = right ? j : 3 - j;
+    if (count > 15) out.push(`${x(k)} = 0;`);
+    else if (right) out.push(`${x(k)} = ${bits === 0 ? lane(k + q) : `(${lane(k + q)} >>> ${bits}) | (${lane(k + q + 1)} << ${32 - bits})`};`);
+    else out.push(`${x(k)} = ${bits === 0 ? lane(k - q) : `(${lane(k - q)} << ${bits}) | (${lane(k - q - 1)} >>> ${32 - bits})`};`);
+  }
+  return out.join(' ');
+}
+
+/**
+ * PUNPCKLBW ... PUNPCKHQDQ (sub: log2 of the element size, + 4 for the high halves): the
+ * elements of the destination's and the source's low (high) halves interleaved, from the
+ * lanes a0 a1 (destination) and b0 b1 (source), read before any is written.
+ */
+function unpackTemplate(i: Insn): string {
+  const { load, lane } = xmmSource(i);
+  const d = i.reg * 4;
+  const h = i.sub >> 2 ? 2 : 0;
+  const read = `const a0 = xmm[${d + h}], a1 = xmm[${d + h + 1}], b0 = ${lane(h)}, b1 = ${lane(h + 1)};`;
+  const lanes: Record<number, string[]> = {
+    0: [0, 1].flatMap((j) => [
+      `(a${j} & 0xff) | ((b${j} & 0xff) << 8) | ((a${j} & 0xff00) << 8) | ((b${j} & 0xff00) << 16)`,
+      `((a${j} >>> 16) & 0xff) | (((b${j} >>> 16) & 0xff) << 8) | ((a${j} >>> 8) & 0xff0000) | (b${j} & 0xff000000)`,
+    ]),
+    1: [0, 1].flatMap((j) => [`(a${j} & 0xffff) | (b${j} << 16)`, `(a${j} >>> 16) | (b${j} & 0xffff0000)`]),
+    2: ['a0', 'b0', 'a1', 'b1'],
+    3: ['a0', 'a1', 'b0', 'b1'],
+  };
+  const write = lanes[i.sub & 3].map((v, k) => `xmm[${d + k}] = ${v};`).join(' ');
+  return `${load} { ${read} ${write} }`;
+}
+
+/**
+ * PACKUSWB: the destination's and then the source's eight signed words, each saturated
+ * to an unsigned byte (SDM Vol. 2B PACKUSWB), from lanes read before any is written.
+ */
+function packUnsignedBytes(i: Insn): string {
+  const { load, lane } = xmmSource(i);
+  const d = i.reg * 4;
+  const sat = (v: string): string => `Math.min(255, Math.max(0, ${v}))`;
+  const pack = (lo: string, hi: string): string =>
+    `${sat(`(${lo} << 16) >> 16`)} | (${sat(`${lo} >> 16`)} << 8) | (${sat(`(${hi} << 16) >> 16`)} << 16) | (${sat(`${hi} >> 16`)} << 24)`;
+  const read = `const a0 = xmm[${d}], a1 = xmm[${d + 1}], a2 = xmm[${d + 2}], a3 = xmm[${d + 3}], b0 = ${lane(0)}, b1 = ${lane(1)}, b2 = ${lane(2)}, b3 = ${lane(3)};`;
+  const write = [pack('a0', 'a1'), pack('a2', 'a3'), pack('b0', 'b1'), pack('b2', 'b3')].map((v, k) => `xmm[${d + k}] = ${v};`).join(' ');
+  return `${load} { ${read} ${write} }`;
 }
 
 /**
