@@ -41,9 +41,8 @@ const MAX_BLOCK_INSNS = 64;
 
 /** A straight-line run of decoded instructions, cached by the physical address of its start. */
 export class Block {
-  /** Executions so far; at `compileAt` (see compileAt below) the block is translated to JavaScript. */
+  /** Executions so far; at `compileAt` the block is translated to JavaScript. */
   runs = 0;
-  compileAt = COMPILE_THRESHOLD;
   compiled: CompiledBlock | null = null;
   /**
    * Where interpreted runs left the block: exits[k] counts the runs that completed
@@ -64,6 +63,8 @@ export class Block {
     public insns: Insn[],
     /** Frames (physical page bases) the block's bytes come from: one, or two for a straddler. */
     readonly frames: number[],
+    /** Runs before it is compiled (compileAt below). */
+    readonly compileAt: number,
   ) {
     // A plain array: a typed array's backing store is external memory, which hurries
     // V8's garbage collector at start-up, when thousands of blocks are built.
@@ -358,8 +359,7 @@ export class Interpreter {
     const frames = [physical - (physical % PAGE_SIZE)];
     const insns = this.decodePath(rip, physical, rip, [], frames);
     const key = this.cpu.compat ? physical + COMPAT_KEY : physical;
-    const block = new Block(key, insns, frames);
-    block.compileAt = compileAt(this.compileThreshold, insns.length);
+    const block = new Block(key, insns, frames, compileAt(this.compileThreshold, insns.length));
     this.blocks.set(key, block);
     for (const frame of frames) this.addToFrame(block, frame);
     return block;

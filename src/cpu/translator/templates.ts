@@ -336,9 +336,9 @@ function complement(i: Insn): string | null {
 
 /**
  * MOVS and STOS, 64-bit addresses (musl's memcpy moves its unaligned head and tail with
- * MOVSB), as ops/string.ts moveElement: the source read (FS/GS base
- * added after the canonical check of RSI), the destination written, then RSI and RDI
- * step by the element size, down when DF is set.
+ * MOVSB), as ops/string.ts moveElement: the source read (FS/GS base added after the
+ * canonical check of RSI), the destination written, then RSI and RDI step by the
+ * element size, down when DF is set.
  */
 function stringMove(i: Insn): string | null {
   if (i.addrsize !== 8 || (i.sub !== 0 && i.sub !== 2)) return null;
@@ -529,21 +529,22 @@ function xmmShiftImm(i: Insn): string | null {
   const count = i.imm & 0xff;
   const b = i.rm * 4;
   const x = (k: number): string => `xmm[${b + k}]`;
+  const cleared = [0, 1, 2, 3].map((k) => `${x(k)} = 0;`).join(' ');
   if (log2w === 2 && kind <= SH_LL) {
     if (kind === SH_RA) return [0, 1, 2, 3].map((k) => `${x(k)} = ${x(k)} >> ${Math.min(count, 31)};`).join(' ');
-    if (count > 31) return [0, 1, 2, 3].map((k) => `${x(k)} = 0;`).join(' ');
+    if (count > 31) return cleared;
     const op = kind === SH_RL ? '>>>' : '<<';
     return [0, 1, 2, 3].map((k) => `${x(k)} = ${x(k)} ${op} ${count};`).join(' ');
   }
   if (log2w === 1 && (kind === SH_RL || kind === SH_LL)) {
     // Both words of a lane at once, the bits that cross between them masked off.
-    if (count > 15) return [0, 1, 2, 3].map((k) => `${x(k)} = 0;`).join(' ');
+    if (count > 15) return cleared;
     const word = kind === SH_RL ? 0xffff >>> count : (0xffff << count) & 0xffff;
     const mask = (word | (word << 16)) | 0;
     const op = kind === SH_RL ? '>>>' : '<<';
     return [0, 1, 2, 3].map((k) => `${x(k)} = (${x(k)} ${op} ${count}) & ${mask};`).join(' ');
   }
-  if (kind === SH_RDQ || kind === SH_LDQ) return byteShift(x, kind === SH_RDQ, count);
+  if (kind === SH_RDQ || kind === SH_LDQ) return count > 15 ? cleared : byteShift(x, kind === SH_RDQ, count);
   if (log2w === 3 && (kind === SH_RL || kind === SH_LL) && count > 0 && count < 32) {
     // Each quadword as halves lo (lane 2q) and hi (lane 2q+1).
     const out: string[] = [];
@@ -558,8 +559,8 @@ function xmmShiftImm(i: Insn): string | null {
 }
 
 /**
- * PSRLDQ / PSLLDQ: the whole register by `count` bytes (zero from 16 on). Lanes are
- * written in the direction that reads each before it is overwritten.
+ * PSRLDQ / PSLLDQ: the whole register by `count` (0 to 15) bytes. Lanes are written in
+ * the direction that reads each before it is overwritten.
  */
 function byteShift(x: (k: number) => string, right: boolean, count: number): string {
   const q = count >> 2;
@@ -568,8 +569,7 @@ function byteShift(x: (k: number) => string, right: boolean, count: number): str
   const out: string[] = [];
   for (let j = 0; j < 4; j++) {
     const k = right ? j : 3 - j;
-    if (count > 15) out.push(`${x(k)} = 0;`);
-    else if (right) out.push(`${x(k)} = ${bits === 0 ? lane(k + q) : `(${lane(k + q)} >>> ${bits}) | (${lane(k + q + 1)} << ${32 - bits})`};`);
+    if (right) out.push(`${x(k)} = ${bits === 0 ? lane(k + q) : `(${lane(k + q)} >>> ${bits}) | (${lane(k + q + 1)} << ${32 - bits})`};`);
     else out.push(`${x(k)} = ${bits === 0 ? lane(k - q) : `(${lane(k - q)} << ${bits}) | (${lane(k - q - 1)} >>> ${32 - bits})`};`);
   }
   return out.join(' ');
