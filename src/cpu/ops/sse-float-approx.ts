@@ -22,9 +22,12 @@ function decode(hex: string): Uint16Array {
   return out;
 }
 
-const RCP = decode(RCP_HEX);
-const RSQRT_EVEN = decode(RSQRT_EVEN_HEX);
-const RSQRT_ODD = decode(RSQRT_ODD_HEX);
+/** The tables, decoded at the first RCP/RSQRT: decoding them cost every start-up ~3 ms. */
+let tables: { rcp: Uint16Array; rsqrtEven: Uint16Array; rsqrtOdd: Uint16Array } | null = null;
+
+function approxTables(): NonNullable<typeof tables> {
+  return (tables ??= { rcp: decode(RCP_HEX), rsqrtEven: decode(RSQRT_EVEN_HEX), rsqrtOdd: decode(RSQRT_ODD_HEX) });
+}
 
 /** RCP of the single with bits x (see approx-table.c for the model). */
 export function rcpBits(x: number): number {
@@ -35,7 +38,7 @@ export function rcpBits(x: number): number {
   if (e === 255) return m !== 0 ? x | 0x400000 : s;
   const re = 253 - e;
   if (re <= 0) return s;
-  return s | (re << 23) | (RCP[m >>> 11] << 11);
+  return s | (re << 23) | (approxTables().rcp[m >>> 11] << 11);
 }
 
 export function rsqrtBits(x: number): number {
@@ -49,7 +52,8 @@ export function rsqrtBits(x: number): number {
   const ue = e - 127;
   const odd = ue & 1;
   const re = 126 - (ue - odd) / 2;
-  return (re << 23) | ((odd ? RSQRT_ODD : RSQRT_EVEN)[m >>> 11] << 11);
+  const t = approxTables();
+  return (re << 23) | ((odd ? t.rsqrtOdd : t.rsqrtEven)[m >>> 11] << 11);
 }
 
 /** RCPPS (sub 0) / RSQRTPS (sub 1): four lanes, source m128 (aligned). */
