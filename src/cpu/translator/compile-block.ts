@@ -49,12 +49,18 @@ const runtime = {
     cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
   },
   /**
-   * Finishes a block in the interpreter from instruction ~stopped, where compiled code
-   * stopped. (Decoded here: in the generated code the ~ would be one more operation
-   * without type feedback, which deoptimizes the block the first time it runs.)
+   * A compiled block's result: `ret` completed instructions, or, as ~stopped, the block
+   * finished in the interpreter from where compiled code stopped. Every call of every
+   * block goes through here. V8 deoptimizes optimized code at the first run of an
+   * operation that has no type feedback, and a cold exit's hand-over written in each
+   * block was such an operation: reached long after the block was optimized, it sent the
+   * block back to V8's unoptimized tiers to be optimized again (memory-glibc: 15 such
+   * deoptimizations of hot blocks, 1 now; the wall time moved within noise). Here the
+   * call is made on every return, and the hand-over inside has feedback shared by all
+   * blocks, from the first cold exit of any.
    */
-  resume(cpu: Cpu, insns: readonly Insn[], stopped: number, base: number): number {
-    return interpretBlock(cpu, insns, ~stopped, base);
+  finish(cpu: Cpu, insns: readonly Insn[], ret: number, base: number): number {
+    return ret >= 0 ? ret : interpretBlock(cpu, insns, ~ret, base);
   },
   // 64×64→128 products for the MUL/IMUL templates (ops/wide-arith.ts; results in wide.w0..w3).
   sampleTsc,
@@ -267,7 +273,7 @@ return function block_${label}(cpu, base) {
     throw e;
   }
   ${writeBack} ${countLoops}
-  return ret >= 0 ? ret : rt.resume(cpu, I, ret, base);
+  return rt.finish(cpu, I, ret, base);
 };
 //# sourceURL=guest-block-${label}.js`;
   return new Function('I', 'rt', source)(insns, runtime) as CompiledBlock;
