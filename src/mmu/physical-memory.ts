@@ -28,7 +28,10 @@ export class PhysicalMemory {
       throw new RangeError(`physical memory size must be a page multiple between 8 KiB and 2 GiB, got ${sizeBytes}`);
     }
     this.size = sizeBytes;
-    this.bytes = new Uint8Array(sizeBytes);
+    // A SharedArrayBuffer, though no other thread sees it: V8 counts an ArrayBuffer's
+    // hundreds of MiB as external memory pressure and answers with a full garbage
+    // collection at start-up, which it does not do for a shared one.
+    this.bytes = new Uint8Array(new SharedArrayBuffer(sizeBytes));
     this.view = new DataView(this.bytes.buffer);
   }
 
