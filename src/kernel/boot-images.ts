@@ -48,6 +48,9 @@ function encodeBase64(bytes: Uint8Array): string {
 }
 
 function decodeBase64(text: string): Uint8Array {
+  // Node's atob is JavaScript that checks each character: 1-4 ms of every start-up,
+  // where Buffer decodes natively in 0.1. (A copy: Buffer may share a pool.)
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(text, 'base64'));
   const binary = atob(text);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
