@@ -27,8 +27,9 @@ function table(names: Record<number, string>, handlers: Partial<Record<string, S
     const handler = handlers[name];
     if (handler) out[Number(nr)] = { name, handler };
   }
+  const numbered = new Set(Object.values(names));
   for (const name of Object.keys(handlers)) {
-    if (!Object.values(names).includes(name)) throw new Error(`syscall table: no number for ${name}`);
+    if (!numbered.has(name)) throw new Error(`syscall table: no number for ${name}`);
   }
   return out;
 }
