@@ -71,8 +71,13 @@ const FLAG_BITS: Record<string, Partial<Row>> = {
 const MAPS: Record<string, number> = { '0F': 1, '0F38': 2, '0F3A': 3 };
 const PPS: Record<string, number> = { '66': 1, F3: 2, F2: 3 };
 
-/** Rows by encoding (v or e), map, pp and opcode: see rowKey. */
+/** Rows by encoding (v or e), map, pp and opcode: see rowKey. Use rowsByKey. */
 const ROWS = new Map<string, Row[]>();
+
+function rowsByKey(): Map<string, Row[]> {
+  if (ROWS.size === 0) registerRows();
+  return ROWS;
+}
 
 function rowKey(evex: boolean, map: number, pp: number, opcode: number): string {
   return `${evex ? 'e' : 'v'}${map}.${pp}.${opcode}`;
@@ -109,221 +114,228 @@ function row(encoding: string, syntax: string, flags = ''): void {
   }
 }
 
-// Moves and scalar/packed floating point, map 0F (SDM Vol. 2B/2C, VMOVUPS ... VDIVSD).
-for (const [pp, suffix, w] of [['', 'ps', 0], ['66.', 'pd', 1]] as const) {
-  row(`VEX.${pp}0F 10`, `vmovu${suffix} Vx,Wx`);
-  row(`VEX.${pp}0F 11`, `vmovu${suffix} Wx,Vx`);
-  row(`VEX.${pp}0F 28`, `vmova${suffix} Vx,Wx`);
-  row(`VEX.${pp}0F 29`, `vmova${suffix} Wx,Vx`);
-  row(`EVEX.${pp}0F.W${w} 10`, `vmovu${suffix} Vx,Wx`);
-  row(`EVEX.${pp}0F.W${w} 11`, `vmovu${suffix} Wx,Vx`);
-  row(`EVEX.${pp}0F.W${w} 28`, `vmova${suffix} Vx,Wx`);
-  row(`EVEX.${pp}0F.W${w} 29`, `vmova${suffix} Wx,Vx`);
-}
-for (const [pp, s, w] of [['F3', 'ss', 0], ['F2', 'sd', 1]] as const) {
-  row(`VEX.${pp}.0F 10 mem`, `vmov${s} Vdq,W${s}`);
-  row(`VEX.${pp}.0F 10 reg`, `vmov${s} Vdq,Hdq,Udq`);
-  row(`VEX.${pp}.0F 11 mem`, `vmov${s} W${s},Vdq`);
-  row(`VEX.${pp}.0F 11 reg`, `vmov${s} Ux,Hdq,Vdq`); // objdump names the first by L
-  row(`EVEX.${pp}.0F.W${w} 10 mem`, `vmov${s} Vdq,W${s}`);
-  row(`EVEX.${pp}.0F.W${w} 10 reg`, `vmov${s} Vdq,Hdq,Udq`);
-  row(`EVEX.${pp}.0F.W${w} 11 mem`, `vmov${s} W${s},Vdq`);
-  row(`EVEX.${pp}.0F.W${w} 11 reg`, `vmov${s} Ux,Hdq,Vdq`);
-  row(`VEX.${pp}.0F 2A`, `vcvtsi2${s} Vdq,Hdq,Ey`);
-  row(`VEX.${pp}.0F 2C`, `vcvtt${s}2si Gy,W${s}`);
-  row(`VEX.${pp}.0F 2D`, `vcvt${s}2si Gy,W${s}`);
-  row(`VEX.${pp}.0F 5A`, `vcvt${s}2${s === 'ss' ? 'sd' : 'ss'} Vdq,Hdq,W${s}`);
-}
-// objdump reads EVEX VUCOMISD/VCOMISD whatever W is (the SDM has W1).
-for (const [pp, s] of [['0F', 'ss'], ['66.0F', 'sd']] as const) {
-  row(`VEX+EVEX.${pp} 2E`, `vucomi${s} Vdq,W${s}`, 'sae');
-  row(`VEX+EVEX.${pp} 2F`, `vcomi${s} Vdq,W${s}`, 'sae');
-}
-// 0F 51-5F and C2: one operation, four types by pp (none ps, 66 pd, F3 ss, F2 sd).
-const FP_TYPES = [['', 'ps', 0], ['66.', 'pd', 1], ['F3.', 'ss', 0], ['F2.', 'sd', 1]] as const;
-for (const [op, name, packedOnly, flags] of [
-  ['51', 'sqrt', false, 'er'], ['54', 'and', true, ''], ['55', 'andn', true, ''], ['56', 'or', true, ''], ['57', 'xor', true, ''],
-  ['58', 'add', false, 'er'], ['59', 'mul', false, 'er'], ['5C', 'sub', false, 'er'], ['5D', 'min', false, 'sae'],
-  ['5E', 'div', false, 'er'], ['5F', 'max', false, 'sae'], ['C2', 'cmp', false, 'sae cmp'],
-] as const) {
-  for (const [pp, type, w] of FP_TYPES) {
-    const scalar = type.startsWith('s');
-    if (scalar && packedOnly) continue;
-    const imm = op === 'C2' ? ',Ib' : '';
-    const operands = scalar ? `Vdq,Hdq,W${type}${imm}` : op === '51' ? 'Vx,Wx' : `Vx,Hx,Wx${imm}`;
-    const evexOperands = op === 'C2' ? operands.replace(/^V\w+/, 'KG') : operands;
-    const broadcast = scalar ? '' : `b${4 << w}`;
-    row(`VEX.${pp}0F ${op}`, `v${name}${type} ${operands}`, op === 'C2' ? 'cmp' : '');
-    row(`EVEX.${pp}0F.W${w} ${op}`, `v${name}${type} ${evexOperands}`, `${flags} ${broadcast}`);
+/**
+ * Fills ROWS, at the first VEX or EVEX instruction disassembled (rowsByKey): building
+ * the table took 4-5 ms of every start-up, and a run needs it only to name an
+ * instruction it cannot execute.
+ */
+function registerRows(): void {
+  // Moves and scalar/packed floating point, map 0F (SDM Vol. 2B/2C, VMOVUPS ... VDIVSD).
+  for (const [pp, suffix, w] of [['', 'ps', 0], ['66.', 'pd', 1]] as const) {
+    row(`VEX.${pp}0F 10`, `vmovu${suffix} Vx,Wx`);
+    row(`VEX.${pp}0F 11`, `vmovu${suffix} Wx,Vx`);
+    row(`VEX.${pp}0F 28`, `vmova${suffix} Vx,Wx`);
+    row(`VEX.${pp}0F 29`, `vmova${suffix} Wx,Vx`);
+    row(`EVEX.${pp}0F.W${w} 10`, `vmovu${suffix} Vx,Wx`);
+    row(`EVEX.${pp}0F.W${w} 11`, `vmovu${suffix} Wx,Vx`);
+    row(`EVEX.${pp}0F.W${w} 28`, `vmova${suffix} Vx,Wx`);
+    row(`EVEX.${pp}0F.W${w} 29`, `vmova${suffix} Wx,Vx`);
   }
-}
-
-// Integer moves, map 0F (VMOVD/VMOVQ, VMOVDQA/U, VPMOVMSKB, VMOVNTDQ).
-row('VEX+EVEX.66.0F.L0.W0 6E', 'vmovd Vdq,Ey');
-row('VEX+EVEX.66.0F.L0.W1 6E', 'vmovq Vdq,Ey');
-row('VEX+EVEX.66.0F.L0.W0 7E', 'vmovd Ey,Vdq');
-row('VEX+EVEX.66.0F.L0.W1 7E', 'vmovq Ey,Vdq');
-row('VEX.F3.0F.L0 7E', 'vmovq Vdq,Wq');
-row('EVEX.F3.0F.L0.W1 7E', 'vmovq Vdq,Wq');
-row('VEX.66.0F.L0 D6', 'vmovq Wq,Vdq');
-row('EVEX.66.0F.L0.W1 D6', 'vmovq Wq,Vdq');
-for (const [pp, name] of [['66', 'vmovdqa'], ['F3', 'vmovdqu']]) {
-  row(`VEX.${pp}.0F 6F`, `${name} Vx,Wx`);
-  row(`VEX.${pp}.0F 7F`, `${name} Wx,Vx`);
-}
-// EVEX names the element size the mask works on (W selects it).
-for (const [pp, w, name] of [['66', 0, 'vmovdqa32'], ['66', 1, 'vmovdqa64'], ['F3', 0, 'vmovdqu32'], ['F3', 1, 'vmovdqu64'], ['F2', 0, 'vmovdqu8'], ['F2', 1, 'vmovdqu16']]) {
-  row(`EVEX.${pp}.0F.W${w} 6F`, `${name} Vx,Wx`);
-  row(`EVEX.${pp}.0F.W${w} 7F`, `${name} Wx,Vx`);
-}
-row('VEX.66.0F D7 reg', 'vpmovmskb Gy,Ux');
-row('VEX+EVEX.66.0F E7 mem', 'vmovntdq Mx,Vx');
-row('VEX.0F.L0 77', 'vzeroupper');
-row('VEX.0F.L1 77', 'vzeroall');
-row('VEX.0F.L0 AE /2 mem', 'vldmxcsr Md');
-row('VEX.0F.L0 AE /3 mem', 'vstmxcsr Md');
-
-// Packed integer arithmetic, 66 0F (SDM Vol. 2B, PADDB ... PXOR): VEX and, for the
-// byte/word forms AVX512BW keeps unchanged, EVEX too.
-const INT_OPS: Array<[string, string, string]> = [
-  ['60', 'vpunpcklbw', 've'], ['61', 'vpunpcklwd', 've'], ['62', 'vpunpckldq', 'v'], ['63', 'vpacksswb', 've'],
-  ['64', 'vpcmpgtb', 'v'], ['65', 'vpcmpgtw', 'v'], ['66', 'vpcmpgtd', 'v'], ['67', 'vpackuswb', 've'],
-  ['68', 'vpunpckhbw', 've'], ['69', 'vpunpckhwd', 've'], ['6A', 'vpunpckhdq', 'v'], ['6B', 'vpackssdw', 'v'],
-  ['6C', 'vpunpcklqdq', 'v'], ['6D', 'vpunpckhqdq', 'v'], ['74', 'vpcmpeqb', 'v'], ['75', 'vpcmpeqw', 'v'], ['76', 'vpcmpeqd', 'v'],
-  ['D4', 'vpaddq', 'v'], ['D5', 'vpmullw', 've'], ['D8', 'vpsubusb', 've'], ['D9', 'vpsubusw', 've'], ['DA', 'vpminub', 've'],
-  ['DB', 'vpand', 'v'], ['DC', 'vpaddusb', 've'], ['DD', 'vpaddusw', 've'], ['DE', 'vpmaxub', 've'], ['DF', 'vpandn', 'v'],
-  ['E0', 'vpavgb', 've'], ['E3', 'vpavgw', 've'], ['E4', 'vpmulhuw', 've'], ['E5', 'vpmulhw', 've'], ['E8', 'vpsubsb', 've'],
-  ['E9', 'vpsubsw', 've'], ['EA', 'vpminsw', 've'], ['EB', 'vpor', 'v'], ['EC', 'vpaddsb', 've'], ['ED', 'vpaddsw', 've'],
-  ['EE', 'vpmaxsw', 've'], ['EF', 'vpxor', 'v'], ['F4', 'vpmuludq', 'v'], ['F5', 'vpmaddwd', 've'], ['F6', 'vpsadbw', 've'],
-  ['F8', 'vpsubb', 've'], ['F9', 'vpsubw', 've'], ['FA', 'vpsubd', 'v'], ['FB', 'vpsubq', 'v'], ['FC', 'vpaddb', 've'],
-  ['FD', 'vpaddw', 've'], ['FE', 'vpaddd', 'v'],
-];
-for (const [op, name, encodings] of INT_OPS) {
-  row(`VEX.66.0F ${op}`, `${name} Vx,Hx,Wx`);
-  if (encodings === 've') row(`EVEX.66.0F ${op}`, `${name} Vx,Hx,Wx`);
-}
-// AVX-512F's dword/qword forms: W picks the element, which broadcasts.
-for (const [op, name] of [['DB', 'vpand'], ['DF', 'vpandn'], ['EB', 'vpor'], ['EF', 'vpxor']]) {
-  row(`EVEX.66.0F.W0 ${op}`, `${name}d Vx,Hx,Wx`, 'b4');
-  row(`EVEX.66.0F.W1 ${op}`, `${name}q Vx,Hx,Wx`, 'b8');
-}
-for (const [op, name, w] of [['FA', 'vpsubd', 0], ['FE', 'vpaddd', 0], ['D4', 'vpaddq', 1], ['FB', 'vpsubq', 1], ['F4', 'vpmuludq', 1]]) {
-  row(`EVEX.66.0F.W${w} ${op}`, `${name} Vx,Hx,Wx`, `b${4 << Number(w)}`);
-}
-// AVX-512 compares write an opmask.
-for (const [op, name] of [['64', 'vpcmpgtb'], ['65', 'vpcmpgtw'], ['74', 'vpcmpeqb'], ['75', 'vpcmpeqw']]) row(`EVEX.66.0F ${op}`, `${name} KG,Hx,Wx`);
-row('EVEX.66.0F.W0 66', 'vpcmpgtd KG,Hx,Wx', 'b4');
-row('EVEX.66.0F.W0 76', 'vpcmpeqd KG,Hx,Wx', 'b4');
-
-// Map 0F38: shuffles, min/max, broadcasts, tests.
-for (const [op, name] of [
-  ['00', 'vpshufb'], ['04', 'vpmaddubsw'], ['0B', 'vpmulhrsw'], ['38', 'vpminsb'], ['3A', 'vpminuw'], ['3C', 'vpmaxsb'], ['3E', 'vpmaxuw'],
-]) {
-  row(`VEX.66.0F38 ${op}`, `${name} Vx,Hx,Wx`);
-  row(`EVEX.66.0F38 ${op}`, `${name} Vx,Hx,Wx`);
-}
-for (const [op, name] of [['39', 'vpmins'], ['3B', 'vpminu'], ['3D', 'vpmaxs'], ['3F', 'vpmaxu']]) {
-  row(`VEX.66.0F38 ${op}`, `${name}d Vx,Hx,Wx`);
-  row(`EVEX.66.0F38.W0 ${op}`, `${name}d Vx,Hx,Wx`, 'b4');
-  row(`EVEX.66.0F38.W1 ${op}`, `${name}q Vx,Hx,Wx`, 'b8');
-}
-row('VEX.66.0F38 17', 'vptest Vx,Wx');
-row('VEX+EVEX.66.0F38.W0 18', 'vbroadcastss Vx,Wd');
-row('VEX.66.0F38.W0 58', 'vpbroadcastd Vx,Wd');
-row('VEX.66.0F38.W0 59', 'vpbroadcastq Vx,Wq');
-row('VEX+EVEX.66.0F38.W0 78', 'vpbroadcastb Vx,Wb');
-row('VEX+EVEX.66.0F38.W0 79', 'vpbroadcastw Vx,Ww');
-row('EVEX.66.0F38.W0 58', 'vpbroadcastd Vx,Wd');
-row('EVEX.66.0F38.W1 59', 'vpbroadcastq Vx,Wq');
-row('EVEX.66.0F38.W0 7A reg', 'vpbroadcastb Vx,Rd');
-row('EVEX.66.0F38.W0 7B reg', 'vpbroadcastw Vx,Rd');
-row('EVEX.66.0F38.W0 7C reg', 'vpbroadcastd Vx,Rd');
-row('EVEX.66.0F38.W1 7C reg', 'vpbroadcastq Vx,Ry');
-for (const [pp, name] of [['66', 'vptestm'], ['F3', 'vptestnm']]) {
-  row(`EVEX.${pp}.0F38.W0 26`, `${name}b KG,Hx,Wx`);
-  row(`EVEX.${pp}.0F38.W1 26`, `${name}w KG,Hx,Wx`);
-  row(`EVEX.${pp}.0F38.W0 27`, `${name}d KG,Hx,Wx`, 'b4');
-  row(`EVEX.${pp}.0F38.W1 27`, `${name}q KG,Hx,Wx`, 'b8');
-}
-
-// Map 0F3A: AVX-512 compares with a predicate, ternary logic, blends, alignr.
-for (const [op, w, name, flags] of [
-  ['3F', 0, 'vpcmpb', ''], ['3F', 1, 'vpcmpw', ''], ['3E', 0, 'vpcmpub', ''], ['3E', 1, 'vpcmpuw', ''],
-  ['1F', 0, 'vpcmpd', 'b4'], ['1F', 1, 'vpcmpq', 'b8'], ['1E', 0, 'vpcmpud', 'b4'], ['1E', 1, 'vpcmpuq', 'b8'],
-] as const) {
-  row(`EVEX.66.0F3A.W${w} ${op}`, `${name} KG,Hx,Wx,Ib`, `pcmp ${flags}`);
-}
-row('EVEX.66.0F3A.W0 25', 'vpternlogd Vx,Hx,Wx,Ib', 'b4');
-row('EVEX.66.0F3A.W1 25', 'vpternlogq Vx,Hx,Wx,Ib', 'b8');
-row('VEX.66.0F3A 0F', 'vpalignr Vx,Hx,Wx,Ib');
-row('EVEX.66.0F3A 0F', 'vpalignr Vx,Hx,Wx,Ib');
-row('VEX.66.0F3A.W0 4A', 'vblendvps Vx,Hx,Wx,Lx');
-row('VEX.66.0F3A.W0 4B', 'vblendvpd Vx,Hx,Wx,Lx');
-row('VEX.66.0F3A.W0 4C', 'vpblendvb Vx,Hx,Wx,Lx');
-
-// FMA (SDM Vol. 2A, VFMADD132PD ...): 0F38 96-BF, the operand order in the name's
-// digits; W0 single, W1 double precision.
-const FMA_OPS = ['fmaddsub', 'fmsubadd', 'fmadd', 'fmadd', 'fmsub', 'fmsub', 'fnmadd', 'fnmadd', 'fnmsub', 'fnmsub'];
-for (const [high, order] of [[0x90, '132'], [0xa0, '213'], [0xb0, '231']] as const) {
-  FMA_OPS.forEach((name, k) => {
-    const op = (high + 6 + k).toString(16);
-    const scalar = k >= 2 && (k & 1) === 1;
-    for (const w of [0, 1]) {
-      const type = (scalar ? 's' : 'p') + (w ? 'd' : 's');
-      const operands = scalar ? `Vdq,Hdq,W${type}` : 'Vx,Hx,Wx';
-      row(`VEX.66.0F38.W${w} ${op}`, `v${name}${order}${type} ${operands}`);
-      row(`EVEX.66.0F38.W${w} ${op}`, `v${name}${order}${type} ${operands}`, scalar ? 'er' : `er b${4 << w}`);
+  for (const [pp, s, w] of [['F3', 'ss', 0], ['F2', 'sd', 1]] as const) {
+    row(`VEX.${pp}.0F 10 mem`, `vmov${s} Vdq,W${s}`);
+    row(`VEX.${pp}.0F 10 reg`, `vmov${s} Vdq,Hdq,Udq`);
+    row(`VEX.${pp}.0F 11 mem`, `vmov${s} W${s},Vdq`);
+    row(`VEX.${pp}.0F 11 reg`, `vmov${s} Ux,Hdq,Vdq`); // objdump names the first by L
+    row(`EVEX.${pp}.0F.W${w} 10 mem`, `vmov${s} Vdq,W${s}`);
+    row(`EVEX.${pp}.0F.W${w} 10 reg`, `vmov${s} Vdq,Hdq,Udq`);
+    row(`EVEX.${pp}.0F.W${w} 11 mem`, `vmov${s} W${s},Vdq`);
+    row(`EVEX.${pp}.0F.W${w} 11 reg`, `vmov${s} Ux,Hdq,Vdq`);
+    row(`VEX.${pp}.0F 2A`, `vcvtsi2${s} Vdq,Hdq,Ey`);
+    row(`VEX.${pp}.0F 2C`, `vcvtt${s}2si Gy,W${s}`);
+    row(`VEX.${pp}.0F 2D`, `vcvt${s}2si Gy,W${s}`);
+    row(`VEX.${pp}.0F 5A`, `vcvt${s}2${s === 'ss' ? 'sd' : 'ss'} Vdq,Hdq,W${s}`);
+  }
+  // objdump reads EVEX VUCOMISD/VCOMISD whatever W is (the SDM has W1).
+  for (const [pp, s] of [['0F', 'ss'], ['66.0F', 'sd']] as const) {
+    row(`VEX+EVEX.${pp} 2E`, `vucomi${s} Vdq,W${s}`, 'sae');
+    row(`VEX+EVEX.${pp} 2F`, `vcomi${s} Vdq,W${s}`, 'sae');
+  }
+  // 0F 51-5F and C2: one operation, four types by pp (none ps, 66 pd, F3 ss, F2 sd).
+  const FP_TYPES = [['', 'ps', 0], ['66.', 'pd', 1], ['F3.', 'ss', 0], ['F2.', 'sd', 1]] as const;
+  for (const [op, name, packedOnly, flags] of [
+    ['51', 'sqrt', false, 'er'], ['54', 'and', true, ''], ['55', 'andn', true, ''], ['56', 'or', true, ''], ['57', 'xor', true, ''],
+    ['58', 'add', false, 'er'], ['59', 'mul', false, 'er'], ['5C', 'sub', false, 'er'], ['5D', 'min', false, 'sae'],
+    ['5E', 'div', false, 'er'], ['5F', 'max', false, 'sae'], ['C2', 'cmp', false, 'sae cmp'],
+  ] as const) {
+    for (const [pp, type, w] of FP_TYPES) {
+      const scalar = type.startsWith('s');
+      if (scalar && packedOnly) continue;
+      const imm = op === 'C2' ? ',Ib' : '';
+      const operands = scalar ? `Vdq,Hdq,W${type}${imm}` : op === '51' ? 'Vx,Wx' : `Vx,Hx,Wx${imm}`;
+      const evexOperands = op === 'C2' ? operands.replace(/^V\w+/, 'KG') : operands;
+      const broadcast = scalar ? '' : `b${4 << w}`;
+      row(`VEX.${pp}0F ${op}`, `v${name}${type} ${operands}`, op === 'C2' ? 'cmp' : '');
+      row(`EVEX.${pp}0F.W${w} ${op}`, `v${name}${type} ${evexOperands}`, `${flags} ${broadcast}`);
     }
-  });
-}
-// AMD's FMA4 (AMD64 APM Vol. 4): 0F3A 5C-7F with the third source in imm8[7:4]; W
-// swaps which of the last two operands may be memory.
-for (const [base, name] of [[0x5c, 'fmaddsub'], [0x5e, 'fmsubadd'], [0x68, 'fmadd'], [0x6c, 'fmsub'], [0x78, 'fnmadd'], [0x7c, 'fnmsub']] as const) {
-  const types = base < 0x68 ? ['ps', 'pd'] : ['ps', 'pd', 'ss', 'sd'];
-  types.forEach((type, k) => {
-    const op = (base + k).toString(16);
-    const size = type.startsWith('s') ? type : 'x';
-    const reg = size === 'x' ? 'x' : 'dq';
-    row(`VEX.66.0F3A.W0 ${op}`, `v${name}${type} V${reg},H${reg},W${size},L${reg}`);
-    row(`VEX.66.0F3A.W1 ${op}`, `v${name}${type} V${reg},H${reg},L${reg},W${size}`);
-  });
-}
-
-// BMI1/BMI2 (SDM Vol. 2A, ANDN ... SHRX): general registers, VEX.L0, W for 64 bits.
-row('VEX.0F38.L0 F2', 'andn Gy,By,Ey');
-row('VEX.0F38.L0 F3 /1', 'blsr By,Ey');
-row('VEX.0F38.L0 F3 /2', 'blsmsk By,Ey');
-row('VEX.0F38.L0 F3 /3', 'blsi By,Ey');
-row('VEX.0F38.L0 F5', 'bzhi Gy,Ey,By');
-row('VEX.F3.0F38.L0 F5', 'pext Gy,By,Ey');
-row('VEX.F2.0F38.L0 F5', 'pdep Gy,By,Ey');
-row('VEX.F2.0F38.L0 F6', 'mulx Gy,By,Ey');
-row('VEX.0F38.L0 F7', 'bextr Gy,Ey,By');
-row('VEX.66.0F38.L0 F7', 'shlx Gy,Ey,By');
-row('VEX.F3.0F38.L0 F7', 'sarx Gy,Ey,By');
-row('VEX.F2.0F38.L0 F7', 'shrx Gy,Ey,By');
-row('VEX.F2.0F3A.L0 F0', 'rorx Gy,Ey,Ib');
-
-// Opmask instructions (SDM Vol. 2A, KADDW ... KXORW): pp and W give the width, b
-// (66 W0), w (W0), d (66 W1), q (W1).
-const K_WIDTHS = [['66.', 0, 'b'], ['', 0, 'w'], ['66.', 1, 'd'], ['', 1, 'q']] as const;
-for (const [pp, w, width] of K_WIDTHS) {
-  for (const [op, name] of [['41', 'kand'], ['42', 'kandn'], ['45', 'kor'], ['46', 'kxnor'], ['47', 'kxor'], ['4A', 'kadd']]) {
-    row(`VEX.${pp}0F.L1.W${w} ${op} reg`, `${name}${width} KG,KH,KR`);
   }
-  row(`VEX.${pp}0F.L0.W${w} 44 reg`, `knot${width} KG,KR`);
-  row(`VEX.${pp}0F.L0.W${w} 98 reg`, `kortest${width} KG,KR`);
-  row(`VEX.${pp}0F.L0.W${w} 99 reg`, `ktest${width} KG,KR`);
-  row(`VEX.${pp}0F.L0.W${w} 90`, `kmov${width} KG,KE${width}`);
-  row(`VEX.${pp}0F.L0.W${w} 91 mem`, `kmov${width} KE${width},KG`);
-}
-row('VEX.66.0F.L1.W0 4B reg', 'kunpckbw KG,KH,KR');
-row('VEX.0F.L1.W0 4B reg', 'kunpckwd KG,KH,KR');
-row('VEX.0F.L1.W1 4B reg', 'kunpckdq KG,KH,KR');
-// KMOV to and from general registers: W1 only for the quadword.
-for (const [pp, w, width] of [['', 0, 'w'], ['66.', 0, 'b'], ['F2.', 0, 'd'], ['F2.', 1, 'q']] as const) {
-  row(`VEX.${pp}0F.L0.W${w} 92 reg`, `kmov${width} KG,R${width === 'q' ? 'y' : 'd'}`);
-  row(`VEX.${pp}0F.L0.W${w} 93 reg`, `kmov${width} G${width === 'q' ? 'y' : 'd'},KR`);
+
+  // Integer moves, map 0F (VMOVD/VMOVQ, VMOVDQA/U, VPMOVMSKB, VMOVNTDQ).
+  row('VEX+EVEX.66.0F.L0.W0 6E', 'vmovd Vdq,Ey');
+  row('VEX+EVEX.66.0F.L0.W1 6E', 'vmovq Vdq,Ey');
+  row('VEX+EVEX.66.0F.L0.W0 7E', 'vmovd Ey,Vdq');
+  row('VEX+EVEX.66.0F.L0.W1 7E', 'vmovq Ey,Vdq');
+  row('VEX.F3.0F.L0 7E', 'vmovq Vdq,Wq');
+  row('EVEX.F3.0F.L0.W1 7E', 'vmovq Vdq,Wq');
+  row('VEX.66.0F.L0 D6', 'vmovq Wq,Vdq');
+  row('EVEX.66.0F.L0.W1 D6', 'vmovq Wq,Vdq');
+  for (const [pp, name] of [['66', 'vmovdqa'], ['F3', 'vmovdqu']]) {
+    row(`VEX.${pp}.0F 6F`, `${name} Vx,Wx`);
+    row(`VEX.${pp}.0F 7F`, `${name} Wx,Vx`);
+  }
+  // EVEX names the element size the mask works on (W selects it).
+  for (const [pp, w, name] of [['66', 0, 'vmovdqa32'], ['66', 1, 'vmovdqa64'], ['F3', 0, 'vmovdqu32'], ['F3', 1, 'vmovdqu64'], ['F2', 0, 'vmovdqu8'], ['F2', 1, 'vmovdqu16']]) {
+    row(`EVEX.${pp}.0F.W${w} 6F`, `${name} Vx,Wx`);
+    row(`EVEX.${pp}.0F.W${w} 7F`, `${name} Wx,Vx`);
+  }
+  row('VEX.66.0F D7 reg', 'vpmovmskb Gy,Ux');
+  row('VEX+EVEX.66.0F E7 mem', 'vmovntdq Mx,Vx');
+  row('VEX.0F.L0 77', 'vzeroupper');
+  row('VEX.0F.L1 77', 'vzeroall');
+  row('VEX.0F.L0 AE /2 mem', 'vldmxcsr Md');
+  row('VEX.0F.L0 AE /3 mem', 'vstmxcsr Md');
+
+  // Packed integer arithmetic, 66 0F (SDM Vol. 2B, PADDB ... PXOR): VEX and, for the
+  // byte/word forms AVX512BW keeps unchanged, EVEX too.
+  const INT_OPS: Array<[string, string, string]> = [
+    ['60', 'vpunpcklbw', 've'], ['61', 'vpunpcklwd', 've'], ['62', 'vpunpckldq', 'v'], ['63', 'vpacksswb', 've'],
+    ['64', 'vpcmpgtb', 'v'], ['65', 'vpcmpgtw', 'v'], ['66', 'vpcmpgtd', 'v'], ['67', 'vpackuswb', 've'],
+    ['68', 'vpunpckhbw', 've'], ['69', 'vpunpckhwd', 've'], ['6A', 'vpunpckhdq', 'v'], ['6B', 'vpackssdw', 'v'],
+    ['6C', 'vpunpcklqdq', 'v'], ['6D', 'vpunpckhqdq', 'v'], ['74', 'vpcmpeqb', 'v'], ['75', 'vpcmpeqw', 'v'], ['76', 'vpcmpeqd', 'v'],
+    ['D4', 'vpaddq', 'v'], ['D5', 'vpmullw', 've'], ['D8', 'vpsubusb', 've'], ['D9', 'vpsubusw', 've'], ['DA', 'vpminub', 've'],
+    ['DB', 'vpand', 'v'], ['DC', 'vpaddusb', 've'], ['DD', 'vpaddusw', 've'], ['DE', 'vpmaxub', 've'], ['DF', 'vpandn', 'v'],
+    ['E0', 'vpavgb', 've'], ['E3', 'vpavgw', 've'], ['E4', 'vpmulhuw', 've'], ['E5', 'vpmulhw', 've'], ['E8', 'vpsubsb', 've'],
+    ['E9', 'vpsubsw', 've'], ['EA', 'vpminsw', 've'], ['EB', 'vpor', 'v'], ['EC', 'vpaddsb', 've'], ['ED', 'vpaddsw', 've'],
+    ['EE', 'vpmaxsw', 've'], ['EF', 'vpxor', 'v'], ['F4', 'vpmuludq', 'v'], ['F5', 'vpmaddwd', 've'], ['F6', 'vpsadbw', 've'],
+    ['F8', 'vpsubb', 've'], ['F9', 'vpsubw', 've'], ['FA', 'vpsubd', 'v'], ['FB', 'vpsubq', 'v'], ['FC', 'vpaddb', 've'],
+    ['FD', 'vpaddw', 've'], ['FE', 'vpaddd', 'v'],
+  ];
+  for (const [op, name, encodings] of INT_OPS) {
+    row(`VEX.66.0F ${op}`, `${name} Vx,Hx,Wx`);
+    if (encodings === 've') row(`EVEX.66.0F ${op}`, `${name} Vx,Hx,Wx`);
+  }
+  // AVX-512F's dword/qword forms: W picks the element, which broadcasts.
+  for (const [op, name] of [['DB', 'vpand'], ['DF', 'vpandn'], ['EB', 'vpor'], ['EF', 'vpxor']]) {
+    row(`EVEX.66.0F.W0 ${op}`, `${name}d Vx,Hx,Wx`, 'b4');
+    row(`EVEX.66.0F.W1 ${op}`, `${name}q Vx,Hx,Wx`, 'b8');
+  }
+  for (const [op, name, w] of [['FA', 'vpsubd', 0], ['FE', 'vpaddd', 0], ['D4', 'vpaddq', 1], ['FB', 'vpsubq', 1], ['F4', 'vpmuludq', 1]]) {
+    row(`EVEX.66.0F.W${w} ${op}`, `${name} Vx,Hx,Wx`, `b${4 << Number(w)}`);
+  }
+  // AVX-512 compares write an opmask.
+  for (const [op, name] of [['64', 'vpcmpgtb'], ['65', 'vpcmpgtw'], ['74', 'vpcmpeqb'], ['75', 'vpcmpeqw']]) row(`EVEX.66.0F ${op}`, `${name} KG,Hx,Wx`);
+  row('EVEX.66.0F.W0 66', 'vpcmpgtd KG,Hx,Wx', 'b4');
+  row('EVEX.66.0F.W0 76', 'vpcmpeqd KG,Hx,Wx', 'b4');
+
+  // Map 0F38: shuffles, min/max, broadcasts, tests.
+  for (const [op, name] of [
+    ['00', 'vpshufb'], ['04', 'vpmaddubsw'], ['0B', 'vpmulhrsw'], ['38', 'vpminsb'], ['3A', 'vpminuw'], ['3C', 'vpmaxsb'], ['3E', 'vpmaxuw'],
+  ]) {
+    row(`VEX.66.0F38 ${op}`, `${name} Vx,Hx,Wx`);
+    row(`EVEX.66.0F38 ${op}`, `${name} Vx,Hx,Wx`);
+  }
+  for (const [op, name] of [['39', 'vpmins'], ['3B', 'vpminu'], ['3D', 'vpmaxs'], ['3F', 'vpmaxu']]) {
+    row(`VEX.66.0F38 ${op}`, `${name}d Vx,Hx,Wx`);
+    row(`EVEX.66.0F38.W0 ${op}`, `${name}d Vx,Hx,Wx`, 'b4');
+    row(`EVEX.66.0F38.W1 ${op}`, `${name}q Vx,Hx,Wx`, 'b8');
+  }
+  row('VEX.66.0F38 17', 'vptest Vx,Wx');
+  row('VEX+EVEX.66.0F38.W0 18', 'vbroadcastss Vx,Wd');
+  row('VEX.66.0F38.W0 58', 'vpbroadcastd Vx,Wd');
+  row('VEX.66.0F38.W0 59', 'vpbroadcastq Vx,Wq');
+  row('VEX+EVEX.66.0F38.W0 78', 'vpbroadcastb Vx,Wb');
+  row('VEX+EVEX.66.0F38.W0 79', 'vpbroadcastw Vx,Ww');
+  row('EVEX.66.0F38.W0 58', 'vpbroadcastd Vx,Wd');
+  row('EVEX.66.0F38.W1 59', 'vpbroadcastq Vx,Wq');
+  row('EVEX.66.0F38.W0 7A reg', 'vpbroadcastb Vx,Rd');
+  row('EVEX.66.0F38.W0 7B reg', 'vpbroadcastw Vx,Rd');
+  row('EVEX.66.0F38.W0 7C reg', 'vpbroadcastd Vx,Rd');
+  row('EVEX.66.0F38.W1 7C reg', 'vpbroadcastq Vx,Ry');
+  for (const [pp, name] of [['66', 'vptestm'], ['F3', 'vptestnm']]) {
+    row(`EVEX.${pp}.0F38.W0 26`, `${name}b KG,Hx,Wx`);
+    row(`EVEX.${pp}.0F38.W1 26`, `${name}w KG,Hx,Wx`);
+    row(`EVEX.${pp}.0F38.W0 27`, `${name}d KG,Hx,Wx`, 'b4');
+    row(`EVEX.${pp}.0F38.W1 27`, `${name}q KG,Hx,Wx`, 'b8');
+  }
+
+  // Map 0F3A: AVX-512 compares with a predicate, ternary logic, blends, alignr.
+  for (const [op, w, name, flags] of [
+    ['3F', 0, 'vpcmpb', ''], ['3F', 1, 'vpcmpw', ''], ['3E', 0, 'vpcmpub', ''], ['3E', 1, 'vpcmpuw', ''],
+    ['1F', 0, 'vpcmpd', 'b4'], ['1F', 1, 'vpcmpq', 'b8'], ['1E', 0, 'vpcmpud', 'b4'], ['1E', 1, 'vpcmpuq', 'b8'],
+  ] as const) {
+    row(`EVEX.66.0F3A.W${w} ${op}`, `${name} KG,Hx,Wx,Ib`, `pcmp ${flags}`);
+  }
+  row('EVEX.66.0F3A.W0 25', 'vpternlogd Vx,Hx,Wx,Ib', 'b4');
+  row('EVEX.66.0F3A.W1 25', 'vpternlogq Vx,Hx,Wx,Ib', 'b8');
+  row('VEX.66.0F3A 0F', 'vpalignr Vx,Hx,Wx,Ib');
+  row('EVEX.66.0F3A 0F', 'vpalignr Vx,Hx,Wx,Ib');
+  row('VEX.66.0F3A.W0 4A', 'vblendvps Vx,Hx,Wx,Lx');
+  row('VEX.66.0F3A.W0 4B', 'vblendvpd Vx,Hx,Wx,Lx');
+  row('VEX.66.0F3A.W0 4C', 'vpblendvb Vx,Hx,Wx,Lx');
+
+  // FMA (SDM Vol. 2A, VFMADD132PD ...): 0F38 96-BF, the operand order in the name's
+  // digits; W0 single, W1 double precision.
+  const FMA_OPS = ['fmaddsub', 'fmsubadd', 'fmadd', 'fmadd', 'fmsub', 'fmsub', 'fnmadd', 'fnmadd', 'fnmsub', 'fnmsub'];
+  for (const [high, order] of [[0x90, '132'], [0xa0, '213'], [0xb0, '231']] as const) {
+    FMA_OPS.forEach((name, k) => {
+      const op = (high + 6 + k).toString(16);
+      const scalar = k >= 2 && (k & 1) === 1;
+      for (const w of [0, 1]) {
+        const type = (scalar ? 's' : 'p') + (w ? 'd' : 's');
+        const operands = scalar ? `Vdq,Hdq,W${type}` : 'Vx,Hx,Wx';
+        row(`VEX.66.0F38.W${w} ${op}`, `v${name}${order}${type} ${operands}`);
+        row(`EVEX.66.0F38.W${w} ${op}`, `v${name}${order}${type} ${operands}`, scalar ? 'er' : `er b${4 << w}`);
+      }
+    });
+  }
+  // AMD's FMA4 (AMD64 APM Vol. 4): 0F3A 5C-7F with the third source in imm8[7:4]; W
+  // swaps which of the last two operands may be memory.
+  for (const [base, name] of [[0x5c, 'fmaddsub'], [0x5e, 'fmsubadd'], [0x68, 'fmadd'], [0x6c, 'fmsub'], [0x78, 'fnmadd'], [0x7c, 'fnmsub']] as const) {
+    const types = base < 0x68 ? ['ps', 'pd'] : ['ps', 'pd', 'ss', 'sd'];
+    types.forEach((type, k) => {
+      const op = (base + k).toString(16);
+      const size = type.startsWith('s') ? type : 'x';
+      const reg = size === 'x' ? 'x' : 'dq';
+      row(`VEX.66.0F3A.W0 ${op}`, `v${name}${type} V${reg},H${reg},W${size},L${reg}`);
+      row(`VEX.66.0F3A.W1 ${op}`, `v${name}${type} V${reg},H${reg},L${reg},W${size}`);
+    });
+  }
+
+  // BMI1/BMI2 (SDM Vol. 2A, ANDN ... SHRX): general registers, VEX.L0, W for 64 bits.
+  row('VEX.0F38.L0 F2', 'andn Gy,By,Ey');
+  row('VEX.0F38.L0 F3 /1', 'blsr By,Ey');
+  row('VEX.0F38.L0 F3 /2', 'blsmsk By,Ey');
+  row('VEX.0F38.L0 F3 /3', 'blsi By,Ey');
+  row('VEX.0F38.L0 F5', 'bzhi Gy,Ey,By');
+  row('VEX.F3.0F38.L0 F5', 'pext Gy,By,Ey');
+  row('VEX.F2.0F38.L0 F5', 'pdep Gy,By,Ey');
+  row('VEX.F2.0F38.L0 F6', 'mulx Gy,By,Ey');
+  row('VEX.0F38.L0 F7', 'bextr Gy,Ey,By');
+  row('VEX.66.0F38.L0 F7', 'shlx Gy,Ey,By');
+  row('VEX.F3.0F38.L0 F7', 'sarx Gy,Ey,By');
+  row('VEX.F2.0F38.L0 F7', 'shrx Gy,Ey,By');
+  row('VEX.F2.0F3A.L0 F0', 'rorx Gy,Ey,Ib');
+
+  // Opmask instructions (SDM Vol. 2A, KADDW ... KXORW): pp and W give the width, b
+  // (66 W0), w (W0), d (66 W1), q (W1).
+  const K_WIDTHS = [['66.', 0, 'b'], ['', 0, 'w'], ['66.', 1, 'd'], ['', 1, 'q']] as const;
+  for (const [pp, w, width] of K_WIDTHS) {
+    for (const [op, name] of [['41', 'kand'], ['42', 'kandn'], ['45', 'kor'], ['46', 'kxnor'], ['47', 'kxor'], ['4A', 'kadd']]) {
+      row(`VEX.${pp}0F.L1.W${w} ${op} reg`, `${name}${width} KG,KH,KR`);
+    }
+    row(`VEX.${pp}0F.L0.W${w} 44 reg`, `knot${width} KG,KR`);
+    row(`VEX.${pp}0F.L0.W${w} 98 reg`, `kortest${width} KG,KR`);
+    row(`VEX.${pp}0F.L0.W${w} 99 reg`, `ktest${width} KG,KR`);
+    row(`VEX.${pp}0F.L0.W${w} 90`, `kmov${width} KG,KE${width}`);
+    row(`VEX.${pp}0F.L0.W${w} 91 mem`, `kmov${width} KE${width},KG`);
+  }
+  row('VEX.66.0F.L1.W0 4B reg', 'kunpckbw KG,KH,KR');
+  row('VEX.0F.L1.W0 4B reg', 'kunpckwd KG,KH,KR');
+  row('VEX.0F.L1.W1 4B reg', 'kunpckdq KG,KH,KR');
+  // KMOV to and from general registers: W1 only for the quadword.
+  for (const [pp, w, width] of [['', 0, 'w'], ['66.', 0, 'b'], ['F2.', 0, 'd'], ['F2.', 1, 'q']] as const) {
+    row(`VEX.${pp}0F.L0.W${w} 92 reg`, `kmov${width} KG,R${width === 'q' ? 'y' : 'd'}`);
+    row(`VEX.${pp}0F.L0.W${w} 93 reg`, `kmov${width} G${width === 'q' ? 'y' : 'd'},KR`);
+  }
 }
 
 // ---- decoding -------------------------------------------------------------------------
@@ -525,7 +537,7 @@ function readAddress(r: Reader, p: Prefix, modrm: number, a32: boolean, segment:
 function vexWouldDo({ p, row, modrm }: Decoded, isMemory: boolean, opcode: number): boolean {
   if (p.aaa || p.z || p.b || p.l >= 2 || p.vvvv >= 16 || p.regExt >= 16) return false;
   if (!isMemory && p.rmExt >= 16 && rmCode(row) !== undefined) return false;
-  return ROWS.get(rowKey(false, p.map, p.pp, opcode))?.some((r) => r.mnemonic === row.mnemonic && (r.mod === undefined || (r.mod === 'reg') === modrm >> 6 >= 3)) ?? false;
+  return rowsByKey().get(rowKey(false, p.map, p.pp, opcode))?.some((r) => r.mnemonic === row.mnemonic && (r.mod === undefined || (r.mod === 'reg') === modrm >> 6 >= 3)) ?? false;
 }
 
 /**
@@ -550,7 +562,7 @@ function decodeVex(r: Reader, address: number, symbolize?: Symbolizer): VexLine 
   const p = readPrefix(r);
   if (!p) return undefined;
   const opcode = r.next();
-  const rows = ROWS.get(rowKey(p.evex, p.map, p.pp, opcode));
+  const rows = rowsByKey().get(rowKey(p.evex, p.map, p.pp, opcode));
   if (!rows) return undefined;
   const noModrm = rows.find((x) => x.operands.length === 0 && (x.l === undefined || x.l === p.l));
   const modrm = noModrm ? 0 : r.next();
