@@ -365,7 +365,10 @@ export class Mmu {
     const index = frame / PAGE_SIZE;
     if (this.codeFrames[index]) return;
     this.codeFrames[index] = 1;
-    for (let i = 0; i < 2 * TLB_SIZE; i++) if (this.frameOf[i] === frame) this.tagWrite[i] = NaN;
+    // Any entry may map the frame (aliases); indexOf scans natively, where a loop in
+    // not-yet-optimized code cost ~50 µs per new code page at start-up.
+    const frameOf = this.frameOf;
+    for (let i = frameOf.indexOf(frame); i >= 0; i = frameOf.indexOf(frame, i + 1)) this.tagWrite[i] = NaN;
   }
 
   /**

@@ -312,6 +312,14 @@ describe('TLB (§4.10)', () => {
     m.mmu.markCodeFrame(frame);
     m.mmu.write8(alias, 9);
     expect(seen).toEqual([frame, frame]);
+    // Write translations cached through both mappings: marking the frame drops both.
+    m.mmu.write8(USER_PAGE, 4);
+    m.mmu.write8(alias, 5);
+    m.mmu.markCodeFrame(frame);
+    m.mmu.write8(alias + 1, 6);
+    m.mmu.markCodeFrame(frame);
+    m.mmu.write8(USER_PAGE + 1, 7);
+    expect(seen).toEqual([frame, frame, frame, frame]);
   });
 
   it('the interpreter drops cached code when the code is written', async () => {
