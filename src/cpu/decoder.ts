@@ -125,12 +125,11 @@ export function decode(table: OpcodeTable, read: ByteReader, compat = false): In
   else if (def.attrs & F64) insn.opsize = 8;
   else if (def.attrs & D64) insn.opsize = rexW || !opsizeOverride ? 8 : 2;
   else insn.opsize = rexW ? 8 : opsizeOverride ? 2 : 4;
-  const byteOperands = def.eByte || def.gByte || isByteForm(def);
-  if (byteOperands && !hasWiderEOrG(def)) insn.opsize = 1;
+  if (def.byteSized) insn.opsize = 1;
 
   // Register embedded in the opcode (50+r, B8+r, ...).
   if (!def.hasModrm) insn.reg = (opcode & 7) | rexB;
-  if (def.operands.includes('Zb') && !rex && insn.reg >= 4 && insn.reg < 8) insn.reg = HIGH_BYTE | (insn.reg - 4);
+  if (def.opcodeByteReg && !rex && insn.reg >= 4 && insn.reg < 8) insn.reg = HIGH_BYTE | (insn.reg - 4);
 
   if (modrm >= 0) {
     const mod = modrm >> 6;
@@ -220,15 +219,6 @@ function pick(variant: OpcodeVariant | undefined, modrm: number): OpcodeDef | un
   return Array.isArray(variant) ? variant[modrm] : variant;
 }
 
-/** Byte-sized forms whose operands are fixed registers or immediates (04 add al,Ib ...). */
-function isByteForm(def: OpcodeDef): boolean {
-  return def.operands[0] === 'al' || def.operands[0] === 'Zb' || def.operands[0] === 'Xb' || def.operands[0] === 'Yb' || def.operands[0] === 'Ob';
-}
-
-/** MOVZX/MOVSX-style defs: a byte E source but a v-sized G destination. */
-function hasWiderEOrG(def: OpcodeDef): boolean {
-  return def.operands.some((o) => o === 'Gv' || o === 'Gd' || o === 'Gq' || o === 'Gy' || o === 'Ev' || o === 'Vx' || o === 'Vdq');
-}
 
 function isLegacyPrefix(b: number): boolean {
   return b === 0x66 || b === 0x67 || b === 0xf2 || b === 0xf3 || b === 0xf0 || b === 0x64 || b === 0x65 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26;

@@ -48,6 +48,14 @@ export interface OpcodeDef {
   rmRegister: boolean;
   /** Immediate operand codes in encoding order (Ib, Iw, Iz, Iv, Jb, Jz, Ob, Ov). */
   immediates: string[];
+  /**
+   * The operand size is one byte whatever the prefixes: a byte E or G operand, or a
+   * byte form on fixed registers (04 add al,Ib; B0+r), but not MOVZX-style forms whose
+   * destination is wider.
+   */
+  byteSized: boolean;
+  /** The register in the opcode's low bits is a byte register (B0+r: AH..BH without REX). */
+  opcodeByteReg: boolean;
 }
 
 /** Operand size defaults to 64 bits in 64-bit mode; 66h selects 16 (SDM Vol. 1 §3.6.1). */
@@ -111,6 +119,10 @@ export class OpcodeTable {
         memOnly: ops.some((o) => /^M[a-z]*$/.test(o)),
         rmRegister: ops.some((o) => /^R[a-z]*$/.test(o)),
         immediates: ops.filter((o) => /^(I[bwzvd]|J[bz]|O[bv]|1)$/.test(o) && o !== '1'),
+        byteSized:
+          (ops.some((o) => o === 'Eb' || o === 'Mb' || o === 'Gb') || ['al', 'Zb', 'Xb', 'Yb', 'Ob'].includes(ops[0])) &&
+          !ops.some((o) => o === 'Gv' || o === 'Gd' || o === 'Gq' || o === 'Gy' || o === 'Ev' || o === 'Vx' || o === 'Vdq'),
+        opcodeByteReg: ops.includes('Zb'),
       };
       this.insert(parsed.map, opcode, parsed.prefix, parsed.modrmSelector, def);
     }
