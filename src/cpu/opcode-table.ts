@@ -144,8 +144,7 @@ export class OpcodeTable {
         throw new Error(`opcode table: ${def.key} (${def.mnemonic}) conflicts with ${existing.key}`);
       }
       const byModrm = existing ?? new Array<OpcodeDef | undefined>(256).fill(undefined);
-      for (let modrm = 0; modrm < 256; modrm++) {
-        if (!selector.matches(modrm)) continue;
+      for (const modrm of selector.bytes) {
         // An exact ModRM byte may refine a group entry (0F 01 /1 reg → MONITOR...);
         // two group entries claiming the same byte is a table bug.
         const prev = byModrm[modrm];
@@ -162,7 +161,24 @@ export class OpcodeTable {
 
 interface ModrmSelector {
   exact: boolean;
-  matches(modrm: number): boolean;
+  /** The ModRM bytes it selects. */
+  bytes: readonly number[];
+}
+
+/**
+ * The ModRM bytes a selector's text ("/3 mem", "reg", "modrm=D9") selects, listed once
+ * per text: checking all 256 bytes for each of the 310 group entries took 3-4 ms of every
+ * start-up, in code V8 had not optimized yet.
+ */
+const selectorBytes = new Map<string, readonly number[]>();
+
+function modrmBytes(text: string, matches: (modrm: number) => boolean): readonly number[] {
+  let bytes = selectorBytes.get(text);
+  if (!bytes) {
+    bytes = Array.from({ length: 256 }, (_, m) => m).filter(matches);
+    selectorBytes.set(text, bytes);
+  }
+  return bytes;
 }
 
 interface ParsedKey {
@@ -206,13 +222,12 @@ function parseKey(key: string): ParsedKey {
     const restriction = rest.slice(3);
     modrmSelector = {
       exact: false,
-      matches: (m) => ((m >> 3) & 7) === reg && (restriction === '' || (restriction === 'reg') === (m >> 6 === 3)),
+      bytes: modrmBytes(rest, (m) => ((m >> 3) & 7) === reg && (restriction === '' || (restriction === 'reg') === (m >> 6 === 3))),
     };
   } else if (/^(mem|reg)$/.test(rest)) {
-    modrmSelector = { exact: false, matches: (m) => (rest === 'reg') === (m >> 6 === 3) };
+    modrmSelector = { exact: false, bytes: modrmBytes(rest, (m) => (rest === 'reg') === (m >> 6 === 3)) };
   } else if (/^modrm=[0-9A-F]{2}$/.test(rest)) {
-    const byte = parseInt(rest.slice(6), 16);
-    modrmSelector = { exact: true, matches: (m) => m === byte };
+    modrmSelector = { exact: true, bytes: [parseInt(rest.slice(6), 16)] };
   } else {
     throw new Error(`opcode table: cannot read "${rest}" in "${key}"`);
   }
