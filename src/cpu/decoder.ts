@@ -219,7 +219,6 @@ function pick(variant: OpcodeVariant | undefined, modrm: number): OpcodeDef | un
   return Array.isArray(variant) ? variant[modrm] : variant;
 }
 
-
 function isLegacyPrefix(b: number): boolean {
   return b === 0x66 || b === 0x67 || b === 0xf2 || b === 0xf3 || b === 0xf0 || b === 0x64 || b === 0x65 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26;
 }
