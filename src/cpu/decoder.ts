@@ -210,7 +210,7 @@ export function decode(table: OpcodeTable, read: ByteReader, compat = false): In
     }
   }
   insn.length = pos;
-  insn.bytes = seen;
+  insn.bytes = seen.slice(); // exact length: a pushed-to array keeps 17 slots, and decoded instructions live long
   return insn;
 }
 
