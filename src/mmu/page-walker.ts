@@ -112,11 +112,11 @@ export function walk(
   }
   if (!steps && access === ACCESS_WRITE) view.setInt32(entryAddr, view.getInt32(entryAddr, true) | PTE_D, true);
 
-  // Large pages: the leaf maps 2^(12 + 9 * (3 - level)) bytes; we hand out the 4 KiB
-  // frame inside it, which is what the TLB caches.
-  const pageBits = 12 + 9 * (3 - leafLevel);
-  const pageBase = leafLo & (leafLevel === 3 ? PTE_ADDR_MASK_LO : ~((1 << pageBits) - 1)) & PTE_ADDR_MASK_LO;
-  const offsetInPage = la % LEVEL_SPAN[leafLevel];
+  // Large pages: the leaf maps LEVEL_SPAN[level] bytes (2 MiB, 1 GiB); we hand out the
+  // 4 KiB frame inside it, which is what the TLB caches.
+  const pageSize = LEVEL_SPAN[leafLevel];
+  const pageBase = leafLo & (leafLevel === 3 ? PTE_ADDR_MASK_LO : -pageSize) & PTE_ADDR_MASK_LO;
+  const offsetInPage = la % pageSize;
   out.physical = pageBase + offsetInPage;
   out.frame = out.physical - (out.physical % 4096);
   out.writable = writable;
