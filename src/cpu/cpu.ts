@@ -53,11 +53,23 @@ export function usesStackSegment(i: Insn): boolean {
   return !i.ripRelative && i.segment === 0 && (i.base === RSP || i.base === 5);
 }
 
+/**
+ * The initial value of the Cpu fields that hold 64-bit addresses (as doubles) or counts
+ * that outgrow 31 bits. V8 gives a field the representation of the first value stored in
+ * it (small integer, double or reference) and, when a later value does not fit, gives
+ * the object a new hidden class, and every optimized function that checked the old one is
+ * deoptimized. The first SWAPGS storing the kernel's GS base did that at start-up to 7
+ * optimized handlers and the run loop's helpers (`--trace-deopt`: "wrong map"), and
+ * `retired` passing 2^31 would do it in a long run. -0 is a double equal to 0: these
+ * fields are doubles from the start.
+ */
+export const DOUBLE_FIELD = -0;
+
 export class Cpu {
   readonly lo = new Int32Array(REGISTER_SLOTS);
   readonly hi = new Int32Array(REGISTER_SLOTS);
   /** Instruction pointer as a signed canonical address. */
-  rip = 0;
+  rip = DOUBLE_FIELD;
 
   /** RFLAGS except the six status flags while lzShift != 0. */
   flagsRest = FIXED_1;
@@ -74,7 +86,7 @@ export class Cpu {
   readonly selectors = new Uint16Array(6);
   /** Bases used in address computation, indexed by Insn.segment: [none, FS, GS]. */
   readonly segBase = new Float64Array(3);
-  kernelGsBase = 0;
+  kernelGsBase = DOUBLE_FIELD;
   /** Current privilege level (CS.RPL). */
   cpl = 0;
   /**
@@ -84,26 +96,26 @@ export class Cpu {
    */
   compat = false;
 
-  cr0 = 0;
-  cr2 = 0;
+  cr0 = DOUBLE_FIELD;
+  cr2 = DOUBLE_FIELD;
   cr4 = 0;
   efer = 0;
-  gdtBase = 0;
+  gdtBase = DOUBLE_FIELD;
   gdtLimit = 0;
-  idtBase = 0;
+  idtBase = DOUBLE_FIELD;
   idtLimit = 0;
   trSelector = 0;
-  trBase = 0;
+  trBase = DOUBLE_FIELD;
 
   /** MSRs the kernel programs (SDM Vol. 4; LINUX-ABI.md §6). STAR keeps its two halves. */
   starLo = 0;
   starHi = 0;
-  lstar = 0;
-  cstar = 0;
+  lstar = DOUBLE_FIELD;
+  cstar = DOUBLE_FIELD;
   fmask = 0;
   sysenterCs = 0;
-  sysenterEsp = 0;
-  sysenterEip = 0;
+  sysenterEsp = DOUBLE_FIELD;
+  sysenterEip = DOUBLE_FIELD;
   tscAux = 0;
 
   /** XMM0-15 as 4 int32 lanes each (lane 0 = bits 31:0). */
@@ -136,7 +148,7 @@ export class Cpu {
   }
 
   /** Instructions retired so far. */
-  retired = 0;
+  retired = DOUBLE_FIELD;
   /** Index, within its block, of the instruction that raised: set by compiled code and interpretBlock for the run loop. */
   blockPos = 0;
   /** The run loop's budget as a value of `retired`: a compiled loop stops iterating there. */

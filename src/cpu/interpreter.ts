@@ -1,6 +1,6 @@
 import { PageFault } from '../mmu/page-fault.js';
 import { PAGE_SIZE } from '../mmu/physical-memory.js';
-import { Cpu, EXIT_BREAKPOINT, EXIT_BUDGET, EXIT_FATAL, EXIT_NONE } from './cpu.js';
+import { Cpu, DOUBLE_FIELD, EXIT_BREAKPOINT, EXIT_BUDGET, EXIT_FATAL, EXIT_NONE } from './cpu.js';
 import { CpuException, MachineHalted, pushesErrorCode, VEC_DB, VEC_PF } from './cpu-exception.js';
 import { TF } from './flags.js';
 import { decode, InstructionTooLong, UndefinedOpcode } from './decoder.js';
@@ -138,7 +138,7 @@ export class Interpreter {
   private readonly blocksInFrame = new Map<number, Block[]>();
   private running: Block | null = null;
   /** Instructions retired at CPL 3 (the rest ran in the kernel). */
-  userRetired = 0;
+  userRetired = DOUBLE_FIELD;
   lastFault: FaultRecord | null = null;
   /** Message of the condition that stopped the machine (EXIT_FATAL). */
   fatalMessage = '';
@@ -398,8 +398,11 @@ export class Interpreter {
       this.attachEntryHook(insn, physical + (at - rip));
       if (this.breakpoints.size) this.attachBreakpoint(insn, at);
       const end = at + insn.length;
-      insn.offset = at - rip;
-      insn.nextOffset = end - rip;
+      // (| 0: a difference of two doubles is a double to V8 even when small, and one
+      // double stored into these small-integer fields would change the hidden class of
+      // every Insn and deoptimize the handlers optimized for the old one; see cpu.ts.)
+      insn.offset = (at - rip) | 0;
+      insn.nextOffset = (end - rip) | 0;
       insns.push(insn);
       if (end > pageEnd) {
         // Straddles into the next page: that frame's writes must drop this block too.
