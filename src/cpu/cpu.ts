@@ -54,8 +54,8 @@ export function usesStackSegment(i: Insn): boolean {
 }
 
 /**
- * The initial value of the Cpu fields that hold 64-bit addresses (as doubles) or counts
- * that outgrow 31 bits. V8 gives a field the representation of the first value stored in
+ * The initial value of fields that come to hold numbers beyond 31 bits (64-bit addresses,
+ * CR0 with PG set, instruction counts): the Cpu's below and Interpreter.userRetired. V8 gives a field the representation of the first value stored in
  * it (small integer, double or reference) and, when a later value does not fit, gives
  * the object a new hidden class, and every optimized function that checked the old one is
  * deoptimized. The first SWAPGS storing the kernel's GS base did that at start-up to 7
