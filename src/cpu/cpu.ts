@@ -1,4 +1,5 @@
 import type { Mmu } from '../mmu/mmu.js';
+import { STATE_HI, STATE_LO, STATE_SEG_BASE, STATE_XMM } from '../mmu/state-area.js';
 import { CpuException, VEC_GP, VEC_SS } from './cpu-exception.js';
 import { ARITH_FLAGS, CF, FIXED_1, OF, PARITY_EVEN, PF, AF, SF, ZF, DF } from './flags.js';
 import type { Insn } from './insn.js';
@@ -66,8 +67,10 @@ export function usesStackSegment(i: Insn): boolean {
 export const DOUBLE_FIELD = -0;
 
 export class Cpu {
-  readonly lo = new Int32Array(REGISTER_SLOTS);
-  readonly hi = new Int32Array(REGISTER_SLOTS);
+  // Registers, XMM and segment bases live in the MMU's state area (src/mmu/state-area.ts),
+  // where WebAssembly blocks read and write them too.
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
   /** Instruction pointer as a signed canonical address. */
   rip = DOUBLE_FIELD;
 
@@ -85,7 +88,7 @@ export class Cpu {
   /** Segment selectors, indexed by SEG_* (ES, CS, SS, DS, FS, GS). */
   readonly selectors = new Uint16Array(6);
   /** Bases used in address computation, indexed by Insn.segment: [none, FS, GS]. */
-  readonly segBase = new Float64Array(3);
+  readonly segBase: Float64Array;
   kernelGsBase = DOUBLE_FIELD;
   /** Current privilege level (CS.RPL). */
   cpl = 0;
@@ -119,10 +122,10 @@ export class Cpu {
   tscAux = 0;
 
   /** XMM0-15 as 4 int32 lanes each (lane 0 = bits 31:0). */
-  readonly xmm = new Int32Array(64);
+  readonly xmm: Int32Array;
   /** Byte and 16-bit lane views of the same XMM storage. */
-  readonly xmmBytes = new Uint8Array(this.xmm.buffer);
-  readonly xmmWords = new Uint16Array(this.xmm.buffer);
+  readonly xmmBytes: Uint8Array;
+  readonly xmmWords: Uint16Array;
   mxcsr = 0x1f80;
   /** The x87 FPU: register stack, control/status/tag words (src/cpu/x87/fpu.ts). */
   readonly fpu = new Fpu();
@@ -167,6 +170,13 @@ export class Cpu {
   constructor(mem: Mmu, model: CpuModel) {
     this.mem = mem;
     this.model = model;
+    const phys = mem.phys;
+    this.lo = phys.stateInt32(STATE_LO, REGISTER_SLOTS);
+    this.hi = phys.stateInt32(STATE_HI, REGISTER_SLOTS);
+    this.segBase = phys.stateFloat64(STATE_SEG_BASE, 3);
+    this.xmm = phys.stateInt32(STATE_XMM, 64);
+    this.xmmBytes = new Uint8Array(this.xmm.buffer, this.xmm.byteOffset, 256);
+    this.xmmWords = new Uint16Array(this.xmm.buffer, this.xmm.byteOffset, 128);
   }
 
   // ---- exceptions -------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { PAGE_SIZE, PhysicalMemory } from './physical-memory.js';
 import { PageFault } from './page-fault.js';
+import { STATE_TLB_FRAME, STATE_TLB_READ, STATE_TLB_WRITE, TLB_ENTRIES } from './state-area.js';
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, walk, WalkResult, WalkStep } from './page-walker.js';
 
 /**
@@ -19,7 +20,7 @@ import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, walk, WalkResult, WalkStep } fr
  * path reports them through `onCodeWrite` so cached decodings are dropped (self-modifying
  * code stays correct).
  */
-export const TLB_SIZE = 4096;
+export const TLB_SIZE = TLB_ENTRIES / 2;
 /** How far the page number is shifted before it is folded into the TLB index (slot). */
 export const TLB_FOLD = 12;
 const TLB_MASK = TLB_SIZE - 1;
@@ -60,10 +61,11 @@ export class Mmu {
    * are read by compiled blocks, which inline the hit paths (translator/emit.ts).
    */
   set = 0;
-  readonly tagRead = new Float64Array(2 * TLB_SIZE).fill(NaN);
-  readonly tagWrite = new Float64Array(2 * TLB_SIZE).fill(NaN);
+  // (The first three in the state area, where WebAssembly blocks read them: state-area.ts.)
+  readonly tagRead: Float64Array;
+  readonly tagWrite: Float64Array;
+  readonly frameOf: Int32Array;
   private readonly tagExec = new Float64Array(2 * TLB_SIZE).fill(NaN);
-  readonly frameOf = new Int32Array(2 * TLB_SIZE);
   private readonly globalEntry = new Uint8Array(2 * TLB_SIZE);
   private readonly codeFrames: Uint8Array;
   private readonly walkResult = new WalkResult();
@@ -73,6 +75,9 @@ export class Mmu {
     this.bytes = phys.bytes;
     this.view = phys.view;
     this.codeFrames = new Uint8Array(phys.size / PAGE_SIZE);
+    this.tagRead = phys.stateFloat64(STATE_TLB_READ, TLB_ENTRIES).fill(NaN);
+    this.tagWrite = phys.stateFloat64(STATE_TLB_WRITE, TLB_ENTRIES).fill(NaN);
+    this.frameOf = phys.stateInt32(STATE_TLB_FRAME, TLB_ENTRIES);
   }
 
   /** Selects the TLB set for the current privilege level. */

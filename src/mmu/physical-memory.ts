@@ -1,5 +1,9 @@
+import { STATE_AREA_SIZE } from './state-area.js';
+
 /**
  * Guest physical memory: one zero-initialised ArrayBuffer, handed out in 4 KiB frames.
+ * It is a WebAssembly.Memory's buffer, followed by the state area (state-area.ts), so
+ * that WebAssembly blocks address guest frames and CPU state directly.
  *
  * The host only commits the pages the guest touches (the buffer is allocated lazily by
  * the OS), so a generous size costs nothing until used. Physical addresses are plain
@@ -14,7 +18,13 @@ export class OutOfPhysicalMemory extends Error {
   }
 }
 
+const WASM_PAGE = 65536;
+
 export class PhysicalMemory {
+  /** Guest memory followed by the state area. */
+  readonly memory: WebAssembly.Memory;
+  /** Byte offset of the state area in `memory`. */
+  readonly stateOffset: number;
   readonly bytes: Uint8Array;
   readonly view: DataView;
   readonly size: number;
@@ -28,11 +38,23 @@ export class PhysicalMemory {
       throw new RangeError(`physical memory size must be a page multiple between 8 KiB and 2 GiB, got ${sizeBytes}`);
     }
     this.size = sizeBytes;
-    // A SharedArrayBuffer, though no other thread sees it: V8 counts an ArrayBuffer's
-    // hundreds of MiB as external memory pressure and answers with a full garbage
-    // collection at start-up, which it does not do for a shared one.
-    this.bytes = new Uint8Array(new SharedArrayBuffer(sizeBytes));
-    this.view = new DataView(this.bytes.buffer);
+    // Shared, though no other thread sees it: V8 counts an ArrayBuffer's hundreds of MiB
+    // as external memory pressure and answers with a full garbage collection at
+    // start-up, which it does not do for a shared one.
+    this.stateOffset = Math.ceil(sizeBytes / WASM_PAGE) * WASM_PAGE;
+    const pages = (this.stateOffset + Math.ceil(STATE_AREA_SIZE / WASM_PAGE) * WASM_PAGE) / WASM_PAGE;
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    this.bytes = new Uint8Array(this.memory.buffer, 0, sizeBytes);
+    this.view = new DataView(this.memory.buffer, 0, sizeBytes);
+  }
+
+  /** `length` int32s of the state area from byte `offset` of it (state-area.ts). */
+  stateInt32(offset: number, length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, this.stateOffset + offset, length);
+  }
+
+  stateFloat64(offset: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.stateOffset + offset, length);
   }
 
   /** Allocates one zeroed frame and returns its physical address. */

@@ -141,8 +141,8 @@ export const FAST_BITS = (PE << MASK_SHIFT) | PE;
 /** Float64/Float32 views of the current CPU's XMM registers (rebuilt when the CPU changes). */
 class XmmViews {
   owner: Int32Array | null = null;
-  d = new Float64Array(0);
-  f = new Float32Array(0);
+  d: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  f: Float32Array<ArrayBufferLike> = new Float32Array(0);
 }
 export const xv = new XmmViews();
 
