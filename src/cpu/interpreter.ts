@@ -10,6 +10,7 @@ import { ENDS_BLOCK } from './opcode-table.js';
 import type { OpcodeTable } from './opcode-table.js';
 import { COMPAT_OPCODES } from './opcodes32.js';
 import { interpretBlock } from './interpret-block.js';
+import { compileWasmBlock, WasmRuntime } from './wasm/compile-wasm-block.js';
 import { compileBlock, CompiledBlock, profiledPath } from './translator/compile-block.js';
 import { jccRel, jmpRel } from './ops/control.js';
 import { VEC_GP, VEC_UD } from './cpu-exception.js';
@@ -150,6 +151,12 @@ export class Interpreter {
   readonly entryHooks = new Map<number, () => void>();
   /** Compile hot blocks to JavaScript (off: interpret everything, for comparisons). */
   translate = true;
+  /**
+   * Compile blocks whose every instruction has a WebAssembly template to WebAssembly
+   * (src/cpu/wasm), the rest to JavaScript (off: JavaScript only, for comparisons).
+   */
+  wasm = true;
+  private wasmState: WasmRuntime | null = null;
   /** Runs before a block of up to TYPICAL_BLOCK_INSNS is compiled, fewer for longer ones (tests set 1 to compile everything). */
   compileThreshold = COMPILE_THRESHOLD;
   /** Debugger breakpoints, by virtual address: execution stops before these instructions. */
@@ -201,7 +208,7 @@ export class Interpreter {
           if (++block.runs === block.compileAt && this.translate && block.physical < COMPAT_KEY) {
             // (32-bit blocks stay interpreted: the translator's templates are 64-bit mode's)
             this.followHotBranch(block, start);
-            block.compiled = compileBlock(block.insns, start, block);
+            block.compiled = (this.wasm && compileWasmBlock(this.wasmRuntime(), block.insns, block)) || compileBlock(block.insns, start, block);
           }
           k = interpretBlock(cpu, insns, 0, start);
           // (Not the run that compiled the block: its path may have been retraced.)
@@ -233,6 +240,10 @@ export class Interpreter {
       }
     }
     return EXIT_BUDGET;
+  }
+
+  private wasmRuntime(): WasmRuntime {
+    return (this.wasmState ??= new WasmRuntime(this.cpu));
   }
 
   addBreakpoint(addr: number): void {

@@ -13,11 +13,14 @@ import { FIXTURES, manifest } from './run-fixture.js';
 const chosen = ['hello-glibc', 'jit-glibc', 'jit-musl', 'argv-echo-musl', 'write-int80', 'clock-loop-musl', 'corpus-O2-musl-str', 'corpus-O2-glibc-mem', 'corpus-O2-musl-search', 'corpus-O3-glibc-bits', 'corpus-O0-musl-int128'];
 
 describe('programs with every block translated', () => {
-  for (const entry of manifest().filter((e) => chosen.includes(e.name) && !('knownFailing' in e))) {
-    it(entry.name, () => {
+  // WebAssembly where a block's instructions all have a WebAssembly template, JavaScript
+  // for the rest; and JavaScript only.
+  for (const [entry, wasm] of manifest().filter((e) => chosen.includes(e.name) && !('knownFailing' in e)).flatMap((e) => [[e, true], [e, false]] as const)) {
+    it(`${entry.name}${wasm ? '' : ' (JavaScript blocks only)'}`, () => {
       const host = new MemoryHost();
       const m = new Machine({ host });
       m.interp.compileThreshold = 1;
+      m.interp.wasm = wasm;
       const path = join(FIXTURES, entry.binary);
       m.load({ image: readFileSync(path), path, execPath: entry.binary, argv: [entry.binary, ...entry.args], envp: Object.entries(entry.env).map(([k, v]) => `${k}=${v}`) });
       const outcome = m.run(2_000_000_000);

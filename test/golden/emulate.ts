@@ -9,6 +9,7 @@ import { decode } from '../../src/cpu/decoder.js';
 import { SEGOVR_GS } from '../../src/cpu/insn.js';
 import { OPCODES } from '../../src/cpu/opcodes.js';
 import { compileBlock } from '../../src/cpu/translator/compile-block.js';
+import { compileWasmBlock, WasmRuntime } from '../../src/cpu/wasm/compile-wasm-block.js';
 import { raisedFrom, TestMachine } from '../cpu/test-machine.js';
 import {
   bytesToHex, CODE_BASE, COMPARED_FLAGS, DATA_BASE, defaultFx, defaultGpr, FX_NAMES, fxGet, fxSet, GPR_NAMES, GS_BASE,
@@ -52,7 +53,7 @@ export class GoldenMachine {
    * the translator's templates against the host CPU too. `model`: the CPU model of the
    * vendor whose host recorded the vectors (where the vendors differ, the emulator follows it).
    */
-  constructor(private readonly translate = false, model: CpuModel = INTEL_MODEL) {
+  constructor(private readonly translate: Translation = false, model: CpuModel = INTEL_MODEL) {
     const m = (this.m = new TestMachine(4 << 20, model));
     this.codeFrames = [m.map(CODE_BASE), m.map(CODE_BASE + 0x1000)];
     this.dataFrames = [m.map(DATA_BASE, { nx: true }), m.map(DATA_BASE + 0x1000, { nx: true })];
@@ -204,17 +205,26 @@ export { DATA_BASE };
 type Cpu = TestMachine['cpu'];
 
 /**
- * Decodes the instruction at `start` and runs it: its handler, or (`translate`) a
- * one-instruction block compiled by the block translator. Returns the new RIP.
+ * How execInsn runs an instruction: its handler (false), a one-instruction block compiled
+ * to JavaScript (true), or compiled to WebAssembly ('wasm': instructions without a
+ * WebAssembly template run their handler, the JavaScript pass covers them).
  */
-export function execInsn(m: TestMachine, start: number, translate = false): number {
+export type Translation = boolean | 'wasm';
+
+const wasmRuntimes = new WeakMap<Cpu, WasmRuntime>();
+
+/** Decodes the instruction at `start` and runs it as `translate` says. Returns the new RIP. */
+export function execInsn(m: TestMachine, start: number, translate: Translation = false): number {
   const cpu = m.cpu;
   const insn = decode(OPCODES, (o) => m.mmu.bytes[m.mmu.translateExec(start + o)]);
-  if (translate) {
-    insn.offset = 0;
-    insn.nextOffset = insn.length;
-    compileBlock([insn])(cpu, start);
-  } else {
+  insn.offset = 0;
+  insn.nextOffset = insn.length;
+  let runtime = wasmRuntimes.get(cpu);
+  if (translate === 'wasm' && !runtime) wasmRuntimes.set(cpu, (runtime = new WasmRuntime(cpu)));
+  const wasm = translate === 'wasm' ? compileWasmBlock(runtime!, [insn]) : null;
+  if (wasm) wasm(cpu, start);
+  else if (translate === true) compileBlock([insn])(cpu, start);
+  else {
     cpu.rip = start + insn.length;
     insn.exec(cpu, insn);
   }

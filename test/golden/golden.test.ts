@@ -97,8 +97,8 @@ describe('golden vectors from the host CPU', () => {
     }
   });
 
-  for (const [file, translate] of files.flatMap((f) => [[f, false], [f, true]] as const)) {
-    it(`agrees with the host on ${file}${translate ? ' through the block translator' : ''}`, () => {
+  for (const [file, translate] of files.flatMap((f) => [[f, false], [f, true], [f, 'wasm']] as const)) {
+    it(`agrees with the host on ${file}${translate === 'wasm' ? ' through the WebAssembly translator' : translate ? ' through the block translator' : ''}`, () => {
       const machine = new GoldenMachine(translate, RECORDED_ON);
       const failures: string[] = [];
       const failedForms = new Map<string, number>();

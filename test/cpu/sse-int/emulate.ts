@@ -7,6 +7,7 @@
  * (test/golden/emulate.ts); the layout and defaults are this data set's own.
  */
 import { compareCpu, compareMem, exceptionOf, execInsn, flagStr, loadGprs, loadSnippet, readGprs, readWindow } from '../../golden/emulate.js';
+import type { Translation } from '../../golden/emulate.js';
 import { TestMachine } from '../test-machine.js';
 import { bytesToHex, CODE_BASE, COMPARED_FLAGS, DATA_BASE, defaultGpr, defaultXmm, GPR_NAMES, hex64, hexToBytes, IF_FLAG, RO_BASE, roByte } from './layout.js';
 import type { SseIntVector, VectorException } from './layout.js';
@@ -37,7 +38,7 @@ export class SseIntMachine {
   }
 
   /** `translate`: each instruction as a block compiled by the translator (its templates), not its handler. */
-  run(v: SseIntVector, translate = false): Outcome {
+  run(v: SseIntVector, translate: Translation = false): Outcome {
     const { m } = this;
     const cpu = m.cpu;
     const bytes = m.phys.bytes;

@@ -41,8 +41,8 @@ describe('SSE integer golden vectors from the host CPU', () => {
     expect(missing).toEqual([]);
   });
 
-  for (const file of files) for (const translate of [false, true]) {
-    it(`agrees with the host on ${file}${translate ? ' through the block translator' : ''}`, () => {
+  for (const file of files) for (const translate of [false, true, 'wasm'] as const) {
+    it(`agrees with the host on ${file}${translate === 'wasm' ? ' through the WebAssembly translator' : translate ? ' through the block translator' : ''}`, () => {
       const machine = new SseIntMachine();
       const failures: string[] = [];
       const failedForms = new Map<string, number>();

@@ -1,0 +1,301 @@
+/**
+ * A minimal WebAssembly binary writer for compiled blocks: the opcodes the block
+ * translator uses (WebAssembly Core Specification 2.0, §5.4 "Instructions"; SIMD
+ * opcodes after the 0xFD prefix, §5.4.8), LEB128 immediates (§5.2.2), and the module
+ * sections of one block module (§5.5).
+ */
+export const enum Op {
+  Unreachable = 0x00,
+  Block = 0x02,
+  Loop = 0x03,
+  If = 0x04,
+  Else = 0x05,
+  End = 0x0b,
+  Br = 0x0c,
+  BrIf = 0x0d,
+  Return = 0x0f,
+  Call = 0x10,
+  CallIndirect = 0x11,
+  Drop = 0x1a,
+  Select = 0x1b,
+  LocalGet = 0x20,
+  LocalSet = 0x21,
+  LocalTee = 0x22,
+  I32Load = 0x28,
+  I64Load = 0x29,
+  F64Load = 0x2b,
+  I32Load8U = 0x2d,
+  I32Load16U = 0x2f,
+  I64Load8U = 0x31,
+  I64Load16U = 0x33,
+  I64Load32S = 0x34,
+  I64Load32U = 0x35,
+  I32Store = 0x36,
+  I64Store = 0x37,
+  F64Store = 0x39,
+  I32Store8 = 0x3a,
+  I32Store16 = 0x3b,
+  I64Store8 = 0x3c,
+  I64Store16 = 0x3d,
+  I64Store32 = 0x3e,
+  I32Const = 0x41,
+  I64Const = 0x42,
+  I32Eqz = 0x45,
+  I32Eq = 0x46,
+  I32Ne = 0x47,
+  I32LtS = 0x48,
+  I32LtU = 0x49,
+  I32GtU = 0x4b,
+  I32LeU = 0x4d,
+  I64Eqz = 0x50,
+  I64Eq = 0x51,
+  I64Ne = 0x52,
+  I64LtS = 0x53,
+  I64LtU = 0x54,
+  I64GeS = 0x59,
+  F64Eq = 0x61,
+  I32Popcnt = 0x69,
+  I32Add = 0x6a,
+  I32Sub = 0x6b,
+  I32Mul = 0x6c,
+  I32And = 0x71,
+  I32Or = 0x72,
+  I32Xor = 0x73,
+  I32Shl = 0x74,
+  I32ShrS = 0x75,
+  I32ShrU = 0x76,
+  I64Add = 0x7c,
+  I64Sub = 0x7d,
+  I64Mul = 0x7e,
+  I64DivS = 0x7f,
+  I64And = 0x83,
+  I64Or = 0x84,
+  I64Xor = 0x85,
+  I64Shl = 0x86,
+  I64ShrS = 0x87,
+  I64ShrU = 0x88,
+  I32WrapI64 = 0xa7,
+  I64TruncF64S = 0xb0,
+  I64ExtendI32S = 0xac,
+  I64ExtendI32U = 0xad,
+  F64ConvertI64S = 0xb9,
+  SimdPrefix = 0xfd,
+}
+
+/** SIMD opcodes (after Op.SimdPrefix, as a LEB128 number). */
+export const enum SimdOp {
+  V128Load = 0x00,
+  V128Store = 0x0b,
+  I8x16Shuffle = 0x0d,
+  I8x16Eq = 0x23,
+  V128And = 0x4e,
+  V128AndNot = 0x4f,
+  V128Or = 0x50,
+  V128Xor = 0x51,
+  I8x16Bitmask = 0x64,
+  I8x16MinU = 0x77,
+  I8x16MaxU = 0x79,
+}
+
+export const enum ValType {
+  I32 = 0x7f,
+  I64 = 0x7e,
+  F64 = 0x7c,
+  V128 = 0x7b,
+}
+
+/** The empty block type (no parameters, no results). */
+export const BLOCK_VOID = 0x40;
+
+/** Bytes of a function body under construction. */
+export class WasmCode {
+  readonly bytes: number[] = [];
+
+  op(op: Op): this {
+    this.bytes.push(op);
+    return this;
+  }
+
+  /** Appends several opcodes in order. */
+  ops(...ops: Op[]): this {
+    for (const op of ops) this.bytes.push(op);
+    return this;
+  }
+
+  u32(n: number): this {
+    pushUnsigned(this.bytes, n);
+    return this;
+  }
+
+  i32Const(n: number): this {
+    this.bytes.push(Op.I32Const);
+    pushSigned(this.bytes, n | 0, n >> 31);
+    return this;
+  }
+
+  /** An i64 constant from its two 32-bit halves. */
+  i64Const(lo: number, hi: number): this {
+    this.bytes.push(Op.I64Const);
+    pushSigned(this.bytes, lo | 0, hi | 0);
+    return this;
+  }
+
+  /** An i64 constant that is a safe integer. */
+  i64Number(n: number): this {
+    return this.i64Const(n | 0, Math.floor(n / 4294967296));
+  }
+
+  get(local: number): this {
+    this.bytes.push(Op.LocalGet);
+    pushUnsigned(this.bytes, local);
+    return this;
+  }
+
+  set(local: number): this {
+    this.bytes.push(Op.LocalSet);
+    pushUnsigned(this.bytes, local);
+    return this;
+  }
+
+  tee(local: number): this {
+    this.bytes.push(Op.LocalTee);
+    pushUnsigned(this.bytes, local);
+    return this;
+  }
+
+  /** A load or store with a static offset (alignment hint 0: guest data is unaligned). */
+  mem(op: Op, offset: number): this {
+    this.bytes.push(op, 0);
+    pushUnsigned(this.bytes, offset);
+    return this;
+  }
+
+  simd(op: SimdOp): this {
+    this.bytes.push(Op.SimdPrefix);
+    pushUnsigned(this.bytes, op);
+    return this;
+  }
+
+  simdMem(op: SimdOp, offset: number): this {
+    this.simd(op);
+    this.bytes.push(0);
+    pushUnsigned(this.bytes, offset);
+    return this;
+  }
+
+  /** i8x16.shuffle with its 16 lane indices (0-15 the first operand, 16-31 the second). */
+  shuffle(lanes: readonly number[]): this {
+    this.simd(SimdOp.I8x16Shuffle);
+    for (const lane of lanes) this.bytes.push(lane);
+    return this;
+  }
+
+  call(func: number): this {
+    this.bytes.push(Op.Call);
+    pushUnsigned(this.bytes, func);
+    return this;
+  }
+
+  /** Structured control with the empty block type. */
+  block(kind: Op.Block | Op.Loop | Op.If): this {
+    this.bytes.push(kind, BLOCK_VOID);
+    return this;
+  }
+
+  br(op: Op.Br | Op.BrIf, depth: number): this {
+    this.bytes.push(op);
+    pushUnsigned(this.bytes, depth);
+    return this;
+  }
+}
+
+export function pushUnsigned(out: number[], n: number): void {
+  do {
+    let b = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+}
+
+/** Signed LEB128 of the 64-bit two's-complement number hi:lo (int32 halves). */
+function pushSigned(out: number[], lo: number, hi: number): void {
+  for (;;) {
+    const b = lo & 0x7f;
+    lo = (lo >>> 7) | (hi << 25);
+    hi >>= 7;
+    if ((lo === 0 && hi === 0 && (b & 0x40) === 0) || (lo === -1 && hi === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function vector(items: readonly number[][]): number[] {
+  const out: number[] = [];
+  pushUnsigned(out, items.length);
+  for (const item of items) out.push(...item);
+  return out;
+}
+
+function section(id: number, content: number[]): number[] {
+  const out = [id];
+  pushUnsigned(out, content.length);
+  return out.concat(content);
+}
+
+function name(s: string): number[] {
+  const bytes = [...Buffer.from(s, 'utf8')];
+  const out: number[] = [];
+  pushUnsigned(out, bytes.length);
+  return out.concat(bytes);
+}
+
+export interface FunctionType {
+  params: readonly ValType[];
+  results: readonly ValType[];
+}
+
+function functionType(t: FunctionType): number[] {
+  const out = [0x60];
+  pushUnsigned(out, t.params.length);
+  out.push(...t.params);
+  pushUnsigned(out, t.results.length);
+  out.push(...t.results);
+  return out;
+}
+
+/**
+ * A module importing the shared memory `env.memory` (`pages` 64 KiB pages) and the
+ * functions `imports` (module `env`), defining one function of type `type` with `locals`
+ * and `body`, exported as `f`.
+ */
+export function blockModule(pages: number, imports: ReadonlyArray<{ name: string; type: FunctionType }>, type: FunctionType, locals: readonly ValType[], body: WasmCode): Uint8Array {
+  const types = [...imports.map((i) => i.type), type];
+  const importEntries = imports.map((imp, k) => [...name('env'), ...name(imp.name), 0x00, ...unsigned(k)]);
+  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x03, ...unsigned(pages), ...unsigned(pages)];
+  const localGroups: number[][] = [];
+  for (let k = 0; k < locals.length; ) {
+    let run = 1;
+    while (k + run < locals.length && locals[k + run] === locals[k]) run++;
+    localGroups.push([...unsigned(run), locals[k]]);
+    k += run;
+  }
+  const func = [...vector(localGroups), ...body.bytes, Op.End];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vector(types.map(functionType))),
+    ...section(2, vector([memoryImport, ...importEntries])),
+    ...section(3, vector([unsigned(imports.length)])),
+    ...section(7, vector([[...name('f'), 0x00, ...unsigned(imports.length)]])),
+    ...section(10, vector([[...unsigned(func.length), ...func]])),
+  ];
+  return new Uint8Array(bytes);
+}
+
+function unsigned(n: number): number[] {
+  const out: number[] = [];
+  pushUnsigned(out, n);
+  return out;
+}

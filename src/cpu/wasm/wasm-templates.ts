@@ -1,0 +1,465 @@
+import type { Handler, Insn } from '../insn.js';
+import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, negE, notE, testAccImm, testEG, testEImm } from '../ops/alu.js';
+import { cbw, cmov, cwd, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushImm, pushZ, setcc } from '../ops/data.js';
+import { shiftE1, shiftEImm } from '../ops/shift.js';
+import { imulGE } from '../ops/muldiv.js';
+import { logicVW, movVW, movWV } from '../ops/sse.js';
+import { byteOp, OP_CMPEQ, OP_MAXU, OP_MINU, pmovmskb } from '../ops/sse-int.js';
+import { palignr } from '../ops/sse-int-ssse3.js';
+import { MXCSR_MM } from '../cpu-model.js';
+import { RAX, RDX, RSP } from '../registers.js';
+import { STATE_FLAGS } from '../../mmu/state-area.js';
+import { A, B, BlockEmitter, C, D, FA, FAT, FR, FRT, FS, Import, R, RAISE_BAD_STACK, RAISE_MISALIGNED, T, V1, X, Y } from './block-emitter.js';
+import { Op, SimdOp } from './wasm-encoder.js';
+
+/**
+ * WebAssembly for the instructions that dominate real programs, each doing exactly what
+ * its interpreter handler does (and what its JavaScript template, translator/templates.ts,
+ * does). A template returns null when it does not cover the instruction's form, before
+ * emitting anything; the block is then compiled to JavaScript instead.
+ *
+ * `flagsDead`: a later instruction overwrites every status flag first (flagEffect), so
+ * the flags need not be computed.
+ */
+export type WasmTemplate = (i: Insn) => ((e: BlockEmitter, last: boolean, flagsDead: boolean) => void) | null;
+
+const ADD = 0;
+const OR = 1;
+const ADC = 2;
+const SBB = 3;
+const AND = 4;
+const SUB = 5;
+const CMP = 7;
+
+const MASKS = [0, 0xff, 0xffff, 0, 0xffffffff];
+
+/** Masks the i64 local `v` to `size` bytes. */
+function mask(e: BlockEmitter, v: number, size: number): void {
+  if (size === 8) return;
+  e.c.get(v).i64Number(MASKS[size]).op(Op.I64And).set(v);
+}
+
+/** Loads the E operand (register, or memory at A computed first) into X. */
+function loadE(e: BlockEmitter, i: Insn, size: number): void {
+  if (i.rm >= 0) e.reg(i.rm, size), e.c.set(X);
+  else e.load(size, X);
+}
+
+/** An immediate at `size`, sign-extended to 64 bits and masked to the size. */
+function immediate(e: BlockEmitter, i: Insn, size: number, v: number): void {
+  e.c.i64Const(i.imm, size === 8 ? i.immHi : i.imm >> 31).set(v);
+  mask(e, v, size);
+}
+
+/**
+ * X op= Y for the eight ALU operations (alu() in translator/templates.ts): the result in R
+ * masked to its size, the carry vector in T, stored by `store` unless CMP.
+ */
+function alu(e: BlockEmitter, op: number, size: number, store: (() => void) | null, flagsDead: boolean): void {
+  const c = e.c;
+  const adds = op === ADD || op === ADC;
+  const subtracts = op === SUB || op === SBB || op === CMP;
+  const carry = op === ADC || op === SBB;
+  if (carry) e.flag(0), c.op(Op.I64ExtendI32U).set(T);
+  c.get(X).get(Y).op(adds ? Op.I64Add : subtracts ? Op.I64Sub : op === AND ? Op.I64And : op === OR ? Op.I64Or : Op.I64Xor);
+  if (carry) c.get(T).op(adds ? Op.I64Add : Op.I64Sub);
+  c.set(R);
+  mask(e, R, size);
+  if (store !== null) store();
+  if (flagsDead) return;
+  if (adds) {
+    // (x & y) | ((x | y) & ~r)
+    c.get(X).get(Y).op(Op.I64And).get(X).get(Y).op(Op.I64Or).get(R).i64Const(-1, -1).ops(Op.I64Xor, Op.I64And, Op.I64Or).set(T);
+  } else if (subtracts) {
+    // (~x & y) | (~(x ^ y) & r)
+    c.get(X).i64Const(-1, -1).op(Op.I64Xor).get(Y).op(Op.I64And).get(X).get(Y).op(Op.I64Xor).i64Const(-1, -1).op(Op.I64Xor).get(R).ops(Op.I64And, Op.I64Or).set(T);
+  } else c.i64Const(0, 0).set(T);
+  e.setFlags(size, R, T);
+}
+
+/** The ALU's E operand destination: memory is checked for writing before it is read (Cpu.eaRmw). */
+function aluToE(i: Insn, loadY: (e: BlockEmitter) => void): ReturnType<WasmTemplate> {
+  const size = i.opsize;
+  return (e, last, flagsDead) => {
+    if (i.rm < 0) {
+      e.effectiveAddress(i);
+      if (i.sub !== CMP) e.checkWrite(size);
+    }
+    loadE(e, i, size);
+    loadY(e);
+    const store = i.sub === CMP ? null : i.rm >= 0 ? () => e.setReg(i.rm, size, R) : () => e.store(size, R, last);
+    alu(e, i.sub, size, store, flagsDead);
+  };
+}
+
+function test(i: Insn, loadY: (e: BlockEmitter) => void): ReturnType<WasmTemplate> {
+  return (e, _last, flagsDead) => {
+    if (i.rm < 0) e.effectiveAddress(i);
+    loadE(e, i, i.opsize);
+    loadY(e);
+    alu(e, AND, i.opsize, null, flagsDead);
+  };
+}
+
+const yFromReg = (i: Insn, reg: number) => (e: BlockEmitter) => (e.reg(reg, i.opsize), e.c.set(Y));
+const yFromImm = (i: Insn) => (e: BlockEmitter) => immediate(e, i, i.opsize, Y);
+
+/**
+ * Flags from a result with explicit CF and OF in the i32 locals C and D and AF = 0, as
+ * Cpu.setFlagsCOA encodes them.
+ */
+function setFlagsCO(e: BlockEmitter, size: number): void {
+  const c = e.c;
+  const shift = size === 8 ? 31 : size * 8 - 1;
+  // top = (cf << shift) | ((cf ^ of) << (shift - 1))
+  c.get(C).i32Const(shift).op(Op.I32Shl).get(C).get(D).op(Op.I32Xor).i32Const(shift - 1).ops(Op.I32Shl, Op.I32Or).set(D);
+  c.get(R).op(Op.I32WrapI64).set(FR);
+  if (size === 8) c.get(R).i64Const(32, 0).op(Op.I64ShrU).op(Op.I32WrapI64).set(FRT), c.i32Const(0).set(FA);
+  else c.get(FR).set(FRT), c.get(D).set(FA);
+  c.get(D).set(FAT).i32Const(shift).set(FS);
+  e.knownShift = shift;
+}
+
+/** SHL (4), SHR (5), SAR (7) of a 32- or 64-bit register by a constant (shiftCode in translator/templates.ts). */
+function shiftByConstant(i: Insn, rawCount: number): ReturnType<WasmTemplate> {
+  const op = i.sub === 6 ? 4 : i.sub;
+  const size = i.opsize;
+  if (i.rm < 0 || (op !== 4 && op !== 5 && op !== 7) || (size !== 4 && size !== 8)) return null;
+  const n = rawCount & (size === 8 ? 0x3f : 0x1f);
+  const bits = size * 8;
+  return (e, _last, flagsDead) => {
+    const c = e.c;
+    if (n === 0) {
+      // No flag changes; a 32-bit destination still has its upper half cleared.
+      if (size === 4) e.reg(i.rm, 4), c.set(R), e.setReg(i.rm, 4, R);
+      return;
+    }
+    e.reg(i.rm, size);
+    c.set(X);
+    // A 32-bit SAR shifts the sign-extended value.
+    if (op === 7 && size === 4) c.get(X).i64Number(32).op(Op.I64Shl).i64Number(32).op(Op.I64ShrS).set(X);
+    c.get(X).i64Number(n).op(op === 4 ? Op.I64Shl : op === 5 ? Op.I64ShrU : Op.I64ShrS).set(R);
+    mask(e, R, size);
+    e.setReg(i.rm, size, R);
+    if (flagsDead) return;
+    // CF: the last bit shifted out.
+    if (op === 4) c.get(X).i64Number(bits - n).op(Op.I64ShrU);
+    else c.get(X).i64Number(n - 1).op(op === 5 ? Op.I64ShrU : Op.I64ShrS);
+    c.op(Op.I32WrapI64).i32Const(1).op(Op.I32And).set(C);
+    // OF: MSB(result) ^ CF for SHL, MSB(source) for SHR, 0 for SAR.
+    if (op === 4) c.get(R).i64Number(bits - 1).op(Op.I64ShrU).op(Op.I32WrapI64).get(C).op(Op.I32Xor).set(D);
+    else if (op === 5) c.get(X).i64Number(bits - 1).op(Op.I64ShrU).op(Op.I32WrapI64).i32Const(1).op(Op.I32And).set(D);
+    else c.i32Const(0).set(D);
+    setFlagsCO(e, size);
+  };
+}
+
+/** PUSH of the i64 local `v` (Cpu.push64): the new RSP must be canonical, the store comes before RSP moves. */
+function push(e: BlockEmitter, v: number, last: boolean): void {
+  e.reg(RSP, 8);
+  e.c.i64Number(8).op(Op.I64Sub).set(A);
+  e.checkCanonical(A, RAISE_BAD_STACK);
+  e.store(8, v, last);
+  e.setReg(RSP, 8, A);
+}
+
+/** POP of 64 bits into X (Cpu.pop64); RSP moves past it. */
+export function pop(e: BlockEmitter): void {
+  e.reg(RSP, 8);
+  e.c.set(A);
+  e.checkCanonical(A, RAISE_BAD_STACK);
+  e.load(8, X);
+  e.c.get(A).i64Number(8).op(Op.I64Add).set(T);
+  e.setReg(RSP, 8, T);
+}
+
+/** Raises #GP for a misaligned 16-byte operand at A unless `waivable` and MXCSR.MM is set. */
+function alignmentCheck(e: BlockEmitter, waivable: boolean): void {
+  const c = e.c;
+  c.get(A).op(Op.I32WrapI64).i32Const(15).op(Op.I32And);
+  if (waivable) c.i32Const(0).mem(Op.I32Load, e.state + STATE_FLAGS + 24).i32Const(MXCSR_MM).op(Op.I32And).op(Op.I32Eqz).op(Op.I32Mul);
+  e.open(Op.If);
+  e.flushFlags();
+  c.i32Const(RAISE_MISALIGNED).i32Const(0).call(Import.Raise);
+  e.close();
+}
+
+/** A 16-byte legacy-SSE source (xmmSource in translator/templates.ts) into V1: aligned unless MXCSR.MM. */
+function xmmSource(e: BlockEmitter, i: Insn): void {
+  const c = e.c;
+  if (i.rm >= 0) {
+    c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.rm)).set(V1);
+    return;
+  }
+  e.effectiveAddress(i, 'waivable');
+  alignmentCheck(e, true);
+  e.load128(V1);
+}
+
+/** dst = op(dst, V1) on XMM register i.reg. */
+function xmmBinary(e: BlockEmitter, i: Insn, op: SimdOp, swap = false): void {
+  const c = e.c;
+  c.i32Const(0);
+  if (swap) c.get(V1).i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg));
+  else c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).get(V1);
+  c.simd(op).simdMem(SimdOp.V128Store, e.xmm(i.reg));
+}
+
+const templates = new Map<Handler, WasmTemplate>([
+  [aluEG, (i) => aluToE(i, yFromReg(i, i.reg))],
+  [aluEImm, (i) => aluToE(i, yFromImm(i))],
+  [
+    aluGE,
+    (i) => (e, _last, flagsDead) => {
+      const size = i.opsize;
+      if (i.rm < 0) e.effectiveAddress(i), e.load(size, Y);
+      else e.reg(i.rm, size), e.c.set(Y);
+      e.reg(i.reg, size);
+      e.c.set(X);
+      alu(e, i.sub, size, i.sub === CMP ? null : () => e.setReg(i.reg, size, R), flagsDead);
+    },
+  ],
+  [
+    aluAccImm,
+    (i) => (e, _last, flagsDead) => {
+      e.reg(RAX, i.opsize);
+      e.c.set(X);
+      immediate(e, i, i.opsize, Y);
+      alu(e, i.sub, i.opsize, i.sub === CMP ? null : () => e.setReg(RAX, i.opsize, R), flagsDead);
+    },
+  ],
+  [testEG, (i) => test(i, yFromReg(i, i.reg))],
+  [testEImm, (i) => test(i, yFromImm(i))],
+  [testAccImm, (i) => (e, _last, flagsDead) => (e.reg(RAX, i.opsize), e.c.set(X), immediate(e, i, i.opsize, Y), alu(e, AND, i.opsize, null, flagsDead))],
+  [
+    movEG,
+    (i) => (e, last) => {
+      e.reg(i.reg, i.opsize);
+      e.c.set(X);
+      if (i.rm >= 0) e.setReg(i.rm, i.opsize, X);
+      else e.effectiveAddress(i), e.store(i.opsize, X, last);
+    },
+  ],
+  [movGE, (i) => (e) => (i.rm < 0 && e.effectiveAddress(i), loadE(e, i, i.opsize), e.setReg(i.reg, i.opsize, X))],
+  [
+    movEImm,
+    (i) => (e, last) => {
+      immediate(e, i, i.opsize, X);
+      if (i.rm >= 0) e.setReg(i.rm, i.opsize, X);
+      else e.effectiveAddress(i), e.store(i.opsize, X, last);
+    },
+  ],
+  [movZImm, (i) => (e) => (e.c.i64Const(i.imm, i.immHi).set(X), e.setReg(i.reg, i.opsize, X))],
+  [
+    lea,
+    (i) => {
+      if (i.rm >= 0 || i.addrsize !== 8 || (i.opsize !== 8 && i.opsize !== 4)) return null;
+      // The 64-bit sum, no segment base and no canonical check (LEA is arithmetic).
+      return (e) => {
+        const c = e.c;
+        if (i.ripRelative) c.get(B).i64Number(i.nextOffset + i.disp).op(Op.I64Add);
+        else {
+          e.reg(i.base, 8);
+          e.reg(i.index, 8);
+          c.i64Number(i.scale).ops(Op.I64Mul, Op.I64Add).i64Number(i.disp).op(Op.I64Add);
+        }
+        c.set(X);
+        e.setReg(i.reg, i.opsize, X);
+      };
+    },
+  ],
+  [
+    movx,
+    (i) => (e) => {
+      const srcSize = Math.abs(i.sub);
+      if (i.rm < 0) e.effectiveAddress(i);
+      loadE(e, i, srcSize);
+      const bits = 64 - srcSize * 8;
+      if (i.sub < 0) e.c.get(X).i64Number(bits).op(Op.I64Shl).i64Number(bits).op(Op.I64ShrS).set(X);
+      e.setReg(i.reg, i.opsize, X);
+    },
+  ],
+  [
+    movsxd,
+    (i) => {
+      if (i.opsize !== 8) return null;
+      return (e) => {
+        if (i.rm < 0) e.effectiveAddress(i);
+        loadE(e, i, 4);
+        e.c.get(X).i64Number(32).op(Op.I64Shl).i64Number(32).op(Op.I64ShrS).set(X);
+        e.setReg(i.reg, 8, X);
+      };
+    },
+  ],
+  [pushZ, (i) => (i.opsize === 8 ? (e, last) => (e.reg(i.reg, 8), e.c.set(X), push(e, X, last)) : null)],
+  // RSP moves before the popped value is written: POP RSP loads the value (SDM Vol. 2B POP).
+  [popZ, (i) => (i.opsize === 8 ? (e) => (pop(e), e.setReg(i.reg, 8, X)) : null)],
+  [pushImm, (i) => (i.opsize === 8 ? (e, last) => (e.c.i64Const(i.imm, i.immHi).set(X), push(e, X, last)) : null)],
+  [
+    incDecE,
+    (i) => {
+      if (i.opsize !== 4 || i.rm < 0) return null;
+      // INC/DEC keep CF (SDM Vol. 2A INC): CF, OF and AF in the aux word.
+      return (e, _last, flagsDead) => {
+        const c = e.c;
+        if (!flagsDead) e.flag(0), c.set(C);
+        e.reg(i.rm, 4);
+        c.i64Number(1).op(i.sub === 0 ? Op.I64Add : Op.I64Sub).set(R);
+        mask(e, R, 4);
+        e.setReg(i.rm, 4, R);
+        if (flagsDead) return;
+        c.get(R).op(Op.I32WrapI64).i32Const(i.sub === 0 ? -2147483648 : 2147483647).op(Op.I32Eq).set(D);
+        // top = (cf << 31) | ((cf ^ of) << 30); aux = top | (af << 3)
+        c.get(C).i32Const(31).op(Op.I32Shl).get(C).get(D).op(Op.I32Xor).i32Const(30).ops(Op.I32Shl, Op.I32Or).set(FAT);
+        c.get(FAT).get(R).op(Op.I32WrapI64).i32Const(0xf).op(Op.I32And).i32Const(i.sub === 0 ? 0 : 0xf).op(Op.I32Eq).i32Const(3).ops(Op.I32Shl, Op.I32Or).set(FA);
+        c.get(R).op(Op.I32WrapI64).set(FR).get(FR).set(FRT).i32Const(31).set(FS);
+        e.knownShift = 31;
+      };
+    },
+  ],
+  [
+    cmov,
+    (i) => {
+      const size = i.opsize;
+      if (size !== 4 && size !== 8) return null;
+      // The source is read (and may fault) whatever the condition.
+      return (e) => {
+        const c = e.c;
+        e.condition(i.sub);
+        c.set(C);
+        if (i.rm < 0) e.effectiveAddress(i);
+        loadE(e, i, size);
+        c.get(C);
+        e.open(Op.If);
+        e.setReg(i.reg, size, X);
+        if (size === 4) {
+          e.elseArm();
+          e.reg(i.reg, 4), c.set(X), e.setReg(i.reg, 4, X);
+        }
+        e.close();
+      };
+    },
+  ],
+  [
+    setcc,
+    (i) => (e, last) => {
+      e.condition(i.sub);
+      e.c.op(Op.I64ExtendI32U).set(X);
+      if (i.rm >= 0) e.setReg(i.rm, 1, X);
+      else e.effectiveAddress(i), e.store(1, X, last);
+    },
+  ],
+  [shiftEImm, (i) => shiftByConstant(i, i.imm)],
+  [shiftE1, (i) => shiftByConstant(i, 1)],
+  [
+    imulGE,
+    (i) => {
+      const size = i.opsize;
+      if (size !== 4 && size !== 8) return null;
+      const threeOperands = i.def!.operands.length === 3;
+      return (e, _last, flagsDead) => {
+        const c = e.c;
+        if (i.rm < 0) e.effectiveAddress(i);
+        loadE(e, i, size);
+        if (threeOperands) c.i64Const(i.imm, i.immHi).set(Y);
+        else e.reg(i.reg, size), c.set(Y);
+        if (size === 4) {
+          // Both signed: the exact 64-bit product; CF = OF = it does not fit in 32 bits.
+          for (const v of [X, Y]) c.get(v).i64Number(32).op(Op.I64Shl).i64Number(32).op(Op.I64ShrS).set(v);
+          c.get(X).get(Y).op(Op.I64Mul).set(T);
+          c.get(T).i64Number(0xffffffff).op(Op.I64And).set(R);
+          e.setReg(i.reg, 4, R);
+          if (flagsDead) return;
+          c.get(T).i64Number(32).op(Op.I64Shl).i64Number(32).op(Op.I64ShrS).get(T).op(Op.I64Ne).tee(C).set(D);
+          setFlagsCO(e, 4);
+          return;
+        }
+        c.get(X).get(Y).op(Op.I64Mul).set(R);
+        e.setReg(i.reg, 8, R);
+        if (flagsDead) return;
+        // Overflow of the signed 64×64 product: r / x !== y (x = 0 never overflows; x = -1 with y = MIN does).
+        c.get(X).op(Op.I64Eqz);
+        e.open(Op.If);
+        c.i32Const(0).set(C);
+        e.elseArm();
+        c.get(X).i64Const(-1, -1).op(Op.I64Eq).get(Y).i64Const(0, -2147483648).op(Op.I64Eq).op(Op.I32And);
+        e.open(Op.If);
+        c.i32Const(1).set(C);
+        e.elseArm();
+        c.get(R).get(X).op(Op.I64DivS).get(Y).op(Op.I64Ne).set(C);
+        e.close();
+        e.close();
+        c.get(C).set(D);
+        setFlagsCO(e, 8);
+      };
+    },
+  ],
+  [nop, () => () => {}],
+  [notE, (i) => (i.rm >= 0 ? (e) => (e.reg(i.rm, i.opsize), e.c.i64Const(-1, -1).op(Op.I64Xor).set(X), mask(e, X, i.opsize), e.setReg(i.rm, i.opsize, X)) : null)],
+  // NEG is 0 - E, with SUB's flags (SDM Vol. 2B NEG).
+  [negE, (i) => (i.rm >= 0 ? (e, _last, flagsDead) => (e.c.i64Const(0, 0).set(X), e.reg(i.rm, i.opsize), e.c.set(Y), alu(e, SUB, i.opsize, () => e.setReg(i.rm, i.opsize, R), flagsDead)) : null)],
+  // CDQE and CQO.
+  [cbw, (i) => (i.opsize === 8 ? (e) => (e.reg(RAX, 4), e.c.i64Number(32).op(Op.I64Shl).i64Number(32).op(Op.I64ShrS).set(X), e.setReg(RAX, 8, X)) : null)],
+  [cwd, (i) => (i.opsize === 8 ? (e) => (e.reg(RAX, 8), e.c.i64Number(63).op(Op.I64ShrS).set(X), e.setReg(RDX, 8, X)) : null)],
+  [movVW, (i) => xmmMove(i, true)],
+  [movWV, (i) => xmmMove(i, false)],
+  [
+    logicVW,
+    (i) => {
+      if (i.rm < 0) return null; // a memory source has loadW's alignment rules
+      const op = [SimdOp.V128And, SimdOp.V128AndNot, SimdOp.V128Or, SimdOp.V128Xor][i.sub];
+      // PANDN is ~dst & src: andnot(src, dst).
+      return (e) => (xmmSource(e, i), xmmBinary(e, i, op, i.sub === 1));
+    },
+  ],
+  [
+    byteOp,
+    (i) => {
+      const op = i.sub === OP_CMPEQ ? SimdOp.I8x16Eq : i.sub === OP_MINU ? SimdOp.I8x16MinU : i.sub === OP_MAXU ? SimdOp.I8x16MaxU : null;
+      return op === null ? null : (e) => (xmmSource(e, i), xmmBinary(e, i, op));
+    },
+  ],
+  [
+    palignr,
+    (i) => {
+      const count = i.imm & 0xff;
+      if (count > 16) return null;
+      // Bytes count .. count+15 of source (low 16 bytes) : destination (high 16 bytes).
+      const lanes = Array.from({ length: 16 }, (_, j) => count + j);
+      return (e) => {
+        const c = e.c;
+        xmmSource(e, i);
+        c.i32Const(0).get(V1).i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).shuffle(lanes).simdMem(SimdOp.V128Store, e.xmm(i.reg));
+      };
+    },
+  ],
+  [
+    pmovmskb,
+    (i) => (i.rm >= 0 ? (e) => (e.c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.rm)).simd(SimdOp.I8x16Bitmask).op(Op.I64ExtendI32U).set(X), e.setReg(i.reg, 4, X)) : null),
+  ],
+]);
+
+/** MOVDQA/MOVDQU/MOVAPS/MOVUPS loads (V,W) and stores (W,V); sub 1 = aligned (#GP otherwise). */
+function xmmMove(i: Insn, load: boolean): ReturnType<WasmTemplate> {
+  return (e, last) => {
+    const c = e.c;
+    if (i.rm >= 0) {
+      const [d, s] = load ? [i.reg, i.rm] : [i.rm, i.reg];
+      c.i32Const(0).i32Const(0).simdMem(SimdOp.V128Load, e.xmm(s)).simdMem(SimdOp.V128Store, e.xmm(d));
+      return;
+    }
+    e.effectiveAddress(i, i.sub === 1);
+    if (i.sub === 1) alignmentCheck(e, false);
+    if (load) {
+      e.load128(V1);
+      c.i32Const(0).get(V1).simdMem(SimdOp.V128Store, e.xmm(i.reg));
+    } else {
+      c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).set(V1);
+      e.store128(V1, last);
+    }
+  };
+}
+
+export function wasmTemplateFor(handler: Handler): WasmTemplate | undefined {
+  return templates.get(handler);
+}
