@@ -9,7 +9,8 @@ import { decode } from '../../src/cpu/decoder.js';
 import { SEGOVR_GS } from '../../src/cpu/insn.js';
 import { OPCODES } from '../../src/cpu/opcodes.js';
 import { compileBlock } from '../../src/cpu/translator/compile-block.js';
-import { compileWasmBlock, WasmRuntime } from '../../src/cpu/wasm/compile-wasm-block.js';
+import { compileWasmBlock } from '../../src/cpu/wasm/compile-wasm-block.js';
+import { WasmRuntime } from '../../src/cpu/wasm/wasm-runtime.js';
 import { raisedFrom, TestMachine } from '../cpu/test-machine.js';
 import {
   bytesToHex, CODE_BASE, COMPARED_FLAGS, DATA_BASE, defaultFx, defaultGpr, FX_NAMES, fxGet, fxSet, GPR_NAMES, GS_BASE,

@@ -1,16 +1,13 @@
-import type { Cpu } from '../cpu.js';
-import { VEC_GP, VEC_SS } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
 import { callE, callRel, jccRel, jmpE, jmpRel, ret } from '../ops/control.js';
-import { interpretBlock } from '../interpret-block.js';
 import { RSP } from '../registers.js';
 import type { BlockProfile, CompiledBlock } from '../translator/compile-block.js';
 import { profiledPath } from '../translator/compile-block.js';
 import { FlagEffect, flagEffect } from '../translator/templates.js';
-import { STATE_FLAGS, STATE_RIP, STATE_SCRATCH128 } from '../../mmu/state-area.js';
 import { A, B, BlockEmitter, C, LOCAL_TYPES, LOOPED, P_BASE, P_BUDGET, R, RAISE_BAD_BRANCH, RAISE_BAD_STACK, RET, X, Y } from './block-emitter.js';
-import { blockModule, Op, ValType } from './wasm-encoder.js';
-import type { FunctionType } from './wasm-encoder.js';
+import { Op, wasmModule } from './wasm-encoder.js';
+import { BLOCK_IMPORTS, BLOCK_TYPE } from './wasm-runtime.js';
+import type { WasmRuntime } from './wasm-runtime.js';
 import { pop, wasmTemplateFor } from './wasm-templates.js';
 
 /**
@@ -26,142 +23,6 @@ import { pop, wasmTemplateFor } from './wasm-templates.js';
  * from instruction k; cold paths of the profile end that way. Blocks with an instruction
  * that has no WebAssembly template are compiled to JavaScript instead.
  */
-
-/** Index of each flag word in WasmRuntime.words (Int32Array over the state area from STATE_FLAGS). */
-const W_RES = 0;
-const W_RES_TOP = 1;
-const W_AUX = 2;
-const W_AUX_TOP = 3;
-const W_SHIFT = 4;
-const W_FLAGS_REST = 5;
-const W_MXCSR = 6;
-const W_POS = 18;
-const W_LOOPED = 19;
-const W_READ_HI = 20;
-
-const I32 = ValType.I32;
-const F64 = ValType.F64;
-const IMPORTS: ReadonlyArray<{ name: string; type: FunctionType }> = [
-  { name: 'read', type: { params: [F64, I32], results: [I32] } },
-  { name: 'write', type: { params: [F64, I32, I32, I32], results: [I32] } },
-  { name: 'checkWrite', type: { params: [F64, I32], results: [] } },
-  { name: 'read128', type: { params: [F64], results: [] } },
-  { name: 'write128', type: { params: [F64], results: [I32] } },
-  { name: 'raise', type: { params: [I32, I32], results: [] } },
-];
-const BLOCK_TYPE: FunctionType = { params: [F64, I32, I32], results: [I32] };
-
-type WasmBlockFunction = (base: number, budget: number, tlbSet: number) => number;
-
-/** The JavaScript side of WebAssembly blocks for one Cpu: the imports and the call glue. */
-export class WasmRuntime {
-  private readonly words: Int32Array;
-  private readonly rip: Float64Array;
-  private readonly scratch: Int32Array;
-  readonly imports: Record<string, Record<string, unknown>>;
-  readonly pages: number;
-  readonly state: number;
-
-  constructor(private readonly cpu: Cpu) {
-    const phys = cpu.mem.phys;
-    this.state = phys.stateOffset;
-    this.pages = phys.memory.buffer.byteLength / 65536;
-    this.words = phys.stateInt32(STATE_FLAGS, 32);
-    this.rip = phys.stateFloat64(STATE_RIP, 1);
-    this.scratch = phys.stateInt32(STATE_SCRATCH128, 4);
-    const mem = cpu.mem;
-    const words = this.words;
-    const scratch = this.scratch;
-    this.imports = {
-      env: {
-        memory: phys.memory,
-        read(a: number, size: number): number {
-          if (size === 1) return mem.read8(a);
-          if (size === 2) return mem.read16(a);
-          if (size === 4) return mem.read32(a);
-          const lo = mem.read64(a);
-          words[W_READ_HI] = mem.hi;
-          return lo;
-        },
-        write(a: number, size: number, lo: number, hi: number): number {
-          if (size === 1) mem.write8(a, lo);
-          else if (size === 2) mem.write16(a, lo);
-          else if (size === 4) mem.write32(a, lo);
-          else mem.write64(a, lo, hi);
-          return cpu.exitRequest;
-        },
-        checkWrite(a: number, size: number): void {
-          mem.checkWrite(a, size);
-        },
-        read128(a: number): void {
-          mem.read128(a, scratch, 0);
-        },
-        write128(a: number): number {
-          mem.write128(a, scratch, 0);
-          return cpu.exitRequest;
-        },
-        raise(kind: number, low4: number): void {
-          raise(cpu, kind, low4);
-        },
-      },
-    };
-  }
-
-  /** Runs a compiled block (CompiledBlock's contract): flags in, the call, flags and RIP out. */
-  run(fn: WasmBlockFunction, insns: readonly Insn[], base: number): number {
-    const cpu = this.cpu;
-    const w = this.words;
-    w[W_RES] = cpu.lzRes;
-    w[W_RES_TOP] = cpu.lzResTop;
-    w[W_AUX] = cpu.lzAux;
-    w[W_AUX_TOP] = cpu.lzAuxTop;
-    w[W_SHIFT] = cpu.lzShift;
-    w[W_FLAGS_REST] = cpu.flagsRest;
-    w[W_MXCSR] = cpu.mxcsr;
-    let ret: number;
-    try {
-      ret = fn(base, Math.min(cpu.retireLimit - cpu.retired, 0x3fffffff), cpu.mem.set);
-    } catch (e) {
-      cpu.blockPos = w[W_POS];
-      this.flagsBack();
-      throw e;
-    }
-    this.flagsBack();
-    if (ret >= 0) {
-      cpu.rip = this.rip[0];
-      return ret;
-    }
-    return interpretBlock(cpu, insns, ~ret, base);
-  }
-
-  private flagsBack(): void {
-    const cpu = this.cpu;
-    const w = this.words;
-    cpu.lzRes = w[W_RES];
-    cpu.lzResTop = w[W_RES_TOP];
-    cpu.lzAux = w[W_AUX];
-    cpu.lzAuxTop = w[W_AUX_TOP];
-    cpu.lzShift = w[W_SHIFT];
-    cpu.retired += w[W_LOOPED];
-  }
-}
-
-function raise(cpu: Cpu, kind: number, low4: number): void {
-  switch (kind) {
-    case 0:
-      cpu.raise(VEC_GP, 0, 'non-canonical address');
-    case 1:
-      cpu.raise(VEC_SS, 0, 'non-canonical address');
-    case 2:
-      cpu.raise(VEC_SS, 0, 'non-canonical stack address');
-    case 3:
-      cpu.raise(VEC_GP, 0, 'branch to a non-canonical address');
-    case 4:
-      cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
-    default:
-      cpu.alignmentFirst(low4);
-  }
-}
 
 /**
  * Compiles `insns` (the block at virtual address `address`) to WebAssembly, or returns
@@ -276,10 +137,13 @@ export function compileWasmBlock(runtime: WasmRuntime, insns: Insn[], profile?: 
   e.flushFlags();
   c.get(RET);
 
-  const bytes = blockModule(runtime.pages, IMPORTS, BLOCK_TYPE, LOCAL_TYPES, c);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), runtime.imports);
-  const fn = instance.exports.f as WasmBlockFunction;
-  return (_cpu, base) => runtime.run(fn, insns, base);
+  const bytes = wasmModule({
+    memoryPages: runtime.pages,
+    imports: BLOCK_IMPORTS,
+    functions: [{ type: BLOCK_TYPE, locals: LOCAL_TYPES, body: c }],
+    exports: [{ name: 'f', func: BLOCK_IMPORTS.length }],
+  });
+  return runtime.add(new WebAssembly.Instance(new WebAssembly.Module(bytes), runtime.blockImports).exports.f, insns);
 }
 
 /** The block-ending branches other than Jcc; false when `i` is none of them (or a form they leave). */

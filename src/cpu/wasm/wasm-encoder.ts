@@ -190,6 +190,14 @@ export class WasmCode {
     return this;
   }
 
+  /** call_indirect through table 0 with the type at index `type`. */
+  callIndirect(type: number): this {
+    this.bytes.push(Op.CallIndirect);
+    pushUnsigned(this.bytes, type);
+    this.bytes.push(0);
+    return this;
+  }
+
   call(func: number): this {
     this.bytes.push(Op.Call);
     pushUnsigned(this.bytes, func);
@@ -266,30 +274,53 @@ function functionType(t: FunctionType): number[] {
   return out;
 }
 
-/**
- * A module importing the shared memory `env.memory` (`pages` 64 KiB pages) and the
- * functions `imports` (module `env`), defining one function of type `type` with `locals`
- * and `body`, exported as `f`.
- */
-export function blockModule(pages: number, imports: ReadonlyArray<{ name: string; type: FunctionType }>, type: FunctionType, locals: readonly ValType[], body: WasmCode): Uint8Array {
-  const types = [...imports.map((i) => i.type), type];
-  const importEntries = imports.map((imp, k) => [...name('env'), ...name(imp.name), 0x00, ...unsigned(k)]);
-  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x03, ...unsigned(pages), ...unsigned(pages)];
-  const localGroups: number[][] = [];
-  for (let k = 0; k < locals.length; ) {
-    let run = 1;
-    while (k + run < locals.length && locals[k + run] === locals[k]) run++;
-    localGroups.push([...unsigned(run), locals[k]]);
-    k += run;
-  }
-  const func = [...vector(localGroups), ...body.bytes, Op.End];
+/** A function defined by a module: its type, its locals beyond the parameters, its body. */
+export interface WasmFunction {
+  type: FunctionType;
+  locals: readonly ValType[];
+  body: WasmCode;
+}
+
+export interface ModuleSpec {
+  /** The shared memory `env.memory` of this many 64 KiB pages (minimum = maximum), or none. */
+  memoryPages?: number;
+  /** Functions imported from module `env`: they take the first function indices. */
+  imports: ReadonlyArray<{ name: string; type: FunctionType }>;
+  functions: readonly WasmFunction[];
+  /** A funcref table of this initial size, exported as `table`. */
+  table?: number;
+  /** Exported functions by name: their function index. */
+  exports: ReadonlyArray<{ name: string; func: number }>;
+  /** Types only named by call_indirect: indices after the functions' types. */
+  indirectTypes?: readonly FunctionType[];
+}
+
+/** The binary of a module (WebAssembly Core Specification §5.5: sections in their required order). */
+export function wasmModule(spec: ModuleSpec): Uint8Array {
+  const types = [...spec.imports.map((i) => i.type), ...spec.functions.map((f) => f.type), ...(spec.indirectTypes ?? [])];
+  const imports = spec.imports.map((imp, k) => [...name('env'), ...name(imp.name), 0x00, ...unsigned(k)]);
+  if (spec.memoryPages !== undefined) imports.unshift([...name('env'), ...name('memory'), 0x02, 0x03, ...unsigned(spec.memoryPages), ...unsigned(spec.memoryPages)]);
+  const exports = spec.exports.map((e) => [...name(e.name), 0x00, ...unsigned(e.func)]);
+  if (spec.table !== undefined) exports.push([...name('table'), 0x01, 0]);
+  const bodies = spec.functions.map((f) => {
+    const groups: number[][] = [];
+    for (let k = 0; k < f.locals.length; ) {
+      let run = 1;
+      while (k + run < f.locals.length && f.locals[k + run] === f.locals[k]) run++;
+      groups.push([...unsigned(run), f.locals[k]]);
+      k += run;
+    }
+    const func = [...vector(groups), ...f.body.bytes, Op.End];
+    return [...unsigned(func.length), ...func];
+  });
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vector(types.map(functionType))),
-    ...section(2, vector([memoryImport, ...importEntries])),
-    ...section(3, vector([unsigned(imports.length)])),
-    ...section(7, vector([[...name('f'), 0x00, ...unsigned(imports.length)]])),
-    ...section(10, vector([[...unsigned(func.length), ...func]])),
+    ...section(2, vector(imports)),
+    ...section(3, vector(spec.functions.map((_, k) => unsigned(spec.imports.length + k)))),
+    ...(spec.table !== undefined ? section(4, vector([[0x70, 0x00, ...unsigned(spec.table)]])) : []),
+    ...section(7, vector(exports)),
+    ...section(10, vector(bodies)),
   ];
   return new Uint8Array(bytes);
 }

@@ -20,6 +20,12 @@ declare namespace WebAssembly {
     constructor(module: Module, imports?: Record<string, Record<string, unknown>>);
     readonly exports: Record<string, unknown>;
   }
+  class Table {
+    readonly length: number;
+    grow(delta: number): number;
+    get(index: number): unknown;
+    set(index: number, value: unknown): void;
+  }
   class CompileError extends Error {}
   class LinkError extends Error {}
   class RuntimeError extends Error {}

@@ -1,0 +1,201 @@
+import type { Cpu } from '../cpu.js';
+import { VEC_GP, VEC_SS } from '../cpu-exception.js';
+import type { Insn } from '../insn.js';
+import { interpretBlock } from '../interpret-block.js';
+import type { CompiledBlock } from '../translator/compile-block.js';
+import { STATE_FLAGS, STATE_LOOPED, STATE_POS, STATE_READ_HI, STATE_RIP, STATE_SCRATCH128 } from '../../mmu/state-area.js';
+import { RAISE_BAD_BRANCH, RAISE_BAD_STACK, RAISE_MISALIGNED, RAISE_NON_CANONICAL, RAISE_NON_CANONICAL_STACK } from './block-emitter.js';
+import { ValType, WasmCode, wasmModule } from './wasm-encoder.js';
+import type { FunctionType } from './wasm-encoder.js';
+
+/**
+ * The JavaScript side of WebAssembly blocks for one Cpu (compile-wasm-block.ts): the
+ * functions a block calls on a TLB miss or to raise an exception, and the call of a block
+ * with the Cpu's lazy flags copied into the state area and back.
+ *
+ * One "runtime module" per Cpu holds what every block shares, so that a block module is
+ * cheap to instantiate and to call:
+ * - Trampolines, WebAssembly functions calling the JavaScript ones. A block imports them,
+ *   so its instantiation links WebAssembly to WebAssembly; importing the JavaScript
+ *   functions themselves made V8 compile a JavaScript-call wrapper per import per block
+ *   (0.35 ms of each block's 0.8 ms of compilation and instantiation, measured).
+ * - A table of all blocks and one function, `call`, that calls a block by its index: the
+ *   JavaScript call site then always calls the same function, which V8 optimizes, where a
+ *   call of each block's own export is megamorphic and goes through V8's generic
+ *   JavaScript-to-WebAssembly wrapper.
+ */
+
+const I32 = ValType.I32;
+const F64 = ValType.F64;
+
+/** Imported by every block module, in this order (block-emitter.ts Import). */
+export const BLOCK_IMPORTS: ReadonlyArray<{ name: string; type: FunctionType }> = [
+  { name: 'read', type: { params: [F64, I32], results: [I32] } },
+  { name: 'write', type: { params: [F64, I32, I32, I32], results: [I32] } },
+  { name: 'checkWrite', type: { params: [F64, I32], results: [] } },
+  { name: 'read128', type: { params: [F64], results: [] } },
+  { name: 'write128', type: { params: [F64], results: [I32] } },
+  { name: 'raise', type: { params: [I32, I32], results: [] } },
+];
+
+/** A block: (base: f64, budget: i32, tlbSet: i32) -> i32. */
+export const BLOCK_TYPE: FunctionType = { params: [F64, I32, I32], results: [I32] };
+
+/** Index of each word in WasmRuntime.words (an Int32Array over the state area from STATE_FLAGS). */
+const W_RES = 0;
+const W_RES_TOP = 1;
+const W_AUX = 2;
+const W_AUX_TOP = 3;
+const W_SHIFT = 4;
+const W_FLAGS_REST = 5;
+const W_MXCSR = 6;
+const W_POS = (STATE_POS - STATE_FLAGS) / 4;
+const W_LOOPED = (STATE_LOOPED - STATE_FLAGS) / 4;
+const W_READ_HI = (STATE_READ_HI - STATE_FLAGS) / 4;
+
+/** Initial size of the block table (it grows by doubling). */
+const INITIAL_TABLE = 256;
+
+type CallBlock = (index: number, base: number, budget: number, tlbSet: number) => number;
+
+export class WasmRuntime {
+  /** Byte offset of the state area, and the memory's size in 64 KiB pages, for block modules. */
+  readonly state: number;
+  readonly pages: number;
+  /** What a block module's instantiation imports. */
+  readonly blockImports: Record<string, Record<string, unknown>>;
+  private readonly words: Int32Array;
+  private readonly rip: Float64Array;
+  private readonly table: WebAssembly.Table;
+  private readonly callBlock: CallBlock;
+  private blocks = 0;
+
+  constructor(private readonly cpu: Cpu) {
+    const phys = cpu.mem.phys;
+    this.state = phys.stateOffset;
+    this.pages = phys.memory.buffer.byteLength / 65536;
+    this.words = phys.stateInt32(STATE_FLAGS, 32);
+    this.rip = phys.stateFloat64(STATE_RIP, 1);
+    const runtime = new WebAssembly.Instance(new WebAssembly.Module(runtimeModule()), { env: hostFunctions(cpu, this.words, phys.stateInt32(STATE_SCRATCH128, 4)) });
+    const exports = runtime.exports;
+    this.table = exports.table as WebAssembly.Table;
+    this.callBlock = exports.call as CallBlock;
+    this.blockImports = { env: { memory: phys.memory, ...Object.fromEntries(BLOCK_IMPORTS.map((imp) => [imp.name, exports[imp.name]])) } };
+  }
+
+  /** Adds a block function (a block module's export) and returns the CompiledBlock that runs it. */
+  add(fn: unknown, insns: readonly Insn[]): CompiledBlock {
+    const index = this.blocks++;
+    if (index >= this.table.length) this.table.grow(this.table.length);
+    this.table.set(index, fn);
+    return (_cpu, base) => this.run(index, insns, base);
+  }
+
+  /** Runs block `index` (CompiledBlock's contract): flags in, the call, flags and RIP out. */
+  private run(index: number, insns: readonly Insn[], base: number): number {
+    const cpu = this.cpu;
+    const w = this.words;
+    w[W_RES] = cpu.lzRes;
+    w[W_RES_TOP] = cpu.lzResTop;
+    w[W_AUX] = cpu.lzAux;
+    w[W_AUX_TOP] = cpu.lzAuxTop;
+    w[W_SHIFT] = cpu.lzShift;
+    w[W_FLAGS_REST] = cpu.flagsRest;
+    w[W_MXCSR] = cpu.mxcsr;
+    let ret: number;
+    try {
+      ret = this.callBlock(index, base, Math.min(cpu.retireLimit - cpu.retired, 0x3fffffff), cpu.mem.set);
+    } catch (e) {
+      cpu.blockPos = w[W_POS];
+      this.flagsBack();
+      throw e;
+    }
+    this.flagsBack();
+    if (ret >= 0) {
+      cpu.rip = this.rip[0];
+      return ret;
+    }
+    return interpretBlock(cpu, insns, ~ret, base);
+  }
+
+  /** The flags (and flagsRest, which BSF/BSR-style instructions write) and the loop count back to the Cpu. */
+  private flagsBack(): void {
+    const cpu = this.cpu;
+    const w = this.words;
+    cpu.lzRes = w[W_RES];
+    cpu.lzResTop = w[W_RES_TOP];
+    cpu.lzAux = w[W_AUX];
+    cpu.lzAuxTop = w[W_AUX_TOP];
+    cpu.lzShift = w[W_SHIFT];
+    cpu.flagsRest = w[W_FLAGS_REST];
+    cpu.retired += w[W_LOOPED];
+  }
+}
+
+/** The JavaScript functions behind BLOCK_IMPORTS. */
+function hostFunctions(cpu: Cpu, words: Int32Array, scratch: Int32Array): Record<string, unknown> {
+  const mem = cpu.mem;
+  return {
+    read(a: number, size: number): number {
+      if (size === 1) return mem.read8(a);
+      if (size === 2) return mem.read16(a);
+      if (size === 4) return mem.read32(a);
+      const lo = mem.read64(a);
+      words[W_READ_HI] = mem.hi;
+      return lo;
+    },
+    write(a: number, size: number, lo: number, hi: number): number {
+      if (size === 1) mem.write8(a, lo);
+      else if (size === 2) mem.write16(a, lo);
+      else if (size === 4) mem.write32(a, lo);
+      else mem.write64(a, lo, hi);
+      return cpu.exitRequest;
+    },
+    checkWrite(a: number, size: number): void {
+      mem.checkWrite(a, size);
+    },
+    read128(a: number): void {
+      mem.read128(a, scratch, 0);
+    },
+    write128(a: number): number {
+      mem.write128(a, scratch, 0);
+      return cpu.exitRequest;
+    },
+    raise(kind: number, low4: number): void {
+      switch (kind) {
+        case RAISE_NON_CANONICAL:
+          cpu.raise(VEC_GP, 0, 'non-canonical address');
+        case RAISE_NON_CANONICAL_STACK:
+          cpu.raise(VEC_SS, 0, 'non-canonical address');
+        case RAISE_BAD_STACK:
+          cpu.raise(VEC_SS, 0, 'non-canonical stack address');
+        case RAISE_BAD_BRANCH:
+          cpu.raise(VEC_GP, 0, 'branch to a non-canonical address');
+        case RAISE_MISALIGNED:
+          cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
+        default:
+          // RAISE_NON_CANONICAL_ALIGNED: the model's alignment check first; the block raises #GP after.
+          cpu.alignmentFirst(low4);
+      }
+    },
+  };
+}
+
+/** The runtime module: the host functions' trampolines, the block table and `call`. */
+function runtimeModule(): Uint8Array {
+  const n = BLOCK_IMPORTS.length;
+  const trampolines = BLOCK_IMPORTS.map((imp, k) => {
+    const body = new WasmCode();
+    imp.type.params.forEach((_, p) => body.get(p));
+    return { type: imp.type, locals: [], body: body.call(k) };
+  });
+  // call(index, base, budget, tlbSet) = table[index](base, budget, tlbSet)
+  const call = new WasmCode().get(1).get(2).get(3).get(0).callIndirect(2 * n + 1);
+  return wasmModule({
+    imports: BLOCK_IMPORTS,
+    functions: [...trampolines, { type: { params: [I32, F64, I32, I32], results: [I32] }, locals: [], body: call }],
+    table: INITIAL_TABLE,
+    exports: [...BLOCK_IMPORTS.map((imp, k) => ({ name: imp.name, func: n + k })), { name: 'call', func: 2 * n }],
+    indirectTypes: [BLOCK_TYPE],
+  });
+}
