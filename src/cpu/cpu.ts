@@ -154,6 +154,11 @@ export class Cpu {
   retired = DOUBLE_FIELD;
   /** Index, within its block, of the instruction that raised: set by compiled code and interpretBlock for the run loop. */
   blockPos = 0;
+  /**
+   * Set with a fault in a block that a WebAssembly chain reached after the one the run
+   * loop called (src/cpu/wasm/wasm-runtime.ts): the faulting instruction's address; NaN otherwise.
+   */
+  faultRip = NaN;
   /** The run loop's budget as a value of `retired`: a compiled loop stops iterating there. */
   retireLimit = Infinity;
   /** Non-zero asks the run loop to stop after the current instruction (EXIT_*). */

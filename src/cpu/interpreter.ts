@@ -46,6 +46,8 @@ export class Block {
   /** Executions so far; at `compileAt` the block is translated to JavaScript. */
   runs = 0;
   compiled: CompiledBlock | null = null;
+  /** `compiled` runs WebAssembly (which may chain on to other blocks). */
+  compiledToWasm = false;
   /**
    * Where interpreted runs left the block: exits[k] counts the runs that completed
    * exactly k instructions (a taken branch inside, or the end). With `lastFallThrough`
@@ -209,7 +211,9 @@ export class Interpreter {
           if (++block.runs === block.compileAt && this.translate && block.physical < COMPAT_KEY) {
             // (32-bit blocks stay interpreted: the translator's templates are 64-bit mode's)
             this.followHotBranch(block, start);
-            block.compiled = (this.wasm && compileWasmBlock(this.wasmRuntime(), block.insns, block)) || compileBlock(block.insns, start, block);
+            const wasm = this.wasm ? compileWasmBlock(this.wasmRuntime(), block.insns, block) : null;
+            block.compiledToWasm = wasm !== null;
+            block.compiled = wasm ?? compileBlock(block.insns, start, block);
           }
           k = interpretBlock(cpu, insns, 0, start);
           // (Not the run that compiled the block: its path may have been retraced.)
@@ -227,7 +231,9 @@ export class Interpreter {
           cpu.rip = start + insns[k].offset;
           return EXIT_BREAKPOINT;
         }
-        const reason = this.deliver(e, start + insns[k].offset);
+        const at = Number.isNaN(cpu.faultRip) ? start + insns[k].offset : cpu.faultRip;
+        cpu.faultRip = NaN;
+        const reason = this.deliver(e, at);
         if (reason !== EXIT_NONE) return reason;
         continue;
       }
@@ -483,10 +489,12 @@ export class Interpreter {
     const list = this.blocksInFrame.get(frame);
     if (!list) return;
     this.ripCacheGeneration = -1;
+    this.wasmState?.clearChains();
     this.blocksInFrame.delete(frame);
     for (const block of list) {
       if (this.blocks.get(block.physical) === block) this.blocks.delete(block.physical);
-      if (block === this.running) this.cpu.exitRequest = EXIT_CODE_CHANGED;
+      // (A WebAssembly chain may be running another block than the one the run loop called.)
+      if (block === this.running || (this.running?.compiledToWasm ?? false)) this.cpu.exitRequest = EXIT_CODE_CHANGED;
     }
   }
 

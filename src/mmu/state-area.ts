@@ -26,10 +26,23 @@ export const STATE_POS = 584;
 export const STATE_LOOPED = 588;
 /** High half of a 64-bit read answered by JavaScript (a TLB miss inside a block). */
 export const STATE_READ_HI = 592;
+/** Instructions retired by the blocks a chain ran before the current one (src/cpu/wasm/wasm-runtime.ts). */
+export const STATE_CHAIN_DONE = 596;
+/** The block a chain is running: its table index and its address (float64). */
+export const STATE_CHAIN_INDEX = 600;
 /** Scratch for a 16-byte operand answered by JavaScript. */
 export const STATE_SCRATCH128 = 608;
+export const STATE_CHAIN_BASE = 624;
 /** The TLB (Mmu): read and write tags (float64 virtual page numbers, NaN when absent) and frames (int32). */
 export const STATE_TLB_READ = 4096;
 export const STATE_TLB_WRITE = STATE_TLB_READ + TLB_ENTRIES * 8;
 export const STATE_TLB_FRAME = STATE_TLB_WRITE + TLB_ENTRIES * 8;
-export const STATE_AREA_SIZE = STATE_TLB_FRAME + TLB_ENTRIES * 4;
+/**
+ * The chain cache: user-mode WebAssembly blocks by virtual address (float64 tags, NaN
+ * when empty, and their table indices), which lets one block's exit call the next
+ * without returning to JavaScript.
+ */
+export const CHAIN_ENTRIES = 1024;
+export const STATE_CHAIN_TAGS = STATE_TLB_FRAME + TLB_ENTRIES * 4;
+export const STATE_CHAIN_BLOCKS = STATE_CHAIN_TAGS + CHAIN_ENTRIES * 8;
+export const STATE_AREA_SIZE = STATE_CHAIN_BLOCKS + CHAIN_ENTRIES * 4;

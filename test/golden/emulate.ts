@@ -222,6 +222,8 @@ export function execInsn(m: TestMachine, start: number, translate: Translation =
   insn.nextOffset = insn.length;
   let runtime = wasmRuntimes.get(cpu);
   if (translate === 'wasm' && !runtime) wasmRuntimes.set(cpu, (runtime = new WasmRuntime(cpu)));
+  // (The vectors load new code without the MMU's code-write path: no chain may survive one.)
+  runtime?.clearChains();
   const wasm = translate === 'wasm' ? compileWasmBlock(runtime!, [insn]) : null;
   if (wasm) wasm(cpu, start);
   else if (translate === true) compileBlock([insn])(cpu, start);

@@ -3,9 +3,9 @@ import { VEC_GP, VEC_SS } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
 import { interpretBlock } from '../interpret-block.js';
 import type { CompiledBlock } from '../translator/compile-block.js';
-import { STATE_FLAGS, STATE_LOOPED, STATE_POS, STATE_READ_HI, STATE_RIP, STATE_SCRATCH128 } from '../../mmu/state-area.js';
+import { CHAIN_ENTRIES, STATE_CHAIN_BASE, STATE_CHAIN_BLOCKS, STATE_CHAIN_DONE, STATE_CHAIN_INDEX, STATE_CHAIN_TAGS, STATE_FLAGS, STATE_LOOPED, STATE_POS, STATE_READ_HI, STATE_RIP, STATE_SCRATCH128 } from '../../mmu/state-area.js';
 import { RAISE_BAD_BRANCH, RAISE_BAD_STACK, RAISE_MISALIGNED, RAISE_NON_CANONICAL, RAISE_NON_CANONICAL_STACK } from './block-emitter.js';
-import { ValType, WasmCode, wasmModule } from './wasm-encoder.js';
+import { Op, ValType, WasmCode, wasmModule } from './wasm-encoder.js';
 import type { FunctionType } from './wasm-encoder.js';
 
 /**
@@ -23,6 +23,14 @@ import type { FunctionType } from './wasm-encoder.js';
  *   JavaScript call site then always calls the same function, which V8 optimizes, where a
  *   call of each block's own export is megamorphic and goes through V8's generic
  *   JavaScript-to-WebAssembly wrapper.
+ * - Chaining: when a user-mode block ends with RIP at another WebAssembly block that the
+ *   chain cache (mmu/state-area.ts) knows, `call` runs that one too, up to the run loop's
+ *   budget, without returning to JavaScript (a block dispatch through the run loop costs
+ *   more than a short block's instructions). The cache holds the blocks the run loop has
+ *   called in user mode and is emptied whenever a translation or any cached code changes,
+ *   as the run loop's own address cache is. Between blocks nothing the run loop checks can
+ *   have changed: a block has no instruction that changes CPL, TF or the interrupt state,
+ *   and one whose write asks the run loop to stop (cpu.exitRequest) ends the chain.
  */
 
 const I32 = ValType.I32;
@@ -52,6 +60,14 @@ const W_MXCSR = 6;
 const W_POS = (STATE_POS - STATE_FLAGS) / 4;
 const W_LOOPED = (STATE_LOOPED - STATE_FLAGS) / 4;
 const W_READ_HI = (STATE_READ_HI - STATE_FLAGS) / 4;
+const W_CHAIN_DONE = (STATE_CHAIN_DONE - STATE_FLAGS) / 4;
+const W_CHAIN_INDEX = (STATE_CHAIN_INDEX - STATE_FLAGS) / 4;
+
+/** The chain cache's slot of an address (the same hash as the runtime module's `call`). */
+function chainSlot(rip: number): number {
+  const low = rip | 0;
+  return (low ^ (low >>> 10)) & (CHAIN_ENTRIES - 1);
+}
 
 /** Initial size of the block table (it grows by doubling). */
 const INITIAL_TABLE = 256;
@@ -68,7 +84,12 @@ export class WasmRuntime {
   private readonly rip: Float64Array;
   private readonly table: WebAssembly.Table;
   private readonly callBlock: CallBlock;
-  private blocks = 0;
+  /** Each block's instructions and, for the chain cache, the Mmu mapping generation it was filled in. */
+  private readonly insnsOf: Array<readonly Insn[]> = [];
+  private readonly chainTags: Float64Array;
+  private readonly chainBlocks: Int32Array;
+  private readonly chainBase: Float64Array;
+  private chainGeneration = -1;
 
   constructor(private readonly cpu: Cpu) {
     const phys = cpu.mem.phys;
@@ -76,7 +97,11 @@ export class WasmRuntime {
     this.pages = phys.memory.buffer.byteLength / 65536;
     this.words = phys.stateInt32(STATE_FLAGS, 32);
     this.rip = phys.stateFloat64(STATE_RIP, 1);
-    const runtime = new WebAssembly.Instance(new WebAssembly.Module(runtimeModule()), { env: hostFunctions(cpu, this.words, phys.stateInt32(STATE_SCRATCH128, 4)) });
+    this.chainTags = phys.stateFloat64(STATE_CHAIN_TAGS, CHAIN_ENTRIES).fill(NaN);
+    this.chainBlocks = phys.stateInt32(STATE_CHAIN_BLOCKS, CHAIN_ENTRIES);
+    this.chainBase = phys.stateFloat64(STATE_CHAIN_BASE, 1);
+    const env = { memory: phys.memory, ...hostFunctions(cpu, this.words, phys.stateInt32(STATE_SCRATCH128, 4)) };
+    const runtime = new WebAssembly.Instance(new WebAssembly.Module(runtimeModule(this.pages, this.state)), { env });
     const exports = runtime.exports;
     this.table = exports.table as WebAssembly.Table;
     this.callBlock = exports.call as CallBlock;
@@ -85,10 +110,16 @@ export class WasmRuntime {
 
   /** Adds a block function (a block module's export) and returns the CompiledBlock that runs it. */
   add(fn: unknown, insns: readonly Insn[]): CompiledBlock {
-    const index = this.blocks++;
+    const index = this.insnsOf.length;
+    this.insnsOf.push(insns);
     if (index >= this.table.length) this.table.grow(this.table.length);
     this.table.set(index, fn);
     return (_cpu, base) => this.run(index, insns, base);
+  }
+
+  /** Forgets every chain (code was invalidated). */
+  clearChains(): void {
+    this.chainTags.fill(NaN);
   }
 
   /** Runs block `index` (CompiledBlock's contract): flags in, the call, flags and RIP out. */
@@ -102,12 +133,23 @@ export class WasmRuntime {
     w[W_SHIFT] = cpu.lzShift;
     w[W_FLAGS_REST] = cpu.flagsRest;
     w[W_MXCSR] = cpu.mxcsr;
+    const mem = cpu.mem;
+    if (mem.set !== 0) {
+      if (mem.mappingGeneration !== this.chainGeneration) {
+        this.clearChains();
+        this.chainGeneration = mem.mappingGeneration;
+      }
+      const slot = chainSlot(base);
+      this.chainTags[slot] = base;
+      this.chainBlocks[slot] = index;
+    }
     let ret: number;
     try {
-      ret = this.callBlock(index, base, Math.min(cpu.retireLimit - cpu.retired, 0x3fffffff), cpu.mem.set);
+      ret = this.callBlock(index, base, Math.min(cpu.retireLimit - cpu.retired, 0x3fffffff), mem.set);
     } catch (e) {
       cpu.blockPos = w[W_POS];
       this.flagsBack();
+      this.locateFault(index);
       throw e;
     }
     this.flagsBack();
@@ -115,10 +157,27 @@ export class WasmRuntime {
       cpu.rip = this.rip[0];
       return ret;
     }
-    return interpretBlock(cpu, insns, ~ret, base);
+    const last = w[W_CHAIN_INDEX];
+    if (last === index) return interpretBlock(cpu, insns, ~ret, base);
+    try {
+      return interpretBlock(cpu, this.insnsOf[last], ~ret, this.chainBase[0]);
+    } catch (e) {
+      this.locateFault(index);
+      throw e;
+    }
   }
 
-  /** The flags (and flagsRest, which BSF/BSR-style instructions write) and the loop count back to the Cpu. */
+  /**
+   * After a fault in a block the chain reached (not the one the run loop called, `index`):
+   * the faulting instruction's address for the run loop, which otherwise finds it in the
+   * block it called (cpu.blockPos).
+   */
+  private locateFault(index: number): void {
+    const last = this.words[W_CHAIN_INDEX];
+    if (last !== index) this.cpu.faultRip = this.chainBase[0] + this.insnsOf[last][this.cpu.blockPos].offset;
+  }
+
+  /** The flags (and flagsRest) back to the Cpu, and the instructions of earlier blocks of the chain and of loop iterations. */
   private flagsBack(): void {
     const cpu = this.cpu;
     const w = this.words;
@@ -128,7 +187,7 @@ export class WasmRuntime {
     cpu.lzAuxTop = w[W_AUX_TOP];
     cpu.lzShift = w[W_SHIFT];
     cpu.flagsRest = w[W_FLAGS_REST];
-    cpu.retired += w[W_LOOPED];
+    cpu.retired += w[W_CHAIN_DONE] + w[W_LOOPED];
   }
 }
 
@@ -182,20 +241,53 @@ function hostFunctions(cpu: Cpu, words: Int32Array, scratch: Int32Array): Record
 }
 
 /** The runtime module: the host functions' trampolines, the block table and `call`. */
-function runtimeModule(): Uint8Array {
+function runtimeModule(pages: number, state: number): Uint8Array {
   const n = BLOCK_IMPORTS.length;
   const trampolines = BLOCK_IMPORTS.map((imp, k) => {
     const body = new WasmCode();
     imp.type.params.forEach((_, p) => body.get(p));
     return { type: imp.type, locals: [], body: body.call(k) };
   });
-  // call(index, base, budget, tlbSet) = table[index](base, budget, tlbSet)
-  const call = new WasmCode().get(1).get(2).get(3).get(0).callIndirect(2 * n + 1);
   return wasmModule({
+    memoryPages: pages,
     imports: BLOCK_IMPORTS,
-    functions: [...trampolines, { type: { params: [I32, F64, I32, I32], results: [I32] }, locals: [], body: call }],
+    functions: [...trampolines, { type: { params: [I32, F64, I32, I32], results: [I32] }, locals: [I32, I32, F64, I32, I32], body: chainCall(state, 2 * n + 1) }],
     table: INITIAL_TABLE,
     exports: [...BLOCK_IMPORTS.map((imp, k) => ({ name: imp.name, func: n + k })), { name: 'call', func: 2 * n }],
     indirectTypes: [BLOCK_TYPE],
   });
+}
+
+/**
+ * call(index, base, budget, tlbSet): runs block `index` at `base` and, while it ends with
+ * RIP at a block of the chain cache and the budget allows, the next. Returns the last
+ * block's result; leaves in the state area that block's index and address, and the
+ * instructions the earlier ones retired (STATE_CHAIN_DONE).
+ */
+function chainCall(state: number, blockType: number): WasmCode {
+  const [INDEX, BASE, BUDGET, SET, RET, DONE, RIP, SLOT, NEXT_DONE] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const c = new WasmCode();
+  const enter = (): void => {
+    c.i32Const(0).get(INDEX).mem(Op.I32Store, state + STATE_CHAIN_INDEX);
+    c.i32Const(0).get(BASE).mem(Op.F64Store, state + STATE_CHAIN_BASE);
+    c.i32Const(0).get(DONE).mem(Op.I32Store, state + STATE_CHAIN_DONE);
+  };
+  enter();
+  c.block(Op.Block).block(Op.Loop);
+  c.get(BASE).get(BUDGET).get(DONE).op(Op.I32Sub).get(SET).get(INDEX).callIndirect(blockType).tee(RET);
+  // Stop on ~k (the interpreter finishes the block), in the kernel, or at the budget.
+  c.i32Const(0).op(Op.I32LtS).br(Op.BrIf, 1);
+  c.get(SET).op(Op.I32Eqz).br(Op.BrIf, 1);
+  c.get(DONE).get(RET).op(Op.I32Add).i32Const(0).mem(Op.I32Load, state + STATE_LOOPED).op(Op.I32Add).tee(NEXT_DONE);
+  c.get(BUDGET).op(Op.I32GeS).br(Op.BrIf, 1);
+  // The next block, if the cache has it (chainSlot).
+  c.i32Const(0).mem(Op.F64Load, state + STATE_RIP).tee(RIP).op(Op.I64TruncF64S).op(Op.I32WrapI64).tee(SLOT);
+  c.get(SLOT).i32Const(10).op(Op.I32ShrU).op(Op.I32Xor).i32Const(CHAIN_ENTRIES - 1).op(Op.I32And).set(SLOT);
+  c.get(SLOT).i32Const(3).op(Op.I32Shl).mem(Op.F64Load, state + STATE_CHAIN_TAGS).get(RIP).op(Op.F64Ne).br(Op.BrIf, 1);
+  c.get(SLOT).i32Const(2).op(Op.I32Shl).mem(Op.I32Load, state + STATE_CHAIN_BLOCKS).set(INDEX);
+  c.get(RIP).set(BASE).get(NEXT_DONE).set(DONE);
+  enter();
+  c.br(Op.Br, 0);
+  c.op(Op.End).op(Op.End);
+  return c.get(RET);
 }

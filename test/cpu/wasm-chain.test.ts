@@ -1,0 +1,86 @@
+/**
+ * WebAssembly blocks chain: a block that ends at another WebAssembly block runs it without
+ * returning to the run loop (src/cpu/wasm/wasm-runtime.ts). The guest must not see it: a
+ * fault in a block the chain reached is delivered at that block's instruction, with the
+ * instructions before it counted, and a store into code ends the chain so that the
+ * rewritten code runs next. The reference is the same code interpreted only.
+ */
+import { describe, expect, it } from 'vitest';
+import { Interpreter } from '../../src/cpu/interpreter.js';
+import { OPCODES } from '../../src/cpu/opcodes.js';
+import { RAX, RBP, RBX, RCX, RDI, RDX, RSI } from '../../src/cpu/registers.js';
+import { TestMachine } from './test-machine.js';
+
+const CODE = 0x40_0000;
+const B = CODE + 0x40;
+const DATA = 0x50_0000; // one mapped page; the page above it is not mapped
+const END = CODE + 0x80; // hlt
+
+/**
+ * A: 0: mov rax, [rdi]   3: add rdi, 8   7: jmp rbx
+ * B: 40: mov rcx, [rdi]  43: sub rsi, 1  47: jnz 0   49: jmp rdx (END)
+ * B's load leaves DATA's page after 512 rounds and faults there.
+ */
+const LOADS = { a: [0x48, 0x8b, 0x07, 0x48, 0x83, 0xc7, 0x08, 0xff, 0xe3], b: [0x48, 0x8b, 0x0f, 0x48, 0x83, 0xee, 0x01, 0x75, 0xb7, 0xff, 0xe2] };
+/**
+ * A (a page of its own, at A2): 0: add rax, 1 (its immediate is the byte at 3)   4: jmp rbx
+ * B: 40: mov [rbp], cl (rbp = A2 + 3)   43: sub rcx, 1   47: jnz A2   4d: jmp rdx (END)
+ * Each round B rewrites A's immediate, so A adds a different number every time.
+ */
+const A2 = CODE + 0x1000;
+const REWRITE = { a: [0x48, 0x83, 0xc0, 0x01, 0xff, 0xe3], b: [0x88, 0x4d, 0x00, 0x48, 0x83, 0xe9, 0x01, 0x0f, 0x85, 0xb3, 0x0f, 0x00, 0x00, 0xff, 0xe2] };
+
+function run(code: { a: number[]; b: number[] }, registers: Record<number, number>, translate: boolean, a = CODE) {
+  const m = new TestMachine();
+  m.map(CODE);
+  m.map(A2);
+  m.map(DATA);
+  m.writeBytes(a, code.a);
+  m.writeBytes(B, code.b);
+  m.writeBytes(END, [0xf4]);
+  for (let k = 0; k < 4096; k += 8) m.writeBytes(DATA + k, [k & 0xff, k >> 8]);
+  const interp = new Interpreter(m.cpu, OPCODES);
+  interp.translate = translate;
+  interp.compileThreshold = 1;
+  const cpu = m.cpu;
+  cpu.lo[RBX] = B;
+  cpu.lo[RDX] = END;
+  for (const [reg, value] of Object.entries(registers)) cpu.lo[Number(reg)] = value;
+  cpu.rip = a;
+  interp.run(1_000_000);
+  // White-box: which blocks the translator made WebAssembly.
+  const blocks = (interp as unknown as { blocks: Map<number, { compiledToWasm: boolean }> }).blocks;
+  const wasm = [a, B].map((va) => blocks.get(m.mmu.translateExec(va))?.compiledToWasm ?? false);
+  return {
+    state: {
+      rax: cpu.lo[RAX],
+      rcx: cpu.lo[RCX],
+      rsi: cpu.lo[RSI],
+      rdi: cpu.lo[RDI],
+      retired: cpu.retired,
+      fault: interp.lastFault ? { vector: interp.lastFault.vector, rip: interp.lastFault.rip } : null,
+    },
+    wasm,
+  };
+}
+
+describe('chained WebAssembly blocks', () => {
+  it('deliver a fault in a block the chain reached at that block, as the interpreter does', () => {
+    const registers = { [RDI]: DATA, [RSI]: 100_000 };
+    const reference = run(LOADS, registers, false);
+    expect(reference.state.fault).toEqual({ vector: 14, rip: B });
+    const chained = run(LOADS, registers, true);
+    expect(chained.wasm).toEqual([true, true]);
+    expect(chained.state).toEqual(reference.state);
+  });
+
+  it('end at a store into code, so that the rewritten block runs next', () => {
+    const registers = { [RCX]: 100, [RBP]: A2 + 3 };
+    const reference = run(REWRITE, registers, false, A2);
+    // 1 + 100 + 99 + ... + 2 (each round adds the byte the previous one wrote), then HLT at CPL 3 faults.
+    expect(reference.state.rax).toBe(1 + (100 * 101) / 2 - 1);
+    const chained = run(REWRITE, registers, true, A2);
+    expect(chained.wasm[1]).toBe(true);
+    expect(chained.state).toEqual(reference.state);
+  });
+});
