@@ -46,8 +46,8 @@ export class Block {
   /** Executions so far; at `compileAt` the block is translated to JavaScript. */
   runs = 0;
   compiled: CompiledBlock | null = null;
-  /** `compiled` runs WebAssembly (which may chain on to other blocks). */
-  compiledToWasm = false;
+  /** The WebAssembly block table's entry of `compiled`, or -1 when it is not WebAssembly (which may chain on to other blocks). */
+  wasmIndex = -1;
   /**
    * Where interpreted runs left the block: exits[k] counts the runs that completed
    * exactly k instructions (a taken branch inside, or the end). With `lastFallThrough`
@@ -212,8 +212,8 @@ export class Interpreter {
             // (32-bit blocks stay interpreted: the translator's templates are 64-bit mode's)
             this.followHotBranch(block, start);
             const wasm = this.wasm ? compileWasmBlock(this.wasmRuntime(), block.insns, block) : null;
-            block.compiledToWasm = wasm !== null;
-            block.compiled = wasm ?? compileBlock(block.insns, start, block);
+            block.wasmIndex = wasm?.index ?? -1;
+            block.compiled = wasm?.run ?? compileBlock(block.insns, start, block);
           }
           k = interpretBlock(cpu, insns, 0, start);
           // (Not the run that compiled the block: its path may have been retraced.)
@@ -494,7 +494,8 @@ export class Interpreter {
     for (const block of list) {
       if (this.blocks.get(block.physical) === block) this.blocks.delete(block.physical);
       // (A WebAssembly chain may be running another block than the one the run loop called.)
-      if (block === this.running || (this.running?.compiledToWasm ?? false)) this.cpu.exitRequest = EXIT_CODE_CHANGED;
+      if (block === this.running || (this.running !== null && this.running.wasmIndex >= 0)) this.cpu.exitRequest = EXIT_CODE_CHANGED;
+      if (block.wasmIndex >= 0) this.wasmState!.release(block.wasmIndex);
     }
   }
 

@@ -225,7 +225,7 @@ export function execInsn(m: TestMachine, start: number, translate: Translation =
   // (The vectors load new code without the MMU's code-write path: no chain may survive one.)
   runtime?.clearChains();
   const wasm = translate === 'wasm' ? compileWasmBlock(runtime!, [insn]) : null;
-  if (wasm) wasm(cpu, start);
+  if (wasm) wasm.run(cpu, start);
   else if (translate === true) compileBlock([insn])(cpu, start);
   else {
     cpu.rip = start + insn.length;

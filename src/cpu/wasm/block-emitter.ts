@@ -53,7 +53,11 @@ export const LOCAL_TYPES: readonly ValType[] = [
   ValType.V128, ValType.V128,
 ];
 
-/** Imported JavaScript functions (compile-wasm-block.ts), by index. */
+/**
+ * The host functions a block calls (wasm-runtime.ts), by their index in the shared table:
+ * a block calls them with call_indirect rather than importing them, because V8 compiles a
+ * call wrapper for every function import of every module.
+ */
 export const enum Import {
   /** (a: f64, size: i32) -> i32: a read the TLB did not answer (1, 2, 4 bytes; 8: low half, high half in the state area). */
   Read,
@@ -150,6 +154,11 @@ export class BlockEmitter {
 
   // ---- addresses and memory ---------------------------------------------------------
 
+  /** Calls host function `f` (its arguments pushed): table entry f, whose type is the block module's type 1 + f. */
+  callHost(f: Import): void {
+    this.c.i32Const(f).callIndirect(1 + f);
+  }
+
   /** Leaves the instruction index where the glue finds it if a call out raises. */
   position(): void {
     this.c.i32Const(0).i32Const(this.k).mem(Op.I32Store, this.state + STATE_POS);
@@ -183,9 +192,10 @@ export class BlockEmitter {
     if (aligned16 === true || aligned16 === 'waivable') {
       c.i32Const(RAISE_NON_CANONICAL_ALIGNED).get(A).op(Op.I32WrapI64).i32Const(15).op(Op.I32And);
       if (aligned16 === 'waivable') c.i32Const(0).mem(Op.I32Load, this.state + STATE_FLAGS + 24).i32Const(MXCSR_MM).op(Op.I32And).op(Op.I32Eqz).op(Op.I32Mul);
-      c.call(Import.Raise);
+      this.callHost(Import.Raise);
     }
-    c.i32Const(usesStackSegment(i) ? RAISE_NON_CANONICAL_STACK : RAISE_NON_CANONICAL).i32Const(0).call(Import.Raise);
+    c.i32Const(usesStackSegment(i) ? RAISE_NON_CANONICAL_STACK : RAISE_NON_CANONICAL).i32Const(0);
+    this.callHost(Import.Raise);
     this.close();
   }
 
@@ -195,7 +205,8 @@ export class BlockEmitter {
     c.get(v).i64Number(TWO_POW_47).op(Op.I64Add).i64Number(48).op(Op.I64ShrU).op(Op.I64Eqz).op(Op.I32Eqz);
     this.open(Op.If);
     this.flushFlags();
-    c.i32Const(kind).i32Const(0).call(Import.Raise);
+    c.i32Const(kind).i32Const(0);
+    this.callHost(Import.Raise);
     this.close();
   }
 
@@ -227,7 +238,9 @@ export class BlockEmitter {
     c.mem(size === 1 ? Op.I64Load8U : size === 2 ? Op.I64Load16U : size === 4 ? Op.I64Load32U : Op.I64Load, 0).set(v);
     this.elseArm();
     this.flushFlags();
-    c.get(A).op(Op.F64ConvertI64S).i32Const(size).call(Import.Read).op(Op.I64ExtendI32U);
+    c.get(A).op(Op.F64ConvertI64S).i32Const(size);
+    this.callHost(Import.Read);
+    c.op(Op.I64ExtendI32U);
     if (size === 8) c.i32Const(0).mem(Op.I64Load32U, this.state + STATE_READ_HI).i64Const(32, 0).ops(Op.I64Shl, Op.I64Or);
     c.set(v);
     this.close();
@@ -246,7 +259,8 @@ export class BlockEmitter {
     c.get(v).mem(size === 1 ? Op.I64Store8 : size === 2 ? Op.I64Store16 : size === 4 ? Op.I64Store32 : Op.I64Store, 0);
     this.elseArm();
     this.flushFlags();
-    c.get(A).op(Op.F64ConvertI64S).i32Const(size).get(v).op(Op.I32WrapI64).get(v).i64Const(32, 0).op(Op.I64ShrU).op(Op.I32WrapI64).call(Import.Write);
+    c.get(A).op(Op.F64ConvertI64S).i32Const(size).get(v).op(Op.I32WrapI64).get(v).i64Const(32, 0).op(Op.I64ShrU).op(Op.I32WrapI64);
+    this.callHost(Import.Write);
     this.endUnlessLast(last);
     this.close();
   }
@@ -260,7 +274,8 @@ export class BlockEmitter {
     c.simdMem(SimdOp.V128Load, 0).set(v);
     this.elseArm();
     this.flushFlags();
-    c.get(A).op(Op.F64ConvertI64S).call(Import.Read128);
+    c.get(A).op(Op.F64ConvertI64S);
+    this.callHost(Import.Read128);
     c.i32Const(0).simdMem(SimdOp.V128Load, this.state + STATE_SCRATCH128).set(v);
     this.close();
   }
@@ -275,7 +290,8 @@ export class BlockEmitter {
     this.elseArm();
     this.flushFlags();
     c.i32Const(0).get(v).simdMem(SimdOp.V128Store, this.state + STATE_SCRATCH128);
-    c.get(A).op(Op.F64ConvertI64S).call(Import.Write128);
+    c.get(A).op(Op.F64ConvertI64S);
+    this.callHost(Import.Write128);
     this.endUnlessLast(last);
     this.close();
   }
@@ -298,7 +314,8 @@ export class BlockEmitter {
     c.op(Op.I32Eqz);
     this.open(Op.If);
     this.flushFlags();
-    c.get(A).op(Op.F64ConvertI64S).i32Const(size).call(Import.CheckWrite);
+    c.get(A).op(Op.F64ConvertI64S).i32Const(size);
+    this.callHost(Import.CheckWrite);
     this.close();
   }
 

@@ -1,13 +1,13 @@
 import type { Insn } from '../insn.js';
 import { callE, callRel, jccRel, jmpE, jmpRel, ret } from '../ops/control.js';
 import { RSP } from '../registers.js';
-import type { BlockProfile, CompiledBlock } from '../translator/compile-block.js';
+import type { BlockProfile } from '../translator/compile-block.js';
 import { profiledPath } from '../translator/compile-block.js';
 import { FlagEffect, flagEffect } from '../translator/templates.js';
 import { A, B, BlockEmitter, C, LOCAL_TYPES, LOOPED, P_BASE, P_BUDGET, R, RAISE_BAD_BRANCH, RAISE_BAD_STACK, RET, X, Y } from './block-emitter.js';
 import { Op, wasmModule } from './wasm-encoder.js';
 import { BLOCK_IMPORTS, BLOCK_TYPE } from './wasm-runtime.js';
-import type { WasmRuntime } from './wasm-runtime.js';
+import type { WasmBlock, WasmRuntime } from './wasm-runtime.js';
 import { pop, wasmTemplateFor } from './wasm-templates.js';
 
 /**
@@ -28,7 +28,7 @@ import { pop, wasmTemplateFor } from './wasm-templates.js';
  * Compiles `insns` (the block at virtual address `address`) to WebAssembly, or returns
  * null when one of its instructions has no WebAssembly template.
  */
-export function compileWasmBlock(runtime: WasmRuntime, insns: Insn[], profile?: BlockProfile): CompiledBlock | null {
+export function compileWasmBlock(runtime: WasmRuntime, insns: Insn[], profile?: BlockProfile): WasmBlock | null {
   const n = insns.length;
   const exits = profile?.exits ?? new Array<number>(n + 1).fill(0);
   const { reach, cold } = profiledPath(exits);
@@ -139,9 +139,12 @@ export function compileWasmBlock(runtime: WasmRuntime, insns: Insn[], profile?: 
 
   const bytes = wasmModule({
     memoryPages: runtime.pages,
-    imports: BLOCK_IMPORTS,
+    imports: [],
+    importTable: 'host',
     functions: [{ type: BLOCK_TYPE, locals: LOCAL_TYPES, body: c }],
-    exports: [{ name: 'f', func: BLOCK_IMPORTS.length }],
+    // The host functions' types, for call_indirect (BlockEmitter.callHost).
+    indirectTypes: BLOCK_IMPORTS.map((imp) => imp.type),
+    exports: [{ name: 'f', func: 0 }],
   });
   return runtime.add(new WebAssembly.Instance(new WebAssembly.Module(bytes), runtime.blockImports).exports.f, insns);
 }

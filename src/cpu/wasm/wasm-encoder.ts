@@ -192,11 +192,11 @@ export class WasmCode {
     return this;
   }
 
-  /** call_indirect through table 0 with the type at index `type`. */
-  callIndirect(type: number): this {
+  /** call_indirect through table `table` with the type at index `type`. */
+  callIndirect(type: number, table = 0): this {
     this.bytes.push(Op.CallIndirect);
     pushUnsigned(this.bytes, type);
-    this.bytes.push(0);
+    pushUnsigned(this.bytes, table);
     return this;
   }
 
@@ -288,9 +288,13 @@ export interface ModuleSpec {
   memoryPages?: number;
   /** Functions imported from module `env`: they take the first function indices. */
   imports: ReadonlyArray<{ name: string; type: FunctionType }>;
+  /** Imports the funcref table `env.<importTable>` as table 0. */
+  importTable?: string;
+  /** An active element segment: these functions into table `table` from index `at`. */
+  elements?: { table: number; at: number; funcs: readonly number[] };
   functions: readonly WasmFunction[];
-  /** A funcref table of this initial size, exported as `table`. */
-  table?: number;
+  /** Funcref tables defined here (after an imported one), with their initial sizes and export names. */
+  tables?: ReadonlyArray<{ size: number; name: string }>;
   /** Exported functions by name: their function index. */
   exports: ReadonlyArray<{ name: string; func: number }>;
   /** Types only named by call_indirect: indices after the functions' types. */
@@ -302,8 +306,19 @@ export function wasmModule(spec: ModuleSpec): Uint8Array {
   const types = [...spec.imports.map((i) => i.type), ...spec.functions.map((f) => f.type), ...(spec.indirectTypes ?? [])];
   const imports = spec.imports.map((imp, k) => [...name('env'), ...name(imp.name), 0x00, ...unsigned(k)]);
   if (spec.memoryPages !== undefined) imports.unshift([...name('env'), ...name('memory'), 0x02, 0x03, ...unsigned(spec.memoryPages), ...unsigned(spec.memoryPages)]);
+  if (spec.importTable) imports.push([...name('env'), ...name(spec.importTable), 0x01, 0x70, 0x00, 0x00]);
+  const tables = spec.tables ?? [];
   const exports = spec.exports.map((e) => [...name(e.name), 0x00, ...unsigned(e.func)]);
-  if (spec.table !== undefined) exports.push([...name('table'), 0x01, 0]);
+  const firstTable = spec.importTable ? 1 : 0;
+  exports.push(...tables.map((t, k) => [...name(t.name), 0x01, ...unsigned(firstTable + k)]));
+  const elements: number[][] = [];
+  if (spec.elements) {
+    // §5.5.12: flags 0 (table 0, funcref indices) or 2 (explicit table, element kind 0 = funcref).
+    const { table, at, funcs } = spec.elements;
+    const offset = [...new WasmCode().i32Const(at).bytes, Op.End];
+    const indices = [...unsigned(funcs.length), ...funcs.flatMap(unsigned)];
+    elements.push(table === 0 ? [0x00, ...offset, ...indices] : [0x02, ...unsigned(table), ...offset, 0x00, ...indices]);
+  }
   const bodies = spec.functions.map((f) => {
     const groups: number[][] = [];
     for (let k = 0; k < f.locals.length; ) {
@@ -320,8 +335,9 @@ export function wasmModule(spec: ModuleSpec): Uint8Array {
     ...section(1, vector(types.map(functionType))),
     ...section(2, vector(imports)),
     ...section(3, vector(spec.functions.map((_, k) => unsigned(spec.imports.length + k)))),
-    ...(spec.table !== undefined ? section(4, vector([[0x70, 0x00, ...unsigned(spec.table)]])) : []),
+    ...(tables.length ? section(4, vector(tables.map((t) => [0x70, 0x00, ...unsigned(t.size)]))) : []),
     ...section(7, vector(exports)),
+    ...(elements.length ? section(9, vector(elements)) : []),
     ...section(10, vector(bodies)),
   ];
   return new Uint8Array(bytes);

@@ -15,10 +15,13 @@ import type { FunctionType } from './wasm-encoder.js';
  *
  * One "runtime module" per Cpu holds what every block shares, so that a block module is
  * cheap to instantiate and to call:
- * - Trampolines, WebAssembly functions calling the JavaScript ones. A block imports them,
- *   so its instantiation links WebAssembly to WebAssembly; importing the JavaScript
- *   functions themselves made V8 compile a JavaScript-call wrapper per import per block
- *   (0.35 ms of each block's 0.8 ms of compilation and instantiation, measured).
+ * - Trampolines, WebAssembly functions calling the JavaScript ones, in a table of their
+ *   own that block modules import. A block calls them through it (call_indirect) and
+ *   imports no function: V8 compiles a call wrapper for every function import of every
+ *   module when it compiles the module, six of them per block (--trace-wasm-compilation-times),
+ *   which was most of the 0.5 ms a block's module took to compile. (Blocks do not import
+ *   the block table: V8 updates every importing instance when an entry of a table
+ *   changes, which made adding blocks quadratic.)
  * - A table of all blocks and one function, `call`, that calls a block by its index: the
  *   JavaScript call site then always calls the same function, which V8 optimizes, where a
  *   call of each block's own export is megamorphic and goes through V8's generic
@@ -36,7 +39,7 @@ import type { FunctionType } from './wasm-encoder.js';
 const I32 = ValType.I32;
 const F64 = ValType.F64;
 
-/** Imported by every block module, in this order (block-emitter.ts Import). */
+/** The host functions, in this order in the host table (block-emitter.ts Import). */
 export const BLOCK_IMPORTS: ReadonlyArray<{ name: string; type: FunctionType }> = [
   { name: 'read', type: { params: [F64, I32], results: [I32] } },
   { name: 'write', type: { params: [F64, I32, I32, I32], results: [I32] } },
@@ -72,6 +75,12 @@ function chainSlot(rip: number): number {
 /** Initial size of the block table (it grows by doubling). */
 const INITIAL_TABLE = 256;
 
+/** A compiled block's table entry and its CompiledBlock (the run loop's contract). */
+export interface WasmBlock {
+  index: number;
+  run: CompiledBlock;
+}
+
 type CallBlock = (index: number, base: number, budget: number, tlbSet: number) => number;
 
 export class WasmRuntime {
@@ -84,12 +93,13 @@ export class WasmRuntime {
   private readonly rip: Float64Array;
   private readonly table: WebAssembly.Table;
   private readonly callBlock: CallBlock;
-  /** Each block's instructions and, for the chain cache, the Mmu mapping generation it was filled in. */
+  /** Each table entry's block instructions. */
   private readonly insnsOf: Array<readonly Insn[]> = [];
   private readonly chainTags: Float64Array;
   private readonly chainBlocks: Int32Array;
   private readonly chainBase: Float64Array;
   private chainGeneration = -1;
+  private readonly freeIndices: number[] = [];
 
   constructor(private readonly cpu: Cpu) {
     const phys = cpu.mem.phys;
@@ -105,16 +115,27 @@ export class WasmRuntime {
     const exports = runtime.exports;
     this.table = exports.table as WebAssembly.Table;
     this.callBlock = exports.call as CallBlock;
-    this.blockImports = { env: { memory: phys.memory, ...Object.fromEntries(BLOCK_IMPORTS.map((imp) => [imp.name, exports[imp.name]])) } };
+    this.blockImports = { env: { memory: phys.memory, host: exports.host } };
   }
 
-  /** Adds a block function (a block module's export) and returns the CompiledBlock that runs it. */
-  add(fn: unknown, insns: readonly Insn[]): CompiledBlock {
-    const index = this.insnsOf.length;
-    this.insnsOf.push(insns);
+  /** Adds a block function (a block module's export): its table index, and the CompiledBlock that runs it. */
+  add(fn: unknown, insns: readonly Insn[]): WasmBlock {
+    const index = this.freeIndices.pop() ?? this.insnsOf.length;
+    this.insnsOf[index] = insns;
     if (index >= this.table.length) this.table.grow(this.table.length);
     this.table.set(index, fn);
-    return (_cpu, base) => this.run(index, insns, base);
+    return { index, run: (_cpu, base) => this.run(index, insns, base) };
+  }
+
+  /**
+   * Frees the entry of a block whose code was invalidated (a JIT-style guest replaces its
+   * code again and again), after the chains were forgotten: nothing can call it again.
+   */
+  release(index: number): void {
+    // (insnsOf keeps its instructions until the entry is reused: the chain that invalidated
+    // the block may have to finish it in the interpreter.)
+    this.table.set(index, null);
+    this.freeIndices.push(index);
   }
 
   /** Forgets every chain (code was invalidated). */
@@ -252,8 +273,12 @@ function runtimeModule(pages: number, state: number): Uint8Array {
     memoryPages: pages,
     imports: BLOCK_IMPORTS,
     functions: [...trampolines, { type: { params: [I32, F64, I32, I32], results: [I32] }, locals: [I32, I32, F64, I32, I32], body: chainCall(state, 2 * n + 1) }],
-    table: INITIAL_TABLE,
-    exports: [...BLOCK_IMPORTS.map((imp, k) => ({ name: imp.name, func: n + k })), { name: 'call', func: 2 * n }],
+    tables: [
+      { size: INITIAL_TABLE, name: 'table' },
+      { size: n, name: 'host' },
+    ],
+    elements: { table: 1, at: 0, funcs: BLOCK_IMPORTS.map((_, k) => n + k) },
+    exports: [{ name: 'call', func: 2 * n }],
     indirectTypes: [BLOCK_TYPE],
   });
 }

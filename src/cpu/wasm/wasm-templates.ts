@@ -180,7 +180,8 @@ function alignmentCheck(e: BlockEmitter, waivable: boolean): void {
   if (waivable) c.i32Const(0).mem(Op.I32Load, e.state + STATE_FLAGS + 24).i32Const(MXCSR_MM).op(Op.I32And).op(Op.I32Eqz).op(Op.I32Mul);
   e.open(Op.If);
   e.flushFlags();
-  c.i32Const(RAISE_MISALIGNED).i32Const(0).call(Import.Raise);
+  c.i32Const(RAISE_MISALIGNED).i32Const(0);
+  e.callHost(Import.Raise);
   e.close();
 }
 
