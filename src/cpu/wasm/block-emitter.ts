@@ -82,6 +82,8 @@ export const RAISE_MISALIGNED = 4;
 export const RAISE_NON_CANONICAL_ALIGNED = 5;
 
 const TWO_POW_47 = 2 ** 47;
+/** CF PF AF ZF SF OF. */
+const STATUS_FLAGS = 0x8d5;
 
 /** What the block knows of the flag locals: their lzShift, when an instruction of the block set them. */
 export class BlockEmitter {
@@ -355,28 +357,60 @@ export class BlockEmitter {
     this.knownShift = null;
   }
 
-  /** Pushes status flag bit `bit` (0 CF, 2 PF, 6 ZF, 7 SF, 11 OF) as an i32 0 or 1, as Cpu.getCF ... getOF compute it. */
+  /**
+   * Pushes status flag bit `bit` (0 CF, 2 PF, 4 AF, 6 ZF, 7 SF, 11 OF) as an i32 0 or 1,
+   * as Cpu.getCF ... getOF compute it: from the lazy words, or from flagsRest (in the
+   * state area, after the lazy words) while lzShift is 0.
+   */
   flag(bit: number): void {
     const c = this.c;
-    const lazy = (): void => {
-      const shift = (): void => {
-        if (this.knownShift !== null) c.i32Const(this.knownShift);
-        else c.get(FS);
-      };
-      if (bit === 0) c.get(FAT), shift(), c.op(Op.I32ShrU).i32Const(1).op(Op.I32And);
-      else if (bit === 6) c.get(FR).get(FRT).op(Op.I32Or).op(Op.I32Eqz);
-      else if (bit === 7) c.get(FRT), shift(), c.op(Op.I32ShrU).i32Const(1).op(Op.I32And);
-      else if (bit === 2) c.get(FR).i32Const(0xff).op(Op.I32And).op(Op.I32Popcnt).i32Const(1).op(Op.I32And).op(Op.I32Eqz);
-      else {
-        c.get(FAT), shift(), c.op(Op.I32ShrU);
-        c.get(FAT), shift(), c.i32Const(1).ops(Op.I32Sub, Op.I32ShrU, Op.I32Xor).i32Const(1).op(Op.I32And);
-      }
+    const rest = (): void => {
+      c.i32Const(0).mem(Op.I32Load, this.state + STATE_FLAGS + 20).i32Const(bit).op(Op.I32ShrU).i32Const(1).op(Op.I32And);
     };
-    lazy();
+    if (this.knownShift === 0) {
+      rest();
+      return;
+    }
+    const shift = (): void => {
+      if (this.knownShift !== null) c.i32Const(this.knownShift);
+      else c.get(FS);
+    };
+    if (bit === 0) c.get(FAT), shift(), c.op(Op.I32ShrU).i32Const(1).op(Op.I32And);
+    else if (bit === 6) c.get(FR).get(FRT).op(Op.I32Or).op(Op.I32Eqz);
+    else if (bit === 7) c.get(FRT), shift(), c.op(Op.I32ShrU).i32Const(1).op(Op.I32And);
+    else if (bit === 2) c.get(FR).i32Const(0xff).op(Op.I32And).op(Op.I32Popcnt).i32Const(1).op(Op.I32And).op(Op.I32Eqz);
+    else if (bit === 4) c.get(FA).i32Const(3).op(Op.I32ShrU).i32Const(1).op(Op.I32And);
+    else {
+      c.get(FAT), shift(), c.op(Op.I32ShrU);
+      c.get(FAT), shift(), c.i32Const(1).ops(Op.I32Sub, Op.I32ShrU, Op.I32Xor).i32Const(1).op(Op.I32And);
+    }
     if (this.knownShift !== null) return;
-    // lzShift 0: the flags are in flagsRest (state area, after the lazy words).
-    c.i32Const(0).mem(Op.I32Load, this.state + STATE_FLAGS + 20).i32Const(bit).op(Op.I32ShrU).i32Const(1).op(Op.I32And);
+    rest();
     c.get(FS).op(Op.Select);
+  }
+
+  /**
+   * Cpu.setStatusFlags(mask, value) with `value` pushed as an i32: the six status flags
+   * materialised into flagsRest (unless `mask` covers them all), the masked bits replaced,
+   * lzShift 0.
+   */
+  setStatusFlags(mask: number): void {
+    const c = this.c;
+    const addr = this.state + STATE_FLAGS + 20;
+    c.i32Const(mask).op(Op.I32And).set(D);
+    c.i32Const(0);
+    if ((mask & STATUS_FLAGS) === STATUS_FLAGS) c.i32Const(0).mem(Op.I32Load, addr).i32Const(~STATUS_FLAGS).op(Op.I32And);
+    else {
+      c.i32Const(0).mem(Op.I32Load, addr).i32Const(~STATUS_FLAGS).op(Op.I32And);
+      for (const bit of [0, 2, 4, 6, 7, 11]) {
+        if (mask & (1 << bit)) continue;
+        this.flag(bit);
+        c.i32Const(bit).op(Op.I32Shl).op(Op.I32Or);
+      }
+    }
+    c.get(D).op(Op.I32Or).mem(Op.I32Store, addr);
+    c.i32Const(0).set(FS);
+    this.knownShift = 0;
   }
 
   /** Pushes condition `cc` (SDM Vol. 1 Appendix B, tttn) as an i32 0 or 1, as Cpu.cond. */

@@ -1,13 +1,15 @@
 import type { Handler, Insn } from '../insn.js';
 import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, negE, notE, testAccImm, testEG, testEImm } from '../ops/alu.js';
-import { cbw, cmov, cwd, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushImm, pushZ, setcc } from '../ops/data.js';
-import { shiftE1, shiftEImm } from '../ops/shift.js';
+import { cbw, cmov, cwd, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushE, pushImm, pushZ, setcc } from '../ops/data.js';
+import { shiftE1, shiftECl, shiftEImm } from '../ops/shift.js';
+import { bsfBsr } from '../ops/bit.js';
+import { CF as CF_FLAG, OF as OF_FLAG, ZF as ZF_FLAG } from '../flags.js';
 import { imulGE } from '../ops/muldiv.js';
 import { logicVW, movVW, movWV } from '../ops/sse.js';
 import { byteOp, OP_CMPEQ, OP_MAXU, OP_MINU, pmovmskb } from '../ops/sse-int.js';
 import { palignr } from '../ops/sse-int-ssse3.js';
 import { MXCSR_MM } from '../cpu-model.js';
-import { RAX, RDX, RSP } from '../registers.js';
+import { RAX, RCX, RDX, RSP } from '../registers.js';
 import { STATE_FLAGS } from '../../mmu/state-area.js';
 import { A, B, BlockEmitter, C, D, FA, FAT, FR, FRT, FS, Import, R, RAISE_BAD_STACK, RAISE_MISALIGNED, T, V1, X, Y } from './block-emitter.js';
 import { Op, SimdOp } from './wasm-encoder.js';
@@ -32,6 +34,8 @@ const SUB = 5;
 const CMP = 7;
 
 const MASKS = [0, 0xff, 0xffff, 0, 0xffffffff];
+/** CF PF AF ZF SF OF. */
+const STATUS = 0x8d5;
 
 /** Masks the i64 local `v` to `size` bytes. */
 function mask(e: BlockEmitter, v: number, size: number): void {
@@ -120,37 +124,87 @@ function setFlagsCO(e: BlockEmitter, size: number): void {
   e.knownShift = shift;
 }
 
-/** SHL (4), SHR (5), SAR (7) of a 32- or 64-bit register by a constant (shiftCode in translator/templates.ts). */
-function shiftByConstant(i: Insn, rawCount: number): ReturnType<WasmTemplate> {
+/**
+ * SHL (4), SHR (5), SAR (7) of a 32- or 64-bit register by a constant or by CL (shiftE in
+ * ops/shift.ts): CF is the last bit shifted out; OF is MSB(result) ^ CF for SHL,
+ * MSB(source) for SHR, 0 for SAR. A masked count of 0 changes no flag, but a 32-bit
+ * destination is still written (its upper half cleared). ROL/ROR go to rotate().
+ */
+function shift(i: Insn, rawCount: number | 'cl'): ReturnType<WasmTemplate> {
   const op = i.sub === 6 ? 4 : i.sub;
   const size = i.opsize;
-  if (i.rm < 0 || (op !== 4 && op !== 5 && op !== 7) || (size !== 4 && size !== 8)) return null;
-  const n = rawCount & (size === 8 ? 0x3f : 0x1f);
+  if (i.rm < 0 || (size !== 4 && size !== 8)) return null;
+  if (op === 0 || op === 1) return rawCount === 'cl' ? null : rotate(i, rawCount);
+  if (op !== 4 && op !== 5 && op !== 7) return null;
+  const countMask = size === 8 ? 0x3f : 0x1f;
   const bits = size * 8;
   return (e, _last, flagsDead) => {
     const c = e.c;
-    if (n === 0) {
-      // No flag changes; a 32-bit destination still has its upper half cleared.
+    // The count in Y.
+    if (rawCount === 'cl') e.reg(RCX, 1), c.i64Number(countMask).op(Op.I64And).set(Y);
+    else if ((rawCount & countMask) === 0) {
       if (size === 4) e.reg(i.rm, 4), c.set(R), e.setReg(i.rm, 4, R);
       return;
+    } else c.i64Number(rawCount & countMask).set(Y);
+    if (rawCount === 'cl') {
+      c.get(Y).op(Op.I64Eqz);
+      e.open(Op.If);
+      if (size === 4) e.reg(i.rm, 4), c.set(R), e.setReg(i.rm, 4, R);
+      e.elseArm();
     }
     e.reg(i.rm, size);
     c.set(X);
     // A 32-bit SAR shifts the sign-extended value.
     if (op === 7 && size === 4) c.get(X).i64Number(32).op(Op.I64Shl).i64Number(32).op(Op.I64ShrS).set(X);
-    c.get(X).i64Number(n).op(op === 4 ? Op.I64Shl : op === 5 ? Op.I64ShrU : Op.I64ShrS).set(R);
+    c.get(X).get(Y).op(op === 4 ? Op.I64Shl : op === 5 ? Op.I64ShrU : Op.I64ShrS).set(R);
     mask(e, R, size);
     e.setReg(i.rm, size, R);
+    if (!flagsDead) {
+      // CF: the last bit shifted out.
+      if (op === 4) c.get(X).i64Number(bits).get(Y).op(Op.I64Sub).op(Op.I64ShrU);
+      else c.get(X).get(Y).i64Number(1).op(Op.I64Sub).op(op === 5 ? Op.I64ShrU : Op.I64ShrS);
+      c.op(Op.I32WrapI64).i32Const(1).op(Op.I32And).set(C);
+      if (op === 4) c.get(R).i64Number(bits - 1).op(Op.I64ShrU).op(Op.I32WrapI64).get(C).op(Op.I32Xor).set(D);
+      else if (op === 5) c.get(X).i64Number(bits - 1).op(Op.I64ShrU).op(Op.I32WrapI64).i32Const(1).op(Op.I32And).set(D);
+      else c.i32Const(0).set(D);
+      setFlagsCO(e, size);
+    }
+    if (rawCount === 'cl') {
+      e.close();
+      e.knownShift = null; // set in one arm only
+    }
+  };
+}
+
+/**
+ * ROL (0) / ROR (1) of a 32- or 64-bit register by a constant (rotate in ops/shift.ts):
+ * only CF and OF change: CF is the bit rotated into the far end; OF is MSB ^ CF for ROL,
+ * the XOR of the two top bits for ROR (defined for a count of 1, computed the same way
+ * for the others, like the interpreter).
+ */
+function rotate(i: Insn, rawCount: number): ReturnType<WasmTemplate> {
+  const size = i.opsize;
+  const bits = size * 8;
+  const n = rawCount & (size === 8 ? 0x3f : 0x1f);
+  const left = i.sub === 0;
+  return (e, _last, flagsDead) => {
+    const c = e.c;
+    if (n === 0) {
+      if (size === 4) e.reg(i.rm, 4), c.set(R), e.setReg(i.rm, 4, R);
+      return;
+    }
+    e.reg(i.rm, size);
+    if (size === 8) c.i64Number(n).op(left ? Op.I64Rotl : Op.I64Rotr);
+    else c.op(Op.I32WrapI64).i32Const(n).op(left ? Op.I32Rotl : Op.I32Rotr).op(Op.I64ExtendI32U);
+    c.set(R);
+    e.setReg(i.rm, size, R);
     if (flagsDead) return;
-    // CF: the last bit shifted out.
-    if (op === 4) c.get(X).i64Number(bits - n).op(Op.I64ShrU);
-    else c.get(X).i64Number(n - 1).op(op === 5 ? Op.I64ShrU : Op.I64ShrS);
-    c.op(Op.I32WrapI64).i32Const(1).op(Op.I32And).set(C);
-    // OF: MSB(result) ^ CF for SHL, MSB(source) for SHR, 0 for SAR.
-    if (op === 4) c.get(R).i64Number(bits - 1).op(Op.I64ShrU).op(Op.I32WrapI64).get(C).op(Op.I32Xor).set(D);
-    else if (op === 5) c.get(X).i64Number(bits - 1).op(Op.I64ShrU).op(Op.I32WrapI64).i32Const(1).op(Op.I32And).set(D);
-    else c.i32Const(0).set(D);
-    setFlagsCO(e, size);
+    const bitOf = (k: number): void => void c.get(R).i64Number(k).op(Op.I64ShrU).op(Op.I32WrapI64).i32Const(1).op(Op.I32And);
+    // CF | OF << 11
+    if (left) bitOf(0), c.tee(C), bitOf(bits - 1), c.get(C).op(Op.I32Xor);
+    else bitOf(bits - 1), c.tee(C), bitOf(bits - 1), bitOf(bits - 2), c.op(Op.I32Xor);
+    c.i32Const(11).op(Op.I32Shl).op(Op.I32Or);
+    e.setStatusFlags(CF_FLAG | OF_FLAG);
   };
 }
 
@@ -350,8 +404,35 @@ const templates = new Map<Handler, WasmTemplate>([
       else e.effectiveAddress(i), e.store(1, X, last);
     },
   ],
-  [shiftEImm, (i) => shiftByConstant(i, i.imm)],
-  [shiftE1, (i) => shiftByConstant(i, 1)],
+  [shiftEImm, (i) => shift(i, i.imm)],
+  [shiftE1, (i) => shift(i, 1)],
+  [shiftECl, (i) => shift(i, 'cl')],
+  [
+    bsfBsr,
+    (i) => {
+      const size = i.opsize;
+      if (i.rm < 0 || (size !== 4 && size !== 8)) return null;
+      // A zero source sets ZF and clears CF OF SF AF PF, the destination kept; otherwise
+      // the bit's index goes to the destination and all six are cleared (ops/bit.ts).
+      return (e) => {
+        const c = e.c;
+        e.reg(i.rm, size);
+        c.tee(X).op(Op.I64Eqz);
+        e.open(Op.If);
+        c.i32Const(ZF_FLAG);
+        e.setStatusFlags(STATUS);
+        e.elseArm();
+        if (i.sub === 0) c.get(X).op(Op.I64Ctz);
+        else c.i64Number(63).get(X).op(Op.I64Clz).op(Op.I64Sub);
+        c.set(R);
+        e.setReg(i.reg, size, R);
+        c.i32Const(0);
+        e.setStatusFlags(STATUS);
+        e.close();
+      };
+    },
+  ],
+  [pushE, (i) => (i.opsize === 8 ? (e, last) => (i.rm < 0 && e.effectiveAddress(i), loadE(e, i, 8), push(e, X, last)) : null)],
   [
     imulGE,
     (i) => {
