@@ -12,7 +12,7 @@ import { COMPAT_OPCODES } from './opcodes32.js';
 import { interpretBlock } from './interpret-block.js';
 import { compileWasmBlock } from './wasm/compile-wasm-block.js';
 import { WasmRuntime } from './wasm/wasm-runtime.js';
-import { compileBlock, CompiledBlock, profiledPath } from './translator/compile-block.js';
+import { compileBlock, CompiledBlock, MIN_PROFILE_RUNS, profiledPath } from './translator/compile-block.js';
 import { jccRel, jmpRel } from './ops/control.js';
 import { VEC_GP, VEC_UD } from './cpu-exception.js';
 
@@ -43,7 +43,7 @@ const MAX_BLOCK_INSNS = 64;
 
 /** A straight-line run of decoded instructions, cached by the physical address of its start. */
 export class Block {
-  /** Executions so far; at `compileAt` the block is translated to JavaScript. */
+  /** Executions so far; at `compileAt` the block is translated (Interpreter.compile). */
   runs = 0;
   compiled: CompiledBlock | null = null;
   /** The WebAssembly block table's entry of `compiled`, or -1 when it is not WebAssembly (which may chain on to other blocks). */
@@ -67,8 +67,9 @@ export class Block {
     public insns: Insn[],
     /** Frames (physical page bases) the block's bytes come from: one, or two for a straddler. */
     readonly frames: number[],
-    /** Runs before it is compiled (compileAt below). */
-    readonly compileAt: number,
+    /** Runs before it is compiled (compileAt below): to WebAssembly first, JavaScript at jsCompileAt. */
+    public compileAt: number,
+    readonly jsCompileAt: number,
   ) {
     // A plain array: a typed array's backing store is external memory, which hurries
     // V8's garbage collector at start-up, when thousands of blocks are built.
@@ -107,6 +108,15 @@ const RIP_CACHE_MASK = RIP_CACHE_SIZE - 1;
  * instructions a block, were interpreted for the first eighth of the hashing).
  */
 const COMPILE_THRESHOLD = 2_000;
+/**
+ * A block that compiles to WebAssembly does so after a quarter of the runs (500 for a
+ * typical block): WebAssembly has no warm-up to amortise (docs/performance.md, "Eighth
+ * session"). Paired wall against compiling at 2,000: qsort-glibc 0.95, memory-glibc 0.92,
+ * bytecode 0.98, qsort-musl 0.98, SHA-256 1.02; a tenth of the runs was worse on all but
+ * qsort-glibc (earlier profiles call paths cold that turn hot later, and a compiled block
+ * leaves those to the interpreter).
+ */
+const WASM_THRESHOLD_DIVISOR = 4;
 const TYPICAL_BLOCK_INSNS = 8;
 
 /** Runs before a block of `length` instructions is compiled, for a threshold (COMPILE_THRESHOLD). */
@@ -208,13 +218,8 @@ export class Interpreter {
       try {
         if (compiled !== null) k = callCompiled(compiled, cpu, start);
         else {
-          if (++block.runs === block.compileAt && this.translate && block.physical < COMPAT_KEY) {
-            // (32-bit blocks stay interpreted: the translator's templates are 64-bit mode's)
-            this.followHotBranch(block, start);
-            const wasm = this.wasm ? compileWasmBlock(this.wasmRuntime(), block.insns, block) : null;
-            block.wasmIndex = wasm?.index ?? -1;
-            block.compiled = wasm?.run ?? compileBlock(block.insns, start, block);
-          }
+          // (32-bit blocks stay interpreted: the translator's templates are 64-bit mode's)
+          if (++block.runs === block.compileAt && this.translate && block.physical < COMPAT_KEY) this.compile(block, start);
           k = interpretBlock(cpu, insns, 0, start);
           // (Not the run that compiled the block: its path may have been retraced.)
           if (block.compiled === null) {
@@ -247,6 +252,21 @@ export class Interpreter {
       }
     }
     return EXIT_BUDGET;
+  }
+
+  /**
+   * Translates a block that reached its threshold: to WebAssembly when every instruction
+   * has a WebAssembly template, else to JavaScript once it reaches the JavaScript
+   * threshold (WASM_THRESHOLD_DIVISOR).
+   */
+  private compile(block: Block, start: number): void {
+    this.followHotBranch(block, start);
+    const wasm = this.wasm ? compileWasmBlock(this.wasmRuntime(), block.insns, block) : null;
+    if (wasm !== null) {
+      block.wasmIndex = wasm.index;
+      block.compiled = wasm.run;
+    } else if (block.runs < block.jsCompileAt) block.compileAt = block.jsCompileAt;
+    else block.compiled = compileBlock(block.insns, start, block);
   }
 
   private wasmRuntime(): WasmRuntime {
@@ -377,7 +397,10 @@ export class Interpreter {
     const frames = [physical - (physical % PAGE_SIZE)];
     const insns = this.decodePath(rip, physical, rip, [], frames);
     const key = this.cpu.compat ? physical + COMPAT_KEY : physical;
-    const block = new Block(key, insns, frames, compileAt(this.compileThreshold, insns.length));
+    const jsAt = compileAt(this.compileThreshold, insns.length);
+    // (Never before the profile can call a path cold: MIN_PROFILE_RUNS runs before the one that compiles.)
+    const wasmAt = Math.max(Math.ceil(jsAt / WASM_THRESHOLD_DIVISOR), Math.min(jsAt, MIN_PROFILE_RUNS + 1));
+    const block = new Block(key, insns, frames, this.wasm ? wasmAt : jsAt, jsAt);
     this.blocks.set(key, block);
     for (const frame of frames) this.addToFrame(block, frame);
     return block;

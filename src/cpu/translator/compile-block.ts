@@ -131,7 +131,7 @@ export interface BlockProfile {
  */
 const COLD_RATIO = 1000;
 /** Fewer profiled runs than this say nothing about which paths are cold. */
-const MIN_PROFILE_RUNS = 100;
+export const MIN_PROFILE_RUNS = 100;
 
 /** What a block's exit counts say: reach[k] = runs that went on to instruction k, and whether a count is cold. */
 export function profiledPath(exits: ArrayLike<number>): { reach: Float64Array; cold: (count: number) => boolean } {
