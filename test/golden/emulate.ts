@@ -225,8 +225,14 @@ export function execInsn(m: TestMachine, start: number, translate: Translation =
   // (The vectors load new code without the MMU's code-write path: no chain may survive one.)
   runtime?.clearChains();
   const wasm = translate === 'wasm' ? compileWasmBlock(runtime!, [insn]) : null;
-  if (wasm) wasm.run(cpu, start);
-  else if (translate === true) compileBlock([insn])(cpu, start);
+  if (wasm) {
+    // (Freed at once: a fuzzing run compiles hundreds of thousands of these.)
+    try {
+      wasm.run(cpu, start);
+    } finally {
+      runtime!.release(wasm.index);
+    }
+  } else if (translate === true) compileBlock([insn])(cpu, start);
   else {
     cpu.rip = start + insn.length;
     insn.exec(cpu, insn);

@@ -3,7 +3,7 @@
  * from the emulator's opcode table, with random prefixes, ModRM/SIB memory operands inside
  * the golden harness's data window, edge-biased immediates and random register, flag,
  * x87 and SSE inputs, run on the host CPU (tools/golden/golden) and in the emulator
- * (test/golden/emulate.ts: the interpreter, and the block translator), compared with the
+ * (test/golden/emulate.ts: the interpreter, and the JavaScript and WebAssembly block translators), compared with the
  * SDM's undefined flags masked (test/golden/undefined-flags.ts).
  *
  * A mismatch is shrunk (instructions dropped, inputs reset to the defaults while it still
@@ -21,7 +21,7 @@ import type { OpcodeDef } from '../../src/cpu/opcode-table.js';
 import { D64, F64, LOCKABLE } from '../../src/cpu/opcode-table.js';
 import { OPCODES } from '../../src/cpu/opcodes.js';
 import { compare, expected, flagStr, GoldenMachine } from '../../test/golden/emulate.js';
-import type { Outcome } from '../../test/golden/emulate.js';
+import type { Outcome, Translation } from '../../test/golden/emulate.js';
 import { encode, EncodeError, parseKey } from '../../test/golden/encode.js';
 import type { InsnSpec, MemOperand, ParsedKey } from '../../test/golden/encode.js';
 import {
@@ -685,11 +685,14 @@ interface Runner {
   harness: string;
   interp: GoldenMachine;
   trans: GoldenMachine;
+  wasm: GoldenMachine;
 }
 
+const ENGINE_NAMES = new Map<Translation, string>([[false, 'interpreter'], [true, 'block translator'], ['wasm', 'WebAssembly translator']]);
+
 /** Differences of a case in one engine, or null when it cannot be judged. */
-function judge(run: Runner, v: GoldenVector, translate: boolean): string[] | null {
-  const got = (translate ? run.trans : run.interp).run(v);
+function judge(run: Runner, v: GoldenVector, translate: Translation): string[] | null {
+  const got = (translate === 'wasm' ? run.wasm : translate ? run.trans : run.interp).run(v);
   if (unreliable(v, got)) return null;
   return compare(expected(v), got);
 }
@@ -706,7 +709,7 @@ function runOne(run: Runner, c: Case): { v: GoldenVector; code: number[] } | nul
   return { v: toVector(c, code, answer), code };
 }
 
-function stillFails(run: Runner, c: Case, translate: boolean): boolean {
+function stillFails(run: Runner, c: Case, translate: Translation): boolean {
   if (c.slots.length === 0) return false;
   for (const s of c.slots) if (s.jump !== undefined && s.jump > c.slots.length) return false;
   // SHLD/SHRD by CL (generated first only) with a count above the operand size: an undefined result.
@@ -719,7 +722,7 @@ function stillFails(run: Runner, c: Case, translate: boolean): boolean {
 }
 
 /** Drops instructions and resets inputs to the defaults while the case still mismatches. */
-function shrink(run: Runner, c0: Case, translate: boolean): Case {
+function shrink(run: Runner, c0: Case, translate: Translation): Case {
   let c: Case = { ...c0, gpr: [...c0.gpr], fx: Uint8Array.from(c0.fx), mem: Uint8Array.from(c0.mem), slots: [...c0.slots] };
   const without = (cs: Case, i: number): Case => ({
     ...cs,
@@ -840,7 +843,7 @@ function main(): number {
   // Where the vendors differ (exception order, MXCSR.MM), the emulator runs the host's vendor.
   const vendor = /^vendor_id\s*:\s*(\S+)/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1];
   const model = vendor === 'AuthenticAMD' ? AMD_MODEL : INTEL_MODEL;
-  const run: Runner = { harness: o.harness, interp: new GoldenMachine(false, model), trans: new GoldenMachine(true, model) };
+  const run: Runner = { harness: o.harness, interp: new GoldenMachine(false, model), trans: new GoldenMachine(true, model), wasm: new GoldenMachine('wasm', model) };
   const hasFeature = makeFeatureCheck(run.interp);
   const table = fuzzableDefs(hasFeature);
   const hasCx16 = hasFeature(CX16);
@@ -848,7 +851,7 @@ function main(): number {
   console.log(
     `fuzz:isa seed ${o.seed}, ${o.seconds} s, ${model.vendorId} model, ${table.defs.length} opcode table entries` +
       `${skipped.length ? ` (skipping ${new Set(skipped.map((d) => d.mnemonic)).size} mnemonics whose CPUID bit the model does not set)` : ''}, ` +
-      `engines: interpreter${o.translate ? ' + block translator on every case' : ', block translator on every other case'}`,
+      `engines: interpreter${o.translate ? ' + block and WebAssembly translators on every case' : ', block and WebAssembly translators on every other case'}`,
   );
   const r = new Rng(o.seed, 0x15a);
   const started = Date.now();
@@ -880,7 +883,7 @@ function main(): number {
       const { c, code } = batch[i];
       const v = toVector(c, code, answers[i]);
       cases++;
-      const engines = o.translate || cases % 2 === 0 ? [false, true] : [false];
+      const engines: Translation[] = o.translate || cases % 2 === 0 ? [false, true, 'wasm'] : [false];
       for (const translate of engines) {
         const diff = judge(run, v, translate);
         if (diff === null) {
@@ -889,7 +892,7 @@ function main(): number {
         }
         if (diff.length === 0) continue;
         mismatches++;
-        const engine = translate ? 'block translator' : 'interpreter';
+        const engine = ENGINE_NAMES.get(translate)!;
         // A case holding every mnemonic of a reproducer already found is most likely the same
         // bug again: counted, not shrunk (shrinking costs a harness run per step).
         const names = new Set(c.slots.map((s) => `${bare(s.def.mnemonic)}|${engine}`));
@@ -922,7 +925,7 @@ function main(): number {
   const secs = (Date.now() - started) / 1000;
   if (signatures.size) {
     console.log(`distinct mismatches (reproducer mnemonics: fields that differ) and how many cases hit each:`);
-    for (const [sig, { count }] of signatures) console.log(`  ${count}x ${sig.replace(/\|[a-z ]+/g, '')} (${sig.includes('|block') ? 'block translator' : 'interpreter'})`);
+    for (const [sig, { count }] of signatures) console.log(`  ${count}x ${sig.replace(/\|[a-zA-Z ]+/g, '')} (${[...ENGINE_NAMES.values()].find((n) => sig.includes(`|${n}`)) ?? 'interpreter'})`);
   }
   console.log(
     `fuzz:isa seed ${o.seed}: ${cases} cases in ${secs.toFixed(1)} s (${(cases / secs).toFixed(0)}/s), ` +
