@@ -1,6 +1,6 @@
 import type { Handler, Insn } from '../insn.js';
 import { REP_NONE } from '../insn.js';
-import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, negE, notE, testAccImm, testEG, testEImm } from '../ops/alu.js';
+import { ADC, ADD, aluAccImm, aluEG, aluEImm, aluGE, AND, CMP, incDecE, negE, notE, OR, SBB, SUB, testAccImm, testEG, testEImm, XOR } from '../ops/alu.js';
 import { callE, callRel, jmpE, jmpRel, ret } from '../ops/control.js';
 import { cbw, cmov, cwd, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushImm, pushZ, setcc } from '../ops/data.js';
 import { shiftDouble, shiftE1, shiftECl, shiftEImm } from '../ops/shift.js';
@@ -44,15 +44,6 @@ export function withoutFlags(code: string): string {
   }
   return out;
 }
-
-const ADD = 0;
-const OR = 1;
-const ADC = 2;
-const SBB = 3;
-const AND = 4;
-const SUB = 5;
-const XOR = 6;
-const CMP = 7;
 
 /** Reads the E operand (register or memory at `a`, which must be computed first) into x/xh. */
 function loadE(i: Insn, size: number): string {

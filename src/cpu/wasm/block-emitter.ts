@@ -45,16 +45,15 @@ export const RET = 16;
 export const C = 17;
 export const D = 18;
 /** v128 scratch. */
-export const V0 = 19;
-export const V1 = 20;
+export const V = 19;
 export const LOCAL_TYPES: readonly ValType[] = [
   ValType.I64, ValType.I64, ValType.I64, ValType.I64, ValType.I64, ValType.I64,
   ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32,
-  ValType.V128, ValType.V128,
+  ValType.V128,
 ];
 
 /**
- * The host functions a block calls (wasm-runtime.ts), by their index in the shared table:
+ * The host functions a block calls (wasm-runtime.ts), by their index in the host table:
  * a block calls them with call_indirect rather than importing them, because V8 compiles a
  * call wrapper for every function import of every module.
  */
@@ -85,12 +84,16 @@ const TWO_POW_47 = 2 ** 47;
 /** CF PF AF ZF SF OF. */
 const STATUS_FLAGS = 0x8d5;
 
-/** What the block knows of the flag locals: their lzShift, when an instruction of the block set them. */
+/**
+ * One block function under construction: its code, the structured-control depth (for
+ * branch labels), the index of the instruction being compiled (for faults) and what is
+ * statically known of the flag locals.
+ */
 export class BlockEmitter {
   readonly c = new WasmCode();
   /** Open structured blocks. */
   depth = 0;
-  /** lzShift of the flag locals when known at this point of the code, else null. */
+  /** lzShift of the flag locals when an instruction of the block set them (0: the flags are in flagsRest), else null. */
   knownShift: number | null = null;
   /** The index of the instruction being compiled. */
   k = 0;
@@ -203,11 +206,15 @@ export class BlockEmitter {
 
   /** Raises `kind` unless the i64 local `v` is canonical. */
   checkCanonical(v: number, kind: number): void {
-    const c = this.c;
-    c.get(v).i64Number(TWO_POW_47).op(Op.I64Add).i64Number(48).op(Op.I64ShrU).op(Op.I64Eqz).op(Op.I32Eqz);
+    this.c.get(v).i64Number(TWO_POW_47).op(Op.I64Add).i64Number(48).op(Op.I64ShrU).op(Op.I64Eqz).op(Op.I32Eqz);
+    this.raiseIf(kind);
+  }
+
+  /** Raises `kind` (RAISE_*) when the i32 on the stack is non-zero, with the flags written back first. */
+  raiseIf(kind: number): void {
     this.open(Op.If);
     this.flushFlags();
-    c.i32Const(kind).i32Const(0);
+    this.c.i32Const(kind).i32Const(0);
     this.callHost(Import.Raise);
     this.close();
   }

@@ -1,5 +1,5 @@
 import type { Handler, Insn } from '../insn.js';
-import { aluAccImm, aluEG, aluEImm, aluGE, incDecE, negE, notE, testAccImm, testEG, testEImm } from '../ops/alu.js';
+import { ADC, ADD, aluAccImm, aluEG, aluEImm, aluGE, AND, CMP, incDecE, negE, notE, OR, SBB, SUB, testAccImm, testEG, testEImm } from '../ops/alu.js';
 import { cbw, cmov, cwd, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushE, pushImm, pushZ, setcc } from '../ops/data.js';
 import { shiftE1, shiftECl, shiftEImm } from '../ops/shift.js';
 import { bsfBsr } from '../ops/bit.js';
@@ -11,7 +11,7 @@ import { palignr } from '../ops/sse-int-ssse3.js';
 import { MXCSR_MM } from '../cpu-model.js';
 import { RAX, RCX, RDX, RSP } from '../registers.js';
 import { STATE_FLAGS } from '../../mmu/state-area.js';
-import { A, B, BlockEmitter, C, D, FA, FAT, FR, FRT, FS, Import, R, RAISE_BAD_STACK, RAISE_MISALIGNED, T, V1, X, Y } from './block-emitter.js';
+import { A, B, BlockEmitter, C, D, FA, FAT, FR, FRT, FS, R, RAISE_BAD_STACK, RAISE_MISALIGNED, T, V, X, Y } from './block-emitter.js';
 import { Op, SimdOp } from './wasm-encoder.js';
 
 /**
@@ -24,14 +24,6 @@ import { Op, SimdOp } from './wasm-encoder.js';
  * the flags need not be computed.
  */
 export type WasmTemplate = (i: Insn) => ((e: BlockEmitter, last: boolean, flagsDead: boolean) => void) | null;
-
-const ADD = 0;
-const OR = 1;
-const ADC = 2;
-const SBB = 3;
-const AND = 4;
-const SUB = 5;
-const CMP = 7;
 
 const MASKS = [0, 0xff, 0xffff, 0, 0xffffffff];
 /** CF PF AF ZF SF OF. */
@@ -232,31 +224,27 @@ function alignmentCheck(e: BlockEmitter, waivable: boolean): void {
   const c = e.c;
   c.get(A).op(Op.I32WrapI64).i32Const(15).op(Op.I32And);
   if (waivable) c.i32Const(0).mem(Op.I32Load, e.state + STATE_FLAGS + 24).i32Const(MXCSR_MM).op(Op.I32And).op(Op.I32Eqz).op(Op.I32Mul);
-  e.open(Op.If);
-  e.flushFlags();
-  c.i32Const(RAISE_MISALIGNED).i32Const(0);
-  e.callHost(Import.Raise);
-  e.close();
+  e.raiseIf(RAISE_MISALIGNED);
 }
 
-/** A 16-byte legacy-SSE source (xmmSource in translator/templates.ts) into V1: aligned unless MXCSR.MM. */
+/** A 16-byte legacy-SSE source (xmmSource in translator/templates.ts) into V: aligned unless MXCSR.MM. */
 function xmmSource(e: BlockEmitter, i: Insn): void {
   const c = e.c;
   if (i.rm >= 0) {
-    c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.rm)).set(V1);
+    c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.rm)).set(V);
     return;
   }
   e.effectiveAddress(i, 'waivable');
   alignmentCheck(e, true);
-  e.load128(V1);
+  e.load128(V);
 }
 
-/** dst = op(dst, V1) on XMM register i.reg. */
+/** dst = op(dst, V) on XMM register i.reg. */
 function xmmBinary(e: BlockEmitter, i: Insn, op: SimdOp, swap = false): void {
   const c = e.c;
   c.i32Const(0);
-  if (swap) c.get(V1).i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg));
-  else c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).get(V1);
+  if (swap) c.get(V).i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg));
+  else c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).get(V);
   c.simd(op).simdMem(SimdOp.V128Store, e.xmm(i.reg));
 }
 
@@ -511,7 +499,7 @@ const templates = new Map<Handler, WasmTemplate>([
       return (e) => {
         const c = e.c;
         xmmSource(e, i);
-        c.i32Const(0).get(V1).i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).shuffle(lanes).simdMem(SimdOp.V128Store, e.xmm(i.reg));
+        c.i32Const(0).get(V).i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).shuffle(lanes).simdMem(SimdOp.V128Store, e.xmm(i.reg));
       };
     },
   ],
@@ -533,11 +521,11 @@ function xmmMove(i: Insn, load: boolean): ReturnType<WasmTemplate> {
     e.effectiveAddress(i, i.sub === 1);
     if (i.sub === 1) alignmentCheck(e, false);
     if (load) {
-      e.load128(V1);
-      c.i32Const(0).get(V1).simdMem(SimdOp.V128Store, e.xmm(i.reg));
+      e.load128(V);
+      c.i32Const(0).get(V).simdMem(SimdOp.V128Store, e.xmm(i.reg));
     } else {
-      c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).set(V1);
-      e.store128(V1, last);
+      c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).set(V);
+      e.store128(V, last);
     }
   };
 }
