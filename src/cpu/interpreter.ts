@@ -166,9 +166,10 @@ export class Interpreter {
   translate = true;
   /**
    * Compile blocks whose every instruction has a WebAssembly template to WebAssembly
-   * (src/cpu/wasm), the rest to JavaScript (off: JavaScript only, for comparisons).
+   * (src/cpu/wasm), the rest to JavaScript (off: JavaScript only, for comparisons, and
+   * where the host has no WebAssembly).
    */
-  wasm = true;
+  wasm: boolean;
   private wasmState: WasmRuntime | null = null;
   /** Runs before a block of up to TYPICAL_BLOCK_INSNS is compiled, fewer for longer ones (tests set 1 to compile everything). */
   compileThreshold = COMPILE_THRESHOLD;
@@ -180,6 +181,7 @@ export class Interpreter {
   constructor(cpu: Cpu, table: OpcodeTable) {
     this.cpu = cpu;
     this.table = table;
+    this.wasm = cpu.mem.phys.memory !== null;
     cpu.mem.onCodeWrite = (frame) => this.invalidateFrame(frame);
   }
 
@@ -270,7 +272,7 @@ export class Interpreter {
   }
 
   private wasmRuntime(): WasmRuntime {
-    return (this.wasmState ??= new WasmRuntime(this.cpu));
+    return (this.wasmState ??= new WasmRuntime(this.cpu, this.cpu.mem.phys.memory!));
   }
 
   addBreakpoint(addr: number): void {

@@ -21,8 +21,12 @@ export class OutOfPhysicalMemory extends Error {
 const WASM_PAGE = 65536;
 
 export class PhysicalMemory {
-  /** Guest memory followed by the state area. */
-  readonly memory: WebAssembly.Memory;
+  /**
+   * Guest memory followed by the state area; null where the host has no WebAssembly
+   * (Node with --jitless): the same layout in a SharedArrayBuffer, and no WebAssembly blocks.
+   */
+  readonly memory: WebAssembly.Memory | null;
+  private readonly buffer: ArrayBufferLike;
   /** Byte offset of the state area in `memory`. */
   readonly stateOffset: number;
   readonly bytes: Uint8Array;
@@ -43,18 +47,19 @@ export class PhysicalMemory {
     // start-up, which it does not do for a shared one.
     this.stateOffset = Math.ceil(sizeBytes / WASM_PAGE) * WASM_PAGE;
     const pages = (this.stateOffset + Math.ceil(STATE_AREA_SIZE / WASM_PAGE) * WASM_PAGE) / WASM_PAGE;
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    this.bytes = new Uint8Array(this.memory.buffer, 0, sizeBytes);
-    this.view = new DataView(this.memory.buffer, 0, sizeBytes);
+    this.memory = typeof WebAssembly === 'object' ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : null;
+    this.buffer = this.memory?.buffer ?? new SharedArrayBuffer(pages * WASM_PAGE);
+    this.bytes = new Uint8Array(this.buffer, 0, sizeBytes);
+    this.view = new DataView(this.buffer, 0, sizeBytes);
   }
 
   /** `length` int32s of the state area from byte `offset` of it (state-area.ts). */
   stateInt32(offset: number, length: number): Int32Array {
-    return new Int32Array(this.memory.buffer, this.stateOffset + offset, length);
+    return new Int32Array(this.buffer, this.stateOffset + offset, length);
   }
 
   stateFloat64(offset: number, length: number): Float64Array {
-    return new Float64Array(this.memory.buffer, this.stateOffset + offset, length);
+    return new Float64Array(this.buffer, this.stateOffset + offset, length);
   }
 
   /** Allocates one zeroed frame and returns its physical address. */

@@ -221,7 +221,7 @@ export function execInsn(m: TestMachine, start: number, translate: Translation =
   insn.offset = 0;
   insn.nextOffset = insn.length;
   let runtime = wasmRuntimes.get(cpu);
-  if (translate === 'wasm' && !runtime) wasmRuntimes.set(cpu, (runtime = new WasmRuntime(cpu)));
+  if (translate === 'wasm' && !runtime) wasmRuntimes.set(cpu, (runtime = new WasmRuntime(cpu, m.phys.memory!)));
   // (The vectors load new code without the MMU's code-write path: no chain may survive one.)
   runtime?.clearChains();
   const wasm = translate === 'wasm' ? compileWasmBlock(runtime!, [insn]) : null;

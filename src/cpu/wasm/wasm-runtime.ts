@@ -101,21 +101,25 @@ export class WasmRuntime {
   private chainGeneration = -1;
   private readonly freeIndices: number[] = [];
 
-  constructor(private readonly cpu: Cpu) {
+  /** `memory`: the guest memory's WebAssembly.Memory (PhysicalMemory.memory, when the host has WebAssembly). */
+  constructor(
+    private readonly cpu: Cpu,
+    memory: WebAssembly.Memory,
+  ) {
     const phys = cpu.mem.phys;
     this.state = phys.stateOffset;
-    this.pages = phys.memory.buffer.byteLength / 65536;
+    this.pages = memory.buffer.byteLength / 65536;
     this.words = phys.stateInt32(STATE_FLAGS, 32);
     this.rip = phys.stateFloat64(STATE_RIP, 1);
     this.chainTags = phys.stateFloat64(STATE_CHAIN_TAGS, CHAIN_ENTRIES).fill(NaN);
     this.chainBlocks = phys.stateInt32(STATE_CHAIN_BLOCKS, CHAIN_ENTRIES);
     this.chainBase = phys.stateFloat64(STATE_CHAIN_BASE, 1);
-    const env = { memory: phys.memory, ...hostFunctions(cpu, this.words, phys.stateInt32(STATE_SCRATCH128, 4)) };
+    const env = { memory, ...hostFunctions(cpu, this.words, phys.stateInt32(STATE_SCRATCH128, 4)) };
     const runtime = new WebAssembly.Instance(new WebAssembly.Module(runtimeModule(this.pages, this.state)), { env });
     const exports = runtime.exports;
     this.table = exports.table as WebAssembly.Table;
     this.callBlock = exports.call as CallBlock;
-    this.blockImports = { env: { memory: phys.memory, host: exports.host } };
+    this.blockImports = { env: { memory, host: exports.host } };
   }
 
   /** Adds a block function (a block module's export): its table index, and the CompiledBlock that runs it. */
