@@ -15,6 +15,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { AMD_MODEL, cpuid, INTEL_MODEL, MXCSR_MM } from '../../src/cpu/cpu-model.js';
 import { disassembleRange } from '../../src/cpu/disassembler.js';
 import type { OpcodeDef } from '../../src/cpu/opcode-table.js';
@@ -681,6 +683,17 @@ function unreliable(v: GoldenVector, got: Outcome): boolean {
   return false;
 }
 
+/**
+ * The WebAssembly engine compiles a module per instruction of every other case, hundreds
+ * of thousands in a long run. V8 frees a module's code only when a full garbage collection
+ * finds it unreachable, and the small JavaScript heap of this tool rarely needs one: a
+ * 600 s run exhausted V8's WebAssembly code space ("Commit wasm code space") after 445 s.
+ * A full collection every few thousand cases keeps it bounded.
+ */
+const FULL_GC_EVERY = 4096;
+setFlagsFromString('--expose-gc');
+const fullGc = runInNewContext('gc') as () => void;
+
 interface Runner {
   harness: string;
   interp: GoldenMachine;
@@ -883,6 +896,7 @@ function main(): number {
       const { c, code } = batch[i];
       const v = toVector(c, code, answers[i]);
       cases++;
+      if (cases % FULL_GC_EVERY === 0) fullGc();
       const engines: Translation[] = o.translate || cases % 2 === 0 ? [false, true, 'wasm'] : [false];
       for (const translate of engines) {
         const diff = judge(run, v, translate);

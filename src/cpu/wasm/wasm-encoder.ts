@@ -325,7 +325,10 @@ export function wasmModule(spec: ModuleSpec): Uint8Array {
     const indices = [...unsigned(funcs.length), ...funcs.flatMap(unsigned)];
     elements.push(table === 0 ? [0x00, ...offset, ...indices] : [0x02, ...unsigned(table), ...offset, 0x00, ...indices]);
   }
-  const bodies = spec.functions.map((f) => {
+  // The function bodies (kilobytes each) are copied once, into the result; the small
+  // sections are built as arrays. (Spreading the bodies through every level cost 0.9 ms
+  // a block in V8's interpreter, which runs this code.)
+  const heads = spec.functions.map((f) => {
     const groups: number[][] = [];
     for (let k = 0; k < f.locals.length; ) {
       let run = 1;
@@ -333,10 +336,11 @@ export function wasmModule(spec: ModuleSpec): Uint8Array {
       groups.push([...unsigned(run), f.locals[k]]);
       k += run;
     }
-    const func = [...vector(groups), ...f.body.bytes, Op.End];
-    return [...unsigned(func.length), ...func];
+    const locals = vector(groups);
+    return [...unsigned(locals.length + f.body.bytes.length + 1), ...locals];
   });
-  const bytes = [
+  const codeSize = heads.reduce((n, head, k) => n + head.length + spec.functions[k].body.bytes.length + 1, unsigned(heads.length).length);
+  const head = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vector(types.map(functionType))),
     ...section(2, vector(imports)),
@@ -344,9 +348,19 @@ export function wasmModule(spec: ModuleSpec): Uint8Array {
     ...(tables.length ? section(4, vector(tables.map((t) => [0x70, 0x00, ...unsigned(t.size)]))) : []),
     ...section(7, vector(exports)),
     ...(elements.length ? section(9, vector(elements)) : []),
-    ...section(10, vector(bodies)),
+    10, ...unsigned(codeSize), ...unsigned(heads.length),
   ];
-  return new Uint8Array(bytes);
+  const out = new Uint8Array(head.length + codeSize - unsigned(heads.length).length);
+  out.set(head);
+  let at = head.length;
+  spec.functions.forEach((f, k) => {
+    out.set(heads[k], at);
+    at += heads[k].length;
+    out.set(f.body.bytes, at);
+    at += f.body.bytes.length;
+    out[at++] = Op.End;
+  });
+  return out;
 }
 
 function unsigned(n: number): number[] {
