@@ -1,6 +1,6 @@
 import type { Handler, Insn } from '../insn.js';
 import { ADC, ADD, aluAccImm, aluEG, aluEImm, aluGE, AND, CMP, incDecE, negE, notE, OR, SBB, SUB, testAccImm, testEG, testEImm } from '../ops/alu.js';
-import { cbw, cmov, cwd, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushE, pushImm, pushZ, setcc } from '../ops/data.js';
+import { cbw, cmov, cwd, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushE, pushImm, pushZ, setcc, xchgAccZ } from '../ops/data.js';
 import { shiftE1, shiftECl, shiftEImm } from '../ops/shift.js';
 import { bsfBsr } from '../ops/bit.js';
 import { CF as CF_FLAG, OF as OF_FLAG, ZF as ZF_FLAG } from '../flags.js';
@@ -418,6 +418,19 @@ const templates = new Map<Handler, WasmTemplate>([
         e.setStatusFlags(STATUS);
         e.close();
       };
+    },
+  ],
+  [
+    xchgAccZ,
+    // 90 with any operand size is NOP: XCHG (E)AX,(E)AX does not clear RAX[63:32] (SDM Vol. 2B XCHG).
+    (i) => (e) => {
+      if (i.reg === RAX) return;
+      e.reg(RAX, i.opsize);
+      e.c.set(X);
+      e.reg(i.reg, i.opsize);
+      e.c.set(Y);
+      e.setReg(RAX, i.opsize, Y);
+      e.setReg(i.reg, i.opsize, X);
     },
   ],
   [pushE, (i) => (i.opsize === 8 ? (e, last) => (i.rm < 0 && e.effectiveAddress(i), loadE(e, i, 8), push(e, X, last)) : null)],
