@@ -46,7 +46,9 @@ export class Block {
   /** Executions so far; at `compileAt` the block is translated (Interpreter.compile). */
   runs = 0;
   compiled: CompiledBlock | null = null;
-  /** The WebAssembly block table's entry of `compiled`, or -1 when it is not WebAssembly (which may chain on to other blocks). */
+  /** `compiled` is WebAssembly (which may chain on to other blocks). */
+  compiledToWasm = false;
+  /** Its entry in the WebAssembly block table, -1 once freed (a block in two frames is invalidated twice). */
   wasmIndex = -1;
   /**
    * Where interpreted runs left the block: exits[k] counts the runs that completed
@@ -265,6 +267,7 @@ export class Interpreter {
     this.followHotBranch(block, start);
     const wasm = this.wasm ? compileWasmBlock(this.wasmRuntime(), block.insns, block) : null;
     if (wasm !== null) {
+      block.compiledToWasm = true;
       block.wasmIndex = wasm.index;
       block.compiled = wasm.run;
     } else if (block.runs < block.jsCompileAt) block.compileAt = block.jsCompileAt;
@@ -519,8 +522,11 @@ export class Interpreter {
     for (const block of list) {
       if (this.blocks.get(block.physical) === block) this.blocks.delete(block.physical);
       // (A WebAssembly chain may be running another block than the one the run loop called.)
-      if (block === this.running || (this.running !== null && this.running.wasmIndex >= 0)) this.cpu.exitRequest = EXIT_CODE_CHANGED;
-      if (block.wasmIndex >= 0) this.wasmState!.release(block.wasmIndex);
+      if (block === this.running || (this.running?.compiledToWasm ?? false)) this.cpu.exitRequest = EXIT_CODE_CHANGED;
+      if (block.wasmIndex >= 0) {
+        this.wasmState!.release(block.wasmIndex);
+        block.wasmIndex = -1;
+      }
     }
   }
 

@@ -49,8 +49,8 @@ function run(code: { a: number[]; b: number[] }, registers: Record<number, numbe
   cpu.rip = a;
   interp.run(1_000_000);
   // White-box: which blocks the translator made WebAssembly.
-  const blocks = (interp as unknown as { blocks: Map<number, { wasmIndex: number }> }).blocks;
-  const wasm = [a, B].map((va) => (blocks.get(m.mmu.translateExec(va))?.wasmIndex ?? -1) >= 0);
+  const blocks = (interp as unknown as { blocks: Map<number, { compiledToWasm: boolean }> }).blocks;
+  const wasm = [a, B].map((va) => blocks.get(m.mmu.translateExec(va))?.compiledToWasm ?? false);
   // White-box: how many entries the WebAssembly block table has used.
   const runtime = (interp as unknown as { wasmState: { insnsOf: unknown[] } | null }).wasmState;
   return {
@@ -87,5 +87,32 @@ describe('chained WebAssembly blocks', () => {
     expect(chained.state).toEqual(reference.state);
     // A is compiled again in each of the 100 rounds; the entries of the invalidated ones are reused.
     expect(chained.tableEntries).toBeLessThan(10);
+  });
+
+  it('free the table entry of a block on two pages once when both pages are written', () => {
+    // ffa: add rax, 1   ffe: add rax, 2 (across the page boundary)   1002: add rax, 3   1006: jmp rdx (END):
+    // a block on both pages (up to the instruction that straddles them), then one on the second.
+    const m = new TestMachine();
+    m.map(CODE);
+    m.map(A2);
+    m.writeBytes(CODE + 0xffa, [0x48, 0x83, 0xc0, 0x01, 0x48, 0x83]);
+    m.writeBytes(A2, [0xc0, 0x02, 0x48, 0x83, 0xc0, 0x03, 0xff, 0xe2]);
+    m.writeBytes(END, [0xf4]);
+    const interp = new Interpreter(m.cpu, OPCODES);
+    interp.compileThreshold = 1;
+    const runtime = () => (interp as unknown as { wasmState: { freeIndices: number[] } }).wasmState;
+    const runOnce = () => {
+      m.cpu.lo[RDX] = END;
+      m.cpu.rip = CODE + 0xffa;
+      interp.run(100);
+    };
+    runOnce();
+    expect(m.cpu.lo[RAX]).toBe(6);
+    // A store into each page invalidates the first block twice; each entry is freed once.
+    m.mmu.write8(CODE + 0x800, 0);
+    m.mmu.write8(A2 + 0x800, 0);
+    expect([...runtime().freeIndices].sort()).toEqual([0, 1]);
+    runOnce();
+    expect(m.cpu.lo[RAX]).toBe(12);
   });
 });
