@@ -53,24 +53,29 @@ export const LOCAL_TYPES: readonly ValType[] = [
 ];
 
 /**
- * The host functions a block calls (wasm-runtime.ts), by their index in the host table:
- * a block calls them with call_indirect rather than importing them, because V8 compiles a
- * call wrapper for every function import of every module.
+ * The host functions a block calls (wasm-runtime.ts), all through its one import,
+ * `host(a: f64, x: i32, y: i32, z: i32, op: i32) -> i32`: a module that imports a table
+ * stays alive as long as the table (V8 11 keeps every importing instance in the table's
+ * dispatch list), and each function import costs V8 a call wrapper per module.
  */
 export const enum Import {
-  /** (a: f64, size: i32) -> i32: a read the TLB did not answer (1, 2, 4 bytes; 8: low half, high half in the state area). */
+  /** (a, size) -> value: a read the TLB did not answer (1, 2, 4 bytes; 8: low half, high half in the state area). */
   Read,
-  /** (a: f64, size: i32, lo: i32, hi: i32) -> i32 (cpu.exitRequest): a write the TLB did not take. */
+  /** (a, size, lo, hi) -> cpu.exitRequest: a write the TLB did not take. */
   Write,
-  /** (a: f64, size: i32): the write permission of a read-modify-write operand. */
+  /** (a, size): the write permission of a read-modify-write operand. */
   CheckWrite,
-  /** (a: f64): 16 bytes into the state area's scratch (Mmu.read128: both halves checked first). */
+  /** (a): 16 bytes into the state area's scratch (Mmu.read128: both halves checked first). */
   Read128,
-  /** (a: f64) -> i32 (cpu.exitRequest): the scratch's 16 bytes to memory (Mmu.write128). */
+  /** (a) -> cpu.exitRequest: the scratch's 16 bytes to memory (Mmu.write128). */
   Write128,
-  /** (kind: i32, low4: i32): raises the exception `kind` (RAISE_*). */
+  /** (0, kind, low4): raises the exception `kind` (RAISE_*). */
   Raise,
 }
+
+/** How many i32 arguments each host function takes after the address, and whether it returns a value. */
+const HOST_ARGS = [1, 3, 1, 0, 0, 2];
+const HOST_RETURNS = [true, true, false, false, true, false];
 
 export const RAISE_NON_CANONICAL = 0;
 export const RAISE_NON_CANONICAL_STACK = 1;
@@ -159,9 +164,17 @@ export class BlockEmitter {
 
   // ---- addresses and memory ---------------------------------------------------------
 
-  /** Calls host function `f` (its arguments pushed): table entry f, whose type is the block module's type 1 + f. */
+  /** Calls host function `f` with its arguments pushed (Import: an f64 address, then its i32s), its result pushed if it has one. */
   callHost(f: Import): void {
-    this.c.i32Const(f).callIndirect(1 + f);
+    const c = this.c;
+    for (let k = HOST_ARGS[f]; k < 3; k++) c.i32Const(0);
+    c.i32Const(f).call(0);
+    if (!HOST_RETURNS[f]) c.op(Op.Drop);
+  }
+
+  /** The address argument of a host call that has none. */
+  private noAddress(): void {
+    this.c.i32Const(0).op(Op.F64ConvertI32S);
   }
 
   /** Leaves the instruction index where the glue finds it if a call out raises. */
@@ -195,10 +208,12 @@ export class BlockEmitter {
     this.open(Op.If);
     this.flushFlags();
     if (aligned16 === true || aligned16 === 'waivable') {
+      this.noAddress();
       c.i32Const(RAISE_NON_CANONICAL_ALIGNED).get(A).op(Op.I32WrapI64).i32Const(15).op(Op.I32And);
       if (aligned16 === 'waivable') c.i32Const(0).mem(Op.I32Load, this.state + STATE_FLAGS + 24).i32Const(MXCSR_MM).op(Op.I32And).op(Op.I32Eqz).op(Op.I32Mul);
       this.callHost(Import.Raise);
     }
+    this.noAddress();
     c.i32Const(usesStackSegment(i) ? RAISE_NON_CANONICAL_STACK : RAISE_NON_CANONICAL).i32Const(0);
     this.callHost(Import.Raise);
     this.close();
@@ -214,6 +229,7 @@ export class BlockEmitter {
   raiseIf(kind: number): void {
     this.open(Op.If);
     this.flushFlags();
+    this.noAddress();
     this.c.i32Const(kind).i32Const(0);
     this.callHost(Import.Raise);
     this.close();

@@ -6,7 +6,7 @@ import { profiledPath } from '../translator/compile-block.js';
 import { FlagEffect, flagEffect } from '../translator/templates.js';
 import { A, B, BlockEmitter, C, LOCAL_TYPES, LOOPED, P_BASE, P_BUDGET, R, RAISE_BAD_BRANCH, RAISE_BAD_STACK, RET, X, Y } from './block-emitter.js';
 import { Op, wasmModule } from './wasm-encoder.js';
-import { BLOCK_IMPORTS, BLOCK_TYPE } from './wasm-runtime.js';
+import { BLOCK_TYPE, HOST_TYPE } from './wasm-runtime.js';
 import type { WasmBlock, WasmRuntime } from './wasm-runtime.js';
 import { pop, wasmTemplateFor } from './wasm-templates.js';
 
@@ -139,12 +139,9 @@ export function compileWasmBlock(runtime: WasmRuntime, insns: Insn[], profile?: 
 
   const bytes = wasmModule({
     memoryPages: runtime.pages,
-    imports: [],
-    importTable: 'host',
+    imports: [{ name: 'host', type: HOST_TYPE }],
     functions: [{ type: BLOCK_TYPE, locals: LOCAL_TYPES, body: c }],
-    // The host functions' types, for call_indirect (BlockEmitter.callHost).
-    indirectTypes: BLOCK_IMPORTS.map((imp) => imp.type),
-    exports: [{ name: 'f', func: 0 }],
+    exports: [{ name: 'f', func: 1 }],
   });
   return runtime.add(new WebAssembly.Instance(new WebAssembly.Module(bytes), runtime.blockImports).exports.f, insns);
 }

@@ -86,6 +86,7 @@ export const enum Op {
   I64TruncF64S = 0xb0,
   I64ExtendI32S = 0xac,
   I64ExtendI32U = 0xad,
+  F64ConvertI32S = 0xb7,
   F64ConvertI64S = 0xb9,
   SimdPrefix = 0xfd,
 }
@@ -198,11 +199,11 @@ export class WasmCode {
     return this;
   }
 
-  /** call_indirect through table `table` with the type at index `type`. */
-  callIndirect(type: number, table = 0): this {
+  /** call_indirect through table 0 with the type at index `type`. */
+  callIndirect(type: number): this {
     this.bytes.push(Op.CallIndirect);
     pushUnsigned(this.bytes, type);
-    pushUnsigned(this.bytes, table);
+    this.bytes.push(0);
     return this;
   }
 
@@ -294,12 +295,8 @@ export interface ModuleSpec {
   memoryPages?: number;
   /** Functions imported from module `env`: they take the first function indices. */
   imports: ReadonlyArray<{ name: string; type: FunctionType }>;
-  /** Imports the funcref table `env.<importTable>` as table 0. */
-  importTable?: string;
-  /** An active element segment: these functions into table `table` from index `at`. */
-  elements?: { table: number; at: number; funcs: readonly number[] };
   functions: readonly WasmFunction[];
-  /** Funcref tables defined here (after an imported one), with their initial sizes and export names. */
+  /** Funcref tables defined here, with their initial sizes and export names. */
   tables?: ReadonlyArray<{ size: number; name: string }>;
   /** Exported functions by name: their function index. */
   exports: ReadonlyArray<{ name: string; func: number }>;
@@ -312,19 +309,9 @@ export function wasmModule(spec: ModuleSpec): Uint8Array {
   const types = [...spec.imports.map((i) => i.type), ...spec.functions.map((f) => f.type), ...(spec.indirectTypes ?? [])];
   const imports = spec.imports.map((imp, k) => [...name('env'), ...name(imp.name), 0x00, ...unsigned(k)]);
   if (spec.memoryPages !== undefined) imports.unshift([...name('env'), ...name('memory'), 0x02, 0x03, ...unsigned(spec.memoryPages), ...unsigned(spec.memoryPages)]);
-  if (spec.importTable) imports.push([...name('env'), ...name(spec.importTable), 0x01, 0x70, 0x00, 0x00]);
   const tables = spec.tables ?? [];
   const exports = spec.exports.map((e) => [...name(e.name), 0x00, ...unsigned(e.func)]);
-  const firstTable = spec.importTable ? 1 : 0;
-  exports.push(...tables.map((t, k) => [...name(t.name), 0x01, ...unsigned(firstTable + k)]));
-  const elements: number[][] = [];
-  if (spec.elements) {
-    // §5.5.12: flags 0 (table 0, funcref indices) or 2 (explicit table, element kind 0 = funcref).
-    const { table, at, funcs } = spec.elements;
-    const offset = [...new WasmCode().i32Const(at).bytes, Op.End];
-    const indices = [...unsigned(funcs.length), ...funcs.flatMap(unsigned)];
-    elements.push(table === 0 ? [0x00, ...offset, ...indices] : [0x02, ...unsigned(table), ...offset, 0x00, ...indices]);
-  }
+  exports.push(...tables.map((t, k) => [...name(t.name), 0x01, ...unsigned(k)]));
   // The function bodies (kilobytes each) are copied once, into the result; the small
   // sections are built as arrays. (Spreading the bodies through every level cost 0.9 ms
   // a block in V8's interpreter, which runs this code.)
@@ -347,7 +334,6 @@ export function wasmModule(spec: ModuleSpec): Uint8Array {
     ...section(3, vector(spec.functions.map((_, k) => unsigned(spec.imports.length + k)))),
     ...(tables.length ? section(4, vector(tables.map((t) => [0x70, 0x00, ...unsigned(t.size)]))) : []),
     ...section(7, vector(exports)),
-    ...(elements.length ? section(9, vector(elements)) : []),
     10, ...unsigned(codeSize), ...unsigned(heads.length),
   ];
   const out = new Uint8Array(head.length + codeSize - unsigned(heads.length).length);

@@ -4,7 +4,7 @@ import type { Insn } from '../insn.js';
 import { interpretBlock } from '../interpret-block.js';
 import type { CompiledBlock } from '../translator/compile-block.js';
 import { CHAIN_ENTRIES, STATE_CHAIN_BASE, STATE_CHAIN_BLOCKS, STATE_CHAIN_DONE, STATE_CHAIN_INDEX, STATE_CHAIN_TAGS, STATE_FLAGS, STATE_LOOPED, STATE_POS, STATE_READ_HI, STATE_RIP, STATE_SCRATCH128 } from '../../mmu/state-area.js';
-import { RAISE_BAD_BRANCH, RAISE_BAD_STACK, RAISE_MISALIGNED, RAISE_NON_CANONICAL, RAISE_NON_CANONICAL_STACK } from './block-emitter.js';
+import { Import, RAISE_BAD_BRANCH, RAISE_BAD_STACK, RAISE_MISALIGNED, RAISE_NON_CANONICAL, RAISE_NON_CANONICAL_STACK } from './block-emitter.js';
 import { Op, ValType, WasmCode, wasmModule } from './wasm-encoder.js';
 import type { FunctionType } from './wasm-encoder.js';
 
@@ -15,13 +15,13 @@ import type { FunctionType } from './wasm-encoder.js';
  *
  * One "runtime module" per Cpu holds what every block shares, so that a block module is
  * cheap to instantiate and to call:
- * - Trampolines, WebAssembly functions calling the JavaScript ones, in a table of their
- *   own that block modules import. A block calls them through it (call_indirect) and
- *   imports no function: V8 compiles a call wrapper for every function import of every
- *   module when it compiles the module, six of them per block (--trace-wasm-compilation-times),
- *   which was most of the 0.5 ms a block's module took to compile. (Blocks do not import
- *   the block table: V8 updates every importing instance when an entry of a table
- *   changes, which made adding blocks quadratic.)
+ * - `host`, a WebAssembly function calling the JavaScript one (hostFunction), which is
+ *   every block's only import: linking WebAssembly to WebAssembly, a block's
+ *   instantiation compiles no call wrapper (with six JavaScript functions imported, V8
+ *   compiled six per block, most of the 0.5 ms a block's module took), and the block
+ *   imports no table, which in V8 11 would keep it alive as long as the table
+ *   (every importing instance sits in the table's dispatch list: a fuzzing run that
+ *   compiles a block per instruction ran out of WebAssembly code space).
  * - A table of all blocks and one function, `call`, that calls a block by its index: the
  *   JavaScript call site then always calls the same function, which V8 optimizes, where a
  *   call of each block's own export is megamorphic and goes through V8's generic
@@ -39,15 +39,8 @@ import type { FunctionType } from './wasm-encoder.js';
 const I32 = ValType.I32;
 const F64 = ValType.F64;
 
-/** The host functions, in this order in the host table (block-emitter.ts Import). */
-export const BLOCK_IMPORTS: ReadonlyArray<{ name: string; type: FunctionType }> = [
-  { name: 'read', type: { params: [F64, I32], results: [I32] } },
-  { name: 'write', type: { params: [F64, I32, I32, I32], results: [I32] } },
-  { name: 'checkWrite', type: { params: [F64, I32], results: [] } },
-  { name: 'read128', type: { params: [F64], results: [] } },
-  { name: 'write128', type: { params: [F64], results: [I32] } },
-  { name: 'raise', type: { params: [I32, I32], results: [] } },
-];
+/** host(a: f64, x: i32, y: i32, z: i32, op: i32) -> i32, the one import of a block (block-emitter.ts Import). */
+export const HOST_TYPE: FunctionType = { params: [F64, I32, I32, I32, I32], results: [I32] };
 
 /** A block: (base: f64, budget: i32, tlbSet: i32) -> i32. */
 export const BLOCK_TYPE: FunctionType = { params: [F64, I32, I32], results: [I32] };
@@ -114,7 +107,7 @@ export class WasmRuntime {
     this.chainTags = phys.stateFloat64(STATE_CHAIN_TAGS, CHAIN_ENTRIES).fill(NaN);
     this.chainBlocks = phys.stateInt32(STATE_CHAIN_BLOCKS, CHAIN_ENTRIES);
     this.chainBase = phys.stateFloat64(STATE_CHAIN_BASE, 1);
-    const env = { memory, ...hostFunctions(cpu, this.words, phys.stateInt32(STATE_SCRATCH128, 4)) };
+    const env = { memory, host: hostFunction(cpu, this.words, phys.stateInt32(STATE_SCRATCH128, 4)) };
     const runtime = new WebAssembly.Instance(new WebAssembly.Module(runtimeModule(this.pages, this.state)), { env });
     const exports = runtime.exports;
     this.table = exports.table as WebAssembly.Table;
@@ -216,73 +209,75 @@ export class WasmRuntime {
   }
 }
 
-/** The JavaScript functions behind BLOCK_IMPORTS. */
-function hostFunctions(cpu: Cpu, words: Int32Array, scratch: Int32Array): Record<string, unknown> {
+/** The JavaScript behind `host`: the host function `op` (block-emitter.ts Import) with its arguments. */
+function hostFunction(cpu: Cpu, words: Int32Array, scratch: Int32Array): (a: number, x: number, y: number, z: number, op: number) => number {
   const mem = cpu.mem;
-  return {
-    read(a: number, size: number): number {
-      if (size === 1) return mem.read8(a);
-      if (size === 2) return mem.read16(a);
-      if (size === 4) return mem.read32(a);
-      const lo = mem.read64(a);
-      words[W_READ_HI] = mem.hi;
-      return lo;
-    },
-    write(a: number, size: number, lo: number, hi: number): number {
-      if (size === 1) mem.write8(a, lo);
-      else if (size === 2) mem.write16(a, lo);
-      else if (size === 4) mem.write32(a, lo);
-      else mem.write64(a, lo, hi);
-      return cpu.exitRequest;
-    },
-    checkWrite(a: number, size: number): void {
-      mem.checkWrite(a, size);
-    },
-    read128(a: number): void {
-      mem.read128(a, scratch, 0);
-    },
-    write128(a: number): number {
-      mem.write128(a, scratch, 0);
-      return cpu.exitRequest;
-    },
-    raise(kind: number, low4: number): void {
-      switch (kind) {
-        case RAISE_NON_CANONICAL:
-          cpu.raise(VEC_GP, 0, 'non-canonical address');
-        case RAISE_NON_CANONICAL_STACK:
-          cpu.raise(VEC_SS, 0, 'non-canonical address');
-        case RAISE_BAD_STACK:
-          cpu.raise(VEC_SS, 0, 'non-canonical stack address');
-        case RAISE_BAD_BRANCH:
-          cpu.raise(VEC_GP, 0, 'branch to a non-canonical address');
-        case RAISE_MISALIGNED:
-          cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
-        default:
-          // RAISE_NON_CANONICAL_ALIGNED: the model's alignment check first; the block raises #GP after.
-          cpu.alignmentFirst(low4);
+  return (a, x, y, z, op) => {
+    switch (op) {
+      case Import.Read: {
+        if (x === 1) return mem.read8(a);
+        if (x === 2) return mem.read16(a);
+        if (x === 4) return mem.read32(a);
+        const lo = mem.read64(a);
+        words[W_READ_HI] = mem.hi;
+        return lo;
       }
-    },
+      case Import.Write:
+        if (x === 1) mem.write8(a, y);
+        else if (x === 2) mem.write16(a, y);
+        else if (x === 4) mem.write32(a, y);
+        else mem.write64(a, y, z);
+        return cpu.exitRequest;
+      case Import.CheckWrite:
+        mem.checkWrite(a, x);
+        return 0;
+      case Import.Read128:
+        mem.read128(a, scratch, 0);
+        return 0;
+      case Import.Write128:
+        mem.write128(a, scratch, 0);
+        return cpu.exitRequest;
+      default:
+        return raise(cpu, x, y);
+    }
   };
 }
 
-/** The runtime module: the host functions' trampolines, the block table and `call`. */
+/** Import.Raise: the exception `kind` (RAISE_*). */
+function raise(cpu: Cpu, kind: number, low4: number): number {
+  switch (kind) {
+    case RAISE_NON_CANONICAL:
+      cpu.raise(VEC_GP, 0, 'non-canonical address');
+    case RAISE_NON_CANONICAL_STACK:
+      cpu.raise(VEC_SS, 0, 'non-canonical address');
+    case RAISE_BAD_STACK:
+      cpu.raise(VEC_SS, 0, 'non-canonical stack address');
+    case RAISE_BAD_BRANCH:
+      cpu.raise(VEC_GP, 0, 'branch to a non-canonical address');
+    case RAISE_MISALIGNED:
+      cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
+    default:
+      // RAISE_NON_CANONICAL_ALIGNED: the model's alignment check first; the block raises #GP after.
+      cpu.alignmentFirst(low4);
+      return 0;
+  }
+}
+
+/** The runtime module: `host` (calling the JavaScript import of that name), the block table and `call`. */
 function runtimeModule(pages: number, state: number): Uint8Array {
-  const n = BLOCK_IMPORTS.length;
-  const trampolines = BLOCK_IMPORTS.map((imp, k) => {
-    const body = new WasmCode();
-    imp.type.params.forEach((_, p) => body.get(p));
-    return { type: imp.type, locals: [], body: body.call(k) };
-  });
+  const host = new WasmCode().get(0).get(1).get(2).get(3).get(4).call(0);
   return wasmModule({
     memoryPages: pages,
-    imports: BLOCK_IMPORTS,
-    functions: [...trampolines, { type: { params: [I32, F64, I32, I32], results: [I32] }, locals: [I32, I32, F64, I32, I32], body: chainCall(state, 2 * n + 1) }],
-    tables: [
-      { size: INITIAL_TABLE, name: 'table' },
-      { size: n, name: 'host' },
+    imports: [{ name: 'host', type: HOST_TYPE }],
+    functions: [
+      { type: HOST_TYPE, locals: [], body: host },
+      { type: { params: [I32, F64, I32, I32], results: [I32] }, locals: [I32, I32, F64, I32, I32], body: chainCall(state, 3) },
     ],
-    elements: { table: 1, at: 0, funcs: BLOCK_IMPORTS.map((_, k) => n + k) },
-    exports: [{ name: 'call', func: 2 * n }],
+    tables: [{ size: INITIAL_TABLE, name: 'table' }],
+    exports: [
+      { name: 'host', func: 1 },
+      { name: 'call', func: 2 },
+    ],
     indirectTypes: [BLOCK_TYPE],
   });
 }
