@@ -16,12 +16,12 @@ import type { FunctionType } from './wasm-encoder.js';
  * One "runtime module" per Cpu holds what every block shares, so that a block module is
  * cheap to instantiate and to call:
  * - `host`, a WebAssembly function calling the JavaScript one (hostFunction), which is
- *   every block's only import: linking WebAssembly to WebAssembly, a block's
- *   instantiation compiles no call wrapper (with six JavaScript functions imported, V8
- *   compiled six per block, most of the 0.5 ms a block's module took), and the block
- *   imports no table, which in V8 11 would keep it alive as long as the table
- *   (every importing instance sits in the table's dispatch list: a fuzzing run that
- *   compiles a block per instruction ran out of WebAssembly code space).
+ *   every block's only import. V8 compiles a call wrapper for each function import of a
+ *   module when it compiles the module (--trace-wasm-compilation-times): one per block,
+ *   where six imported host functions cost six, most of the 0.5 ms a block's module
+ *   took. Blocks import no table: in V8 11 that would keep them alive as long as the
+ *   table (every importing instance sits in the table's dispatch list; a fuzzing run
+ *   that compiles a block per instruction ran out of WebAssembly code space).
  * - A table of all blocks and one function, `call`, that calls a block by its index: the
  *   JavaScript call site then always calls the same function, which V8 optimizes, where a
  *   call of each block's own export is megamorphic and goes through V8's generic
