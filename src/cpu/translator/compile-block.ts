@@ -143,6 +143,24 @@ export function profiledPath(exits: ArrayLike<number>): { reach: Float64Array; c
 }
 
 /**
+ * flagsDead[k]: a later instruction overwrites every status flag before anything can read
+ * them or fault, so instruction k need not compute its own (the common case in ALU
+ * sequences: `ror`, `xor`, `add` each replacing the last one's flags). At the block's end
+ * the flags are live.
+ */
+export function deadFlags(insns: readonly Insn[]): boolean[] {
+  const flagsDead: boolean[] = new Array(insns.length).fill(false);
+  let deadAfter = false;
+  for (let k = insns.length - 1; k >= 0; k--) {
+    flagsDead[k] = deadAfter;
+    const effect = flagEffect(insns[k]);
+    if (effect === FlagEffect.WritesAll) deadAfter = true;
+    else if (effect !== FlagEffect.None) deadAfter = false;
+  }
+  return flagsDead;
+}
+
+/**
  * Compiles `insns` (the block at virtual address `address`, which names the function in
  * profiles). With a profile, branch directions it never saw return ~k: "continue
  * interpreting at instruction k", RIP not yet set.
@@ -157,17 +175,7 @@ export function compileBlock(insns: Insn[], address = 0, profile?: BlockProfile)
   const profiledLength = profile?.profiledLength ?? n;
   // The last instruction's fall-through count, when the profile covers it.
   const lastFallThrough = profile && profile.profiledLength === n ? profile.lastFallThrough : NaN;
-  // flagsDead[k]: a later instruction overwrites every status flag before anything can
-  // read them or fault, so instruction k need not compute its own (the common case in
-  // ALU sequences: `ror`, `xor`, `add` each replacing the last one's flags).
-  const flagsDead: boolean[] = new Array(n).fill(false);
-  let deadAfter = false; // at the block's end the flags are live
-  for (let k = n - 1; k >= 0; k--) {
-    flagsDead[k] = deadAfter;
-    const effect = flagEffect(insns[k]);
-    if (effect === FlagEffect.WritesAll) deadAfter = true;
-    else if (effect !== FlagEffect.None) deadAfter = false;
-  }
+  const flagsDead = deadFlags(insns);
   // A branch back to the block's start closes a loop that iterates inside the compiled
   // function: registers and flags stay in locals across iterations, and each one saves
   // a dispatch through the run loop (SHA-256's rounds, memchr's and strlen's loops).

@@ -2,8 +2,7 @@ import type { Insn } from '../insn.js';
 import { callE, callRel, jccRel, jmpE, jmpRel, ret } from '../ops/control.js';
 import { RSP } from '../registers.js';
 import type { BlockProfile } from '../translator/compile-block.js';
-import { profiledPath } from '../translator/compile-block.js';
-import { FlagEffect, flagEffect } from '../translator/templates.js';
+import { deadFlags, profiledPath } from '../translator/compile-block.js';
 import { A, B, BlockEmitter, C, LOCAL_TYPES, LOOPED, P_BASE, P_BUDGET, R, RAISE_BAD_BRANCH, RAISE_BAD_STACK, RET, X, Y } from './block-emitter.js';
 import { Op, wasmModule } from './wasm-encoder.js';
 import { BLOCK_TYPE, HOST_TYPE } from './wasm-runtime.js';
@@ -25,7 +24,7 @@ import { pop, wasmTemplateFor } from './wasm-templates.js';
  */
 
 /**
- * Compiles `insns` (the block at virtual address `address`) to WebAssembly, or returns
+ * Compiles `insns` (a block, with the interpreter's profile of it) to WebAssembly, or returns
  * null when one of its instructions has no WebAssembly template.
  */
 export function compileWasmBlock(runtime: WasmRuntime, insns: Insn[], profile?: BlockProfile): WasmBlock | null {
@@ -34,14 +33,7 @@ export function compileWasmBlock(runtime: WasmRuntime, insns: Insn[], profile?: 
   const { reach, cold } = profiledPath(exits);
   const profiledLength = profile?.profiledLength ?? n;
   const lastFallThrough = profile && profile.profiledLength === n ? profile.lastFallThrough : NaN;
-  const flagsDead: boolean[] = new Array(n).fill(false);
-  let deadAfter = false;
-  for (let k = n - 1; k >= 0; k--) {
-    flagsDead[k] = deadAfter;
-    const effect = flagEffect(insns[k]);
-    if (effect === FlagEffect.WritesAll) deadAfter = true;
-    else if (effect !== FlagEffect.None) deadAfter = false;
-  }
+  const flagsDead = deadFlags(insns);
 
   const e = new BlockEmitter(runtime.state);
   const c = e.c;
