@@ -164,7 +164,7 @@ export class Interpreter {
    * decoded, so addresses without a hook cost nothing.
    */
   readonly entryHooks = new Map<number, () => void>();
-  /** Compile hot blocks to JavaScript (off: interpret everything, for comparisons). */
+  /** Compile hot blocks (to WebAssembly or JavaScript; off: interpret everything, for comparisons). */
   translate = true;
   /**
    * Compile blocks whose every instruction has a WebAssembly template to WebAssembly
