@@ -9,6 +9,8 @@ export interface RunStats {
   vdsoCalls: Record<string, number>;
   pageFaults: number;
   exceptions: number;
+  /** Hot blocks translated, to WebAssembly and to JavaScript (src/cpu/wasm, src/cpu/translator). */
+  compiledBlocks: { wasm: number; javascript: number };
 }
 
 export function collectStats(machine: Machine): RunStats {
@@ -23,6 +25,7 @@ export function collectStats(machine: Machine): RunStats {
     vdsoCalls: { ...s.vdsoCalls },
     pageFaults: s.pageFaults,
     exceptions: s.exceptions,
+    compiledBlocks: { ...machine.interp.compiledBlocks },
   };
 }
 
@@ -38,5 +41,6 @@ export function formatStats(st: RunStats): string {
     `x64emu: ${st.instructions.total} instructions (${st.instructions.user} user, ${st.instructions.kernel} kernel) in ${st.wallSeconds.toFixed(3)} s, ${st.mips.toFixed(1)} MIPS`,
     `x64emu: ${st.syscalls.total} system calls (syscall ${st.syscalls.byPath.syscall}, int80 ${st.syscalls.byPath.int80}, sysenter ${st.syscalls.byPath.sysenter})${top ? `: ${top}` : ''}`,
     `x64emu: vDSO calls without a kernel entry: ${vdso}; ${st.pageFaults} page faults`,
+    `x64emu: hot blocks compiled: ${st.compiledBlocks.wasm} to WebAssembly, ${st.compiledBlocks.javascript} to JavaScript`,
   ].join('\n');
 }

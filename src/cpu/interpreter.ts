@@ -173,6 +173,8 @@ export class Interpreter {
    */
   wasm: boolean;
   private wasmState: WasmRuntime | null = null;
+  /** Blocks translated so far, to WebAssembly and to JavaScript (--stats). */
+  readonly compiledBlocks = { wasm: 0, javascript: 0 };
   /** Runs before a block of up to TYPICAL_BLOCK_INSNS is compiled, fewer for longer ones (tests set 1 to compile everything). */
   compileThreshold = COMPILE_THRESHOLD;
   /** Debugger breakpoints, by virtual address: execution stops before these instructions. */
@@ -270,8 +272,12 @@ export class Interpreter {
       block.compiledToWasm = true;
       block.wasmIndex = wasm.index;
       block.compiled = wasm.run;
+      this.compiledBlocks.wasm++;
     } else if (block.runs < block.jsCompileAt) block.compileAt = block.jsCompileAt;
-    else block.compiled = compileBlock(block.insns, start, block);
+    else {
+      block.compiled = compileBlock(block.insns, start, block);
+      this.compiledBlocks.javascript++;
+    }
   }
 
   private wasmRuntime(): WasmRuntime {

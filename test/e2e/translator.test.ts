@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryHost } from '../../src/kernel/host.js';
 import { Machine } from '../../src/machine.js';
+import { collectStats } from '../../src/cli/stats.js';
 import { FIXTURES, manifest } from './run-fixture.js';
 
 /**
@@ -26,6 +27,13 @@ describe('programs with every block translated', () => {
       const outcome = m.run(2_000_000_000);
       expect(host.text(1)).toBe(readFileSync(join(FIXTURES, entry.stdout), 'utf8'));
       expect(outcome).toEqual({ kind: 'exited', status: entry.status });
+      // --stats counts the blocks each translator made: WebAssembly only when it is on, and
+      // then some (but none in write-int80, whose blocks all hold INT 0x80, which has no
+      // WebAssembly template).
+      const { compiledBlocks } = collectStats(m);
+      expect(compiledBlocks.wasm + compiledBlocks.javascript).toBeGreaterThan(0);
+      if (!wasm) expect(compiledBlocks.wasm).toBe(0);
+      else if (entry.name !== 'write-int80') expect(compiledBlocks.wasm).toBeGreaterThan(0);
     }, 120_000);
   }
 });
