@@ -84,6 +84,7 @@ export const RAISE_BAD_BRANCH = 3;
 export const RAISE_MISALIGNED = 4;
 /** Non-canonical, after the CPU model's alignment check comes first (Cpu.alignmentFirst). */
 export const RAISE_NON_CANONICAL_ALIGNED = 5;
+export const RAISE_BAD_STRING = 6;
 
 const TWO_POW_47 = 2 ** 47;
 /** CF PF AF ZF SF OF. */
@@ -276,7 +277,7 @@ export class BlockEmitter {
    * hits (Mmu), so a write into code goes to JavaScript, which invalidates it and asks
    * the block to end: then, unless `last`, the block stops before instruction k + 1.
    */
-  store(size: number, v: number, last: boolean): void {
+  store(size: number, v: number, last: boolean | { orInto: number }): void {
     const c = this.c;
     this.tlbHit(STATE_TLB_WRITE, size);
     this.open(Op.If);
@@ -286,7 +287,9 @@ export class BlockEmitter {
     this.flushFlags();
     c.get(A).op(Op.F64ConvertI64S).i32Const(size).get(v).op(Op.I32WrapI64).get(v).i64Const(32, 0).op(Op.I64ShrU).op(Op.I32WrapI64);
     this.callHost(Import.Write);
-    this.endUnlessLast(last);
+    // (An instruction that writes more than once, REP STOS, ends the block after all of them.)
+    if (typeof last === 'object') c.get(last.orInto).op(Op.I32Or).set(last.orInto);
+    else this.endUnlessLast(last);
     this.close();
   }
 
@@ -322,7 +325,7 @@ export class BlockEmitter {
   }
 
   /** After a call out that returned cpu.exitRequest: a set one ends the block before instruction k + 1. */
-  private endUnlessLast(last: boolean): void {
+  endUnlessLast(last: boolean): void {
     if (last) {
       this.c.op(Op.Drop);
       return;

@@ -40,6 +40,7 @@ export const enum Op {
   I32LeU = 0x4d,
   I64Eqz = 0x50,
   I64Eq = 0x51,
+  I64GtU = 0x56,
   I64Ne = 0x52,
   F64Eq = 0x61,
   F64Ne = 0x62,

@@ -4,7 +4,7 @@ import type { Insn } from '../insn.js';
 import { interpretBlock } from '../interpret-block.js';
 import type { CompiledBlock } from '../translator/compile-block.js';
 import { CHAIN_ENTRIES, STATE_CHAIN_BASE, STATE_CHAIN_BLOCKS, STATE_CHAIN_DONE, STATE_CHAIN_INDEX, STATE_CHAIN_TAGS, STATE_FLAGS, STATE_LOOPED, STATE_POS, STATE_READ_HI, STATE_RIP, STATE_SCRATCH128 } from '../../mmu/state-area.js';
-import { Import, RAISE_BAD_BRANCH, RAISE_BAD_STACK, RAISE_MISALIGNED, RAISE_NON_CANONICAL, RAISE_NON_CANONICAL_STACK } from './block-emitter.js';
+import { Import, RAISE_BAD_BRANCH, RAISE_BAD_STACK, RAISE_BAD_STRING, RAISE_MISALIGNED, RAISE_NON_CANONICAL, RAISE_NON_CANONICAL_STACK } from './block-emitter.js';
 import { Op, ValType, WasmCode, wasmModule } from './wasm-encoder.js';
 import type { FunctionType } from './wasm-encoder.js';
 
@@ -256,6 +256,8 @@ function raise(cpu: Cpu, kind: number, low4: number): number {
       cpu.raise(VEC_GP, 0, 'branch to a non-canonical address');
     case RAISE_MISALIGNED:
       cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
+    case RAISE_BAD_STRING:
+      cpu.raise(VEC_GP, 0, 'non-canonical string address');
     default:
       // RAISE_NON_CANONICAL_ALIGNED: the model's alignment check first; the block raises #GP after.
       cpu.alignmentFirst(low4);

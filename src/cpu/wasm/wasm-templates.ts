@@ -3,15 +3,17 @@ import { ADC, ADD, aluAccImm, aluEG, aluEImm, aluGE, AND, CMP, incDecE, negE, no
 import { cbw, cmov, cwd, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushE, pushImm, pushZ, setcc, xchgAccZ } from '../ops/data.js';
 import { shiftE1, shiftECl, shiftEImm } from '../ops/shift.js';
 import { bsfBsr } from '../ops/bit.js';
-import { CF as CF_FLAG, OF as OF_FLAG, ZF as ZF_FLAG } from '../flags.js';
+import { CF as CF_FLAG, DF, OF as OF_FLAG, ZF as ZF_FLAG } from '../flags.js';
 import { imulGE } from '../ops/muldiv.js';
 import { logicVW, movVW, movWV } from '../ops/sse.js';
 import { byteOp, OP_CMPEQ, OP_MAXU, OP_MINU, pmovmskb } from '../ops/sse-int.js';
 import { palignr } from '../ops/sse-int-ssse3.js';
 import { MXCSR_MM } from '../cpu-model.js';
-import { RAX, RCX, RDX, RSP } from '../registers.js';
-import { STATE_FLAGS } from '../../mmu/state-area.js';
-import { A, B, BlockEmitter, C, D, FA, FAT, FR, FRT, FS, R, RAISE_BAD_STACK, RAISE_MISALIGNED, T, V, X, Y } from './block-emitter.js';
+import { RAX, RCX, RDI, RDX, RSI, RSP } from '../registers.js';
+import { REP_NONE } from '../insn.js';
+import { stringOp } from '../ops/string.js';
+import { STATE_FLAGS, STATE_SEG_BASE } from '../../mmu/state-area.js';
+import { A, B, BlockEmitter, C, D, FA, FAT, FR, FRT, FS, R, RAISE_BAD_STACK, RAISE_BAD_STRING, RAISE_MISALIGNED, T, V, X, Y } from './block-emitter.js';
 import { Op, SimdOp } from './wasm-encoder.js';
 
 /**
@@ -420,6 +422,7 @@ const templates = new Map<Handler, WasmTemplate>([
       };
     },
   ],
+  [stringOp, stringMove],
   [
     xchgAccZ,
     // 90 with any operand size is NOP: XCHG (E)AX,(E)AX does not clear RAX[63:32] (SDM Vol. 2B XCHG).
@@ -521,6 +524,72 @@ const templates = new Map<Handler, WasmTemplate>([
     (i) => (i.rm >= 0 ? (e) => (e.c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.rm)).simd(SimdOp.I8x16Bitmask).op(Op.I64ExtendI32U).set(X), e.setReg(i.reg, 4, X)) : null),
   ],
 ]);
+
+/** Longest REP MOVS/STOS count a block moves element by element; longer ones go to the interpreter's handler. */
+const SHORT_REP = 64;
+
+/**
+ * MOVS and STOS with 64-bit addresses (stringMove in translator/templates.ts, as
+ * ops/string.ts does them): the source read (FS/GS base added after RSI's canonical
+ * check), the destination written, then RSI and RDI step by the element size, down when
+ * DF is set. REP goes element by element with RCX counted down after each, so a fault
+ * leaves RCX, RSI and RDI at the faulting element; a count above SHORT_REP leaves the
+ * instruction to the interpreter (~k). A write into code ends the block after the
+ * instruction, not within it.
+ */
+function stringMove(i: Insn): ReturnType<WasmTemplate> {
+  if (i.addrsize !== 8 || (i.sub !== 0 && i.sub !== 2)) return null;
+  const size = i.opsize;
+  const movs = i.sub === 0;
+  const repeat = i.rep !== REP_NONE;
+  return (e, last) => {
+    const c = e.c;
+    c.i32Const(0).set(D); // the exit requests of the writes
+    const element = (): void => {
+      if (movs) {
+        e.reg(RSI, 8);
+        c.set(A);
+        e.checkCanonical(A, RAISE_BAD_STRING);
+        if (i.segment) c.get(A).i32Const(0).mem(Op.F64Load, e.state + STATE_SEG_BASE + 8 * i.segment).op(Op.I64TruncF64S).op(Op.I64Add).set(A);
+        e.load(size, X);
+      } else e.reg(RAX, size), c.set(X);
+      e.reg(RDI, 8);
+      c.set(A);
+      e.checkCanonical(A, RAISE_BAD_STRING);
+      e.store(size, X, { orInto: D });
+      // The step: -size when DF (flagsRest bit 10), else size.
+      c.i32Const(0).mem(Op.I32Load, e.state + STATE_FLAGS + 20).i32Const(DF).op(Op.I32And);
+      e.open(Op.If);
+      c.i64Number(-size).set(T);
+      e.elseArm();
+      c.i64Number(size).set(T);
+      e.close();
+      for (const r of movs ? [RSI, RDI] : [RDI]) e.reg(r, 8), c.get(T).op(Op.I64Add).set(R), e.setReg(r, 8, R);
+    };
+    if (!repeat) element();
+    else {
+      e.reg(RCX, 8);
+      c.i64Number(SHORT_REP).op(Op.I64GtU);
+      e.open(Op.If);
+      e.leave(~e.k);
+      e.close();
+      const done = e.open(Op.Block);
+      const next = e.open(Op.Loop);
+      e.reg(RCX, 8);
+      c.op(Op.I64Eqz);
+      e.br(done, Op.BrIf);
+      element();
+      e.reg(RCX, 8);
+      c.i64Number(1).op(Op.I64Sub).set(R);
+      e.setReg(RCX, 8, R);
+      e.br(next);
+      e.close();
+      e.close();
+    }
+    c.get(D);
+    e.endUnlessLast(last);
+  };
+}
 
 /** MOVDQA/MOVDQU/MOVAPS/MOVUPS loads (V,W) and stores (W,V); sub 1 = aligned (#GP otherwise). */
 function xmmMove(i: Insn, load: boolean): ReturnType<WasmTemplate> {
