@@ -29,7 +29,8 @@ import { branchTemplates, CALL_HANDLER, FlagEffect, flagEffect, fusedCondition, 
 export type CompiledBlock = (cpu: Cpu, base: number) => number;
 
 /** Called from generated code for the cases it does not inline. */
-const runtime = {
+/** The exceptions compiled code raises itself (JavaScript blocks here, WebAssembly blocks in wasm-runtime.ts). */
+export const blockFaults = {
   nonCanonical(cpu: Cpu): never {
     cpu.raise(VEC_GP, 0, 'non-canonical address');
   },
@@ -48,6 +49,10 @@ const runtime = {
   misaligned(cpu: Cpu): never {
     cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
   },
+};
+
+const runtime = {
+  ...blockFaults,
   /**
    * A compiled block's result: `ret` completed instructions, or, as ~stopped, the block
    * finished in the interpreter from where compiled code stopped. Every call of every

@@ -1,13 +1,12 @@
 import type { Insn } from '../insn.js';
 import { callE, callRel, jccRel, jmpE, jmpRel, ret } from '../ops/control.js';
-import { RSP } from '../registers.js';
 import type { BlockProfile } from '../translator/compile-block.js';
 import { deadFlags, profiledPath } from '../translator/compile-block.js';
-import { A, B, BlockEmitter, C, LOCAL_TYPES, LOOPED, P_BASE, P_BUDGET, R, RAISE_BAD_BRANCH, RAISE_BAD_STACK, RET, X, Y } from './block-emitter.js';
+import { A, B, BlockEmitter, C, LOCAL_TYPES, LOOPED, P_BASE, P_BUDGET, R, RAISE_BAD_BRANCH, RET, X, Y } from './block-emitter.js';
 import { Op, wasmModule } from './wasm-encoder.js';
 import { BLOCK_TYPE, HOST_TYPE } from './wasm-runtime.js';
 import type { WasmBlock, WasmRuntime } from './wasm-runtime.js';
-import { pop, wasmTemplateFor } from './wasm-templates.js';
+import { pop, push, wasmTemplateFor } from './wasm-templates.js';
 
 /**
  * The WebAssembly block translator: a hot decoded block becomes one WebAssembly
@@ -151,11 +150,7 @@ function emitBranch(e: BlockEmitter, i: Insn, jumpOrLoop: (i: Insn, length: numb
   const callTo = (): void => {
     e.checkCanonical(R, RAISE_BAD_BRANCH);
     c.get(B).i64Number(i.nextOffset).op(Op.I64Add).set(Y);
-    e.reg(RSP, 8);
-    c.i64Number(8).op(Op.I64Sub).set(A);
-    e.checkCanonical(A, RAISE_BAD_STACK);
-    e.store(8, Y, true);
-    e.setReg(RSP, 8, A);
+    push(e, Y, true);
     e.setRip(R);
   };
   switch (i.exec) {

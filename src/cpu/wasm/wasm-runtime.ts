@@ -1,10 +1,10 @@
 import type { Cpu } from '../cpu.js';
-import { VEC_GP, VEC_SS } from '../cpu-exception.js';
 import type { Insn } from '../insn.js';
 import { interpretBlock } from '../interpret-block.js';
 import type { CompiledBlock } from '../translator/compile-block.js';
 import { CHAIN_ENTRIES, STATE_CHAIN_BASE, STATE_CHAIN_BLOCKS, STATE_CHAIN_DONE, STATE_CHAIN_INDEX, STATE_CHAIN_TAGS, STATE_FLAGS, STATE_LOOPED, STATE_POS, STATE_READ_HI, STATE_RIP, STATE_SCRATCH128 } from '../../mmu/state-area.js';
-import { Import, RAISE_BAD_BRANCH, RAISE_BAD_STACK, RAISE_BAD_STRING, RAISE_MISALIGNED, RAISE_NON_CANONICAL, RAISE_NON_CANONICAL_STACK } from './block-emitter.js';
+import { Import, RAISE_BAD_BRANCH, RAISE_BAD_STACK, RAISE_BAD_STRING, RAISE_MISALIGNED, RAISE_NON_CANONICAL, RAISE_NON_CANONICAL_ALIGNED, RAISE_NON_CANONICAL_STACK } from './block-emitter.js';
+import { blockFaults } from '../translator/compile-block.js';
 import { Op, ValType, WasmCode, wasmModule } from './wasm-encoder.js';
 import type { FunctionType } from './wasm-encoder.js';
 
@@ -243,26 +243,22 @@ function hostFunction(cpu: Cpu, words: Int32Array, scratch: Int32Array): (a: num
   };
 }
 
+/** The exceptions of Import.Raise, by RAISE_* kind (RAISE_NON_CANONICAL_ALIGNED has its own path). */
+const FAULTS = new Map<number, (cpu: Cpu) => never>([
+  [RAISE_NON_CANONICAL, blockFaults.nonCanonical],
+  [RAISE_NON_CANONICAL_STACK, blockFaults.nonCanonicalStack],
+  [RAISE_BAD_STACK, blockFaults.badStack],
+  [RAISE_BAD_BRANCH, blockFaults.badBranch],
+  [RAISE_MISALIGNED, blockFaults.misaligned],
+  [RAISE_BAD_STRING, blockFaults.badString],
+]);
+
 /** Import.Raise: the exception `kind` (RAISE_*). */
 function raise(cpu: Cpu, kind: number, low4: number): number {
-  switch (kind) {
-    case RAISE_NON_CANONICAL:
-      cpu.raise(VEC_GP, 0, 'non-canonical address');
-    case RAISE_NON_CANONICAL_STACK:
-      cpu.raise(VEC_SS, 0, 'non-canonical address');
-    case RAISE_BAD_STACK:
-      cpu.raise(VEC_SS, 0, 'non-canonical stack address');
-    case RAISE_BAD_BRANCH:
-      cpu.raise(VEC_GP, 0, 'branch to a non-canonical address');
-    case RAISE_MISALIGNED:
-      cpu.raise(VEC_GP, 0, 'misaligned 16-byte SSE operand');
-    case RAISE_BAD_STRING:
-      cpu.raise(VEC_GP, 0, 'non-canonical string address');
-    default:
-      // RAISE_NON_CANONICAL_ALIGNED: the model's alignment check first; the block raises #GP after.
-      cpu.alignmentFirst(low4);
-      return 0;
-  }
+  // RAISE_NON_CANONICAL_ALIGNED: the model's alignment check first; the block raises #GP after.
+  if (kind === RAISE_NON_CANONICAL_ALIGNED) cpu.alignmentFirst(low4);
+  else FAULTS.get(kind)!(cpu);
+  return 0;
 }
 
 /** The runtime module: `host` (calling the JavaScript import of that name), the block table and `call`. */

@@ -203,7 +203,7 @@ function rotate(i: Insn, rawCount: number): ReturnType<WasmTemplate> {
 }
 
 /** PUSH of the i64 local `v` (Cpu.push64): the new RSP must be canonical, the store comes before RSP moves. */
-function push(e: BlockEmitter, v: number, last: boolean): void {
+export function push(e: BlockEmitter, v: number, last: boolean): void {
   e.reg(RSP, 8);
   e.c.i64Number(8).op(Op.I64Sub).set(A);
   e.checkCanonical(A, RAISE_BAD_STACK);
