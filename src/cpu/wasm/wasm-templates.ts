@@ -5,16 +5,13 @@ import { shiftE1, shiftECl, shiftEImm } from '../ops/shift.js';
 import { bsfBsr } from '../ops/bit.js';
 import { CF as CF_FLAG, DF, OF as OF_FLAG, ZF as ZF_FLAG } from '../flags.js';
 import { imulGE } from '../ops/muldiv.js';
-import { logicVW, movVW, movWV } from '../ops/sse.js';
-import { byteOp, OP_CMPEQ, OP_MAXU, OP_MINU, pmovmskb } from '../ops/sse-int.js';
-import { palignr } from '../ops/sse-int-ssse3.js';
-import { MXCSR_MM } from '../cpu-model.js';
 import { RAX, RCX, RDI, RDX, RSI, RSP } from '../registers.js';
 import { REP_NONE } from '../insn.js';
 import { stringOp } from '../ops/string.js';
 import { STATE_FLAGS, STATE_SEG_BASE } from '../../mmu/state-area.js';
-import { A, B, BlockEmitter, C, D, FA, FAT, FR, FRT, FS, R, RAISE_BAD_STACK, RAISE_BAD_STRING, RAISE_MISALIGNED, T, V, X, Y } from './block-emitter.js';
-import { Op, SimdOp } from './wasm-encoder.js';
+import { A, B, BlockEmitter, C, D, FA, FAT, FR, FRT, FS, R, RAISE_BAD_STACK, RAISE_BAD_STRING, T, X, Y } from './block-emitter.js';
+import { Op } from './wasm-encoder.js';
+import { sseTemplates } from './wasm-sse-templates.js';
 
 /**
  * WebAssembly for the instructions that dominate real programs, each doing exactly what
@@ -219,35 +216,6 @@ export function pop(e: BlockEmitter): void {
   e.load(8, X);
   e.c.get(A).i64Number(8).op(Op.I64Add).set(T);
   e.setReg(RSP, 8, T);
-}
-
-/** Raises #GP for a misaligned 16-byte operand at A unless `waivable` and MXCSR.MM is set. */
-function alignmentCheck(e: BlockEmitter, waivable: boolean): void {
-  const c = e.c;
-  c.get(A).op(Op.I32WrapI64).i32Const(15).op(Op.I32And);
-  if (waivable) c.i32Const(0).mem(Op.I32Load, e.state + STATE_FLAGS + 24).i32Const(MXCSR_MM).op(Op.I32And).op(Op.I32Eqz).op(Op.I32Mul);
-  e.raiseIf(RAISE_MISALIGNED);
-}
-
-/** A 16-byte legacy-SSE source (xmmSource in translator/templates.ts) into V: aligned unless MXCSR.MM. */
-function xmmSource(e: BlockEmitter, i: Insn): void {
-  const c = e.c;
-  if (i.rm >= 0) {
-    c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.rm)).set(V);
-    return;
-  }
-  e.effectiveAddress(i, 'waivable');
-  alignmentCheck(e, true);
-  e.load128(V);
-}
-
-/** dst = op(dst, V) on XMM register i.reg. */
-function xmmBinary(e: BlockEmitter, i: Insn, op: SimdOp, swap = false): void {
-  const c = e.c;
-  c.i32Const(0);
-  if (swap) c.get(V).i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg));
-  else c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).get(V);
-  c.simd(op).simdMem(SimdOp.V128Store, e.xmm(i.reg));
 }
 
 const templates = new Map<Handler, WasmTemplate>([
@@ -487,42 +455,6 @@ const templates = new Map<Handler, WasmTemplate>([
   // CDQE and CQO.
   [cbw, (i) => (i.opsize === 8 ? (e) => (e.reg(RAX, 4), e.c.i64Number(32).op(Op.I64Shl).i64Number(32).op(Op.I64ShrS).set(X), e.setReg(RAX, 8, X)) : null)],
   [cwd, (i) => (i.opsize === 8 ? (e) => (e.reg(RAX, 8), e.c.i64Number(63).op(Op.I64ShrS).set(X), e.setReg(RDX, 8, X)) : null)],
-  [movVW, (i) => xmmMove(i, true)],
-  [movWV, (i) => xmmMove(i, false)],
-  [
-    logicVW,
-    (i) => {
-      if (i.rm < 0) return null; // a memory source has loadW's alignment rules
-      const op = [SimdOp.V128And, SimdOp.V128AndNot, SimdOp.V128Or, SimdOp.V128Xor][i.sub];
-      // PANDN is ~dst & src: andnot(src, dst).
-      return (e) => (xmmSource(e, i), xmmBinary(e, i, op, i.sub === 1));
-    },
-  ],
-  [
-    byteOp,
-    (i) => {
-      const op = i.sub === OP_CMPEQ ? SimdOp.I8x16Eq : i.sub === OP_MINU ? SimdOp.I8x16MinU : i.sub === OP_MAXU ? SimdOp.I8x16MaxU : null;
-      return op === null ? null : (e) => (xmmSource(e, i), xmmBinary(e, i, op));
-    },
-  ],
-  [
-    palignr,
-    (i) => {
-      const count = i.imm & 0xff;
-      if (count > 16) return null;
-      // Bytes count .. count+15 of source (low 16 bytes) : destination (high 16 bytes).
-      const lanes = Array.from({ length: 16 }, (_, j) => count + j);
-      return (e) => {
-        const c = e.c;
-        xmmSource(e, i);
-        c.i32Const(0).get(V).i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).shuffle(lanes).simdMem(SimdOp.V128Store, e.xmm(i.reg));
-      };
-    },
-  ],
-  [
-    pmovmskb,
-    (i) => (i.rm >= 0 ? (e) => (e.c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.rm)).simd(SimdOp.I8x16Bitmask).op(Op.I64ExtendI32U).set(X), e.setReg(i.reg, 4, X)) : null),
-  ],
 ]);
 
 /** Longest REP MOVS/STOS count a block moves element by element; longer ones go to the interpreter's handler. */
@@ -591,27 +523,6 @@ function stringMove(i: Insn): ReturnType<WasmTemplate> {
   };
 }
 
-/** MOVDQA/MOVDQU/MOVAPS/MOVUPS loads (V,W) and stores (W,V); sub 1 = aligned (#GP otherwise). */
-function xmmMove(i: Insn, load: boolean): ReturnType<WasmTemplate> {
-  return (e, last) => {
-    const c = e.c;
-    if (i.rm >= 0) {
-      const [d, s] = load ? [i.reg, i.rm] : [i.rm, i.reg];
-      c.i32Const(0).i32Const(0).simdMem(SimdOp.V128Load, e.xmm(s)).simdMem(SimdOp.V128Store, e.xmm(d));
-      return;
-    }
-    e.effectiveAddress(i, i.sub === 1);
-    if (i.sub === 1) alignmentCheck(e, false);
-    if (load) {
-      e.load128(V);
-      c.i32Const(0).get(V).simdMem(SimdOp.V128Store, e.xmm(i.reg));
-    } else {
-      c.i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).set(V);
-      e.store128(V, last);
-    }
-  };
-}
-
 export function wasmTemplateFor(handler: Handler): WasmTemplate | undefined {
-  return templates.get(handler);
+  return templates.get(handler) ?? sseTemplates.get(handler);
 }
