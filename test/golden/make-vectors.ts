@@ -480,12 +480,18 @@ function divForms(group: string, d: OpcodeDef, count: number): void {
         const avoid = new Set([0, 2]);
         v.randomReg(0);
         v.randomReg(2);
-        // Mostly quotients that fit; some #DE: zero divisor, overflowing quotient, MIN / -1.
+        // Mostly quotients that fit; some #DE: zero divisor, overflowing quotient, MIN / -1;
+        // and dividends that fit in rAX alone with its top bit set (rDX zero, or its sign),
+        // the case a 64-bit machine divide can take (the WebAssembly translator does).
         let divisor: bigint;
         let dividend: bigint;
         const W = BigInt(w);
-        const kind = n < 3 ? n : 3;
-        if (kind === 0) {
+        const kind = n < 5 ? n : 5;
+        if (kind === 3 || kind === 4) {
+          divisor = kind === 3 ? value(r, w) | 1n : BigInt(2 + r.int(6)); // a small one overflows the quotient
+          const low = r.bits(w) | (1n << (W - 1n));
+          dividend = kind === 4 ? (r.bits(w - 2) << (W + 1n)) | low : signed ? BigInt.asUintN(2 * w, BigInt.asIntN(w, low)) : low;
+        } else if (kind === 0) {
           divisor = 0n;
           dividend = r.bits(2 * w);
         } else if (kind === 1) {

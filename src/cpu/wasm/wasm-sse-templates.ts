@@ -6,7 +6,7 @@ import { MXCSR_MM } from '../cpu-model.js';
 import { STATE_FLAGS } from '../../mmu/state-area.js';
 import { A, BlockEmitter, RAISE_MISALIGNED, V, X } from './block-emitter.js';
 import { Op, SimdOp } from './wasm-encoder.js';
-import type { WasmTemplate } from './wasm-templates.js';
+import type { WasmTemplate } from './wasm-template-helpers.js';
 
 /**
  * WebAssembly templates for SSE instructions (XMM registers live in the state area, 16

@@ -12,38 +12,22 @@ import { STATE_FLAGS, STATE_SEG_BASE } from '../../mmu/state-area.js';
 import { A, B, BlockEmitter, C, D, FA, FAT, FR, FRT, FS, R, RAISE_BAD_STACK, RAISE_BAD_STRING, T, X, Y } from './block-emitter.js';
 import { Op } from './wasm-encoder.js';
 import { sseTemplates } from './wasm-sse-templates.js';
+import { muldivTemplates } from './wasm-muldiv-templates.js';
+import type { WasmTemplate } from './wasm-template-helpers.js';
+import { immediate, loadE, mask, setFlagsCO } from './wasm-template-helpers.js';
 
 /**
- * WebAssembly for the instructions that dominate real programs, each doing exactly what
- * its interpreter handler does (and what its JavaScript template, translator/templates.ts,
- * does). A template returns null when it does not cover the instruction's form, before
- * emitting anything; the block is then compiled to JavaScript instead.
- *
- * `flagsDead`: a later instruction overwrites every status flag first (flagEffect), so
- * the flags need not be computed.
+ * WebAssembly templates for the integer instructions (ALU, moves, shifts and rotates,
+ * stack, string moves, branches in compile-wasm-block.ts), each doing exactly what its
+ * interpreter handler does; the SSE and one-operand MUL/DIV ones live beside this file.
  */
-export type WasmTemplate = (i: Insn) => ((e: BlockEmitter, last: boolean, flagsDead: boolean) => void) | null;
 
-const MASKS = [0, 0xff, 0xffff, 0, 0xffffffff];
 /** CF PF AF ZF SF OF. */
 const STATUS = 0x8d5;
 
-/** Masks the i64 local `v` to `size` bytes. */
-function mask(e: BlockEmitter, v: number, size: number): void {
-  if (size === 8) return;
-  e.c.get(v).i64Number(MASKS[size]).op(Op.I64And).set(v);
-}
-
-/** Loads the E operand (register, or memory at A computed first) into X. */
-function loadE(e: BlockEmitter, i: Insn, size: number): void {
-  if (i.rm >= 0) e.reg(i.rm, size), e.c.set(X);
-  else e.load(size, X);
-}
-
-/** An immediate at `size`, sign-extended to 64 bits and masked to the size. */
-function immediate(e: BlockEmitter, i: Insn, size: number, v: number): void {
-  e.c.i64Const(i.imm, size === 8 ? i.immHi : i.imm >> 31).set(v);
-  mask(e, v, size);
+/** X = the `bits`-bit value on the stack sign-extended to 64 bits. */
+function signExtend(e: BlockEmitter, bits: number): void {
+  e.c.i64Number(64 - bits).op(Op.I64Shl).i64Number(64 - bits).op(Op.I64ShrS).set(X);
 }
 
 /**
@@ -98,22 +82,6 @@ function test(i: Insn, loadY: (e: BlockEmitter) => void): ReturnType<WasmTemplat
 
 const yFromReg = (i: Insn, reg: number) => (e: BlockEmitter) => (e.reg(reg, i.opsize), e.c.set(Y));
 const yFromImm = (i: Insn) => (e: BlockEmitter) => immediate(e, i, i.opsize, Y);
-
-/**
- * Flags from a result with explicit CF and OF in the i32 locals C and D and AF = 0, as
- * Cpu.setFlagsCOA encodes them.
- */
-function setFlagsCO(e: BlockEmitter, size: number): void {
-  const c = e.c;
-  const shift = size === 8 ? 31 : size * 8 - 1;
-  // top = (cf << shift) | ((cf ^ of) << (shift - 1))
-  c.get(C).i32Const(shift).op(Op.I32Shl).get(C).get(D).op(Op.I32Xor).i32Const(shift - 1).ops(Op.I32Shl, Op.I32Or).set(D);
-  c.get(R).op(Op.I32WrapI64).set(FR);
-  if (size === 8) c.get(R).i64Const(32, 0).op(Op.I64ShrU).op(Op.I32WrapI64).set(FRT), c.i32Const(0).set(FA);
-  else c.get(FR).set(FRT), c.get(D).set(FA);
-  c.get(D).set(FAT).i32Const(shift).set(FS);
-  e.knownShift = shift;
-}
 
 /**
  * SHL (4), SHR (5), SAR (7) of a 32- or 64-bit register by a constant or by CL (shiftE in
@@ -453,8 +421,9 @@ const templates = new Map<Handler, WasmTemplate>([
   // NEG is 0 - E, with SUB's flags (SDM Vol. 2B NEG).
   [negE, (i) => (i.rm >= 0 ? (e, _last, flagsDead) => (e.c.i64Const(0, 0).set(X), e.reg(i.rm, i.opsize), e.c.set(Y), alu(e, SUB, i.opsize, () => e.setReg(i.rm, i.opsize, R), flagsDead)) : null)],
   // CDQE and CQO.
-  [cbw, (i) => (i.opsize === 8 ? (e) => (e.reg(RAX, 4), e.c.i64Number(32).op(Op.I64Shl).i64Number(32).op(Op.I64ShrS).set(X), e.setReg(RAX, 8, X)) : null)],
-  [cwd, (i) => (i.opsize === 8 ? (e) => (e.reg(RAX, 8), e.c.i64Number(63).op(Op.I64ShrS).set(X), e.setReg(RDX, 8, X)) : null)],
+  // CWDE, CDQE (rAX's lower half sign-extended into all of it) and CDQ, CQO (rDX filled with rAX's sign).
+  [cbw, (i) => (i.opsize >= 4 ? (e) => (e.reg(RAX, i.opsize / 2), signExtend(e, i.opsize * 4), e.setReg(RAX, i.opsize, X)) : null)],
+  [cwd, (i) => (i.opsize >= 4 ? (e) => (e.reg(RAX, i.opsize), signExtend(e, i.opsize * 8), e.c.get(X).i64Number(63).op(Op.I64ShrS).set(X), e.setReg(RDX, i.opsize, X)) : null)],
 ]);
 
 /** Longest REP MOVS/STOS count a block moves element by element; longer ones go to the interpreter's handler. */
@@ -524,5 +493,5 @@ function stringMove(i: Insn): ReturnType<WasmTemplate> {
 }
 
 export function wasmTemplateFor(handler: Handler): WasmTemplate | undefined {
-  return templates.get(handler) ?? sseTemplates.get(handler);
+  return templates.get(handler) ?? sseTemplates.get(handler) ?? muldivTemplates.get(handler);
 }
