@@ -1,5 +1,5 @@
 import type { Handler, Insn } from '../insn.js';
-import { logicVW, movdFromXmm, movdToXmm, movqLoad, movqStore, movVW, movWV } from '../ops/sse.js';
+import { logicVW, movdFromXmm, movdToXmm, movqLoad, movqStore, movScalarLoad, movScalarStore, movVW, movWV } from '../ops/sse.js';
 import { byteOp, dwordOp, OP_ABS, OP_ADD, OP_ADDS, OP_ADDUS, OP_AVG, OP_CMPEQ, OP_CMPGT, OP_MAXS, OP_MAXU, OP_MINS, OP_MINU, OP_MULL, OP_SUB, OP_SUBS, OP_SUBUS, pack, pmovmskb, pshuf, qwordOp, SH_LL, SH_RA, SH_RDQ, SH_RL, shiftImm, unpack, wordOp } from '../ops/sse-int.js';
 import { palignr } from '../ops/sse-int-ssse3.js';
 import { MXCSR_MM } from '../cpu-model.js';
@@ -207,6 +207,33 @@ function movqOut(i: Insn): ReturnType<WasmTemplate> {
   };
 }
 
+/**
+ * MOVSD/MOVSS (F2/F3 0F 10 and 11, sub = element bytes): between registers only the low
+ * element moves; a load from memory clears the rest of the register; a store writes the
+ * low element.
+ */
+function movScalar(i: Insn, load: boolean): ReturnType<WasmTemplate> {
+  const bytes = i.sub;
+  const loadOp = bytes === 8 ? Op.I64Load : Op.I64Load32U;
+  const storeOp = bytes === 8 ? Op.I64Store : Op.I64Store32;
+  return (e, last) => {
+    const c = e.c;
+    if (i.rm >= 0) {
+      const [d, s] = load ? [i.reg, i.rm] : [i.rm, i.reg];
+      c.i32Const(0).i32Const(0).mem(loadOp, e.xmm(s)).mem(storeOp, e.xmm(d));
+      return;
+    }
+    e.effectiveAddress(i);
+    if (load) {
+      e.load(bytes, X);
+      setLowQuadword(e, i.reg, X);
+    } else {
+      c.i32Const(0).mem(loadOp, e.xmm(i.reg)).set(X);
+      e.store(bytes, X, last);
+    }
+  };
+}
+
 /** MOVDQA/MOVDQU/MOVAPS/MOVUPS loads (V,W) and stores (W,V); sub 1 = aligned (#GP otherwise). */
 function xmmMove(i: Insn, load: boolean): ReturnType<WasmTemplate> {
   return (e, last) => {
@@ -270,4 +297,6 @@ export const sseTemplates = new Map<Handler, WasmTemplate>([
   [movdFromXmm, movdOut],
   [movqLoad, movqIn],
   [movqStore, movqOut],
+  [movScalarLoad, (i) => movScalar(i, true)],
+  [movScalarStore, (i) => movScalar(i, false)],
 ]);

@@ -34,18 +34,18 @@ export function immediate(e: BlockEmitter, i: Insn, size: number, v: number): vo
 }
 
 /**
- * Flags from a result with explicit CF and OF in the i32 locals C and D and AF = 0, as
- * Cpu.setFlagsCOA encodes them.
+ * Flags from the result in R with explicit CF and OF in the i32 locals C and D, as
+ * Cpu.setFlagsCOA encodes them; `af` pushes AF as an i32 0 or 1 (omitted: AF = 0).
  */
-export function setFlagsCO(e: BlockEmitter, size: number): void {
+export function setFlagsCO(e: BlockEmitter, size: number, af?: () => void): void {
   const c = e.c;
   const shift = size === 8 ? 31 : size * 8 - 1;
-  // top = (cf << shift) | ((cf ^ of) << (shift - 1))
+  // top = (cf << shift) | ((cf ^ of) << (shift - 1)); aux = top (aux word) | af << 3
   c.get(C).i32Const(shift).op(Op.I32Shl).get(C).get(D).op(Op.I32Xor).i32Const(shift - 1).ops(Op.I32Shl, Op.I32Or).set(D);
   c.get(R).op(Op.I32WrapI64).set(FR);
   if (size === 8) c.get(R).i64Const(32, 0).op(Op.I64ShrU).op(Op.I32WrapI64).set(FRT), c.i32Const(0).set(FA);
   else c.get(FR).set(FRT), c.get(D).set(FA);
+  if (af) c.get(FA), af(), c.i32Const(3).ops(Op.I32Shl, Op.I32Or).set(FA);
   c.get(D).set(FAT).i32Const(shift).set(FS);
   e.knownShift = shift;
 }
-

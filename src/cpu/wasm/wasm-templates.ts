@@ -9,7 +9,7 @@ import { RAX, RCX, RDI, RDX, RSI, RSP } from '../registers.js';
 import { REP_NONE } from '../insn.js';
 import { stringOp } from '../ops/string.js';
 import { STATE_FLAGS, STATE_SEG_BASE } from '../../mmu/state-area.js';
-import { A, B, BlockEmitter, C, D, FA, FAT, FR, FRT, FS, R, RAISE_BAD_STACK, RAISE_BAD_STRING, T, X, Y } from './block-emitter.js';
+import { A, B, BlockEmitter, C, D, R, RAISE_BAD_STACK, RAISE_BAD_STRING, T, X, Y } from './block-emitter.js';
 import { Op } from './wasm-encoder.js';
 import { sseTemplates } from './wasm-sse-templates.js';
 import { muldivTemplates } from './wasm-muldiv-templates.js';
@@ -84,40 +84,46 @@ const yFromReg = (i: Insn, reg: number) => (e: BlockEmitter) => (e.reg(reg, i.op
 const yFromImm = (i: Insn) => (e: BlockEmitter) => immediate(e, i, i.opsize, Y);
 
 /**
- * SHL (4), SHR (5), SAR (7) of a 32- or 64-bit register by a constant or by CL (shiftE in
- * ops/shift.ts): CF is the last bit shifted out; OF is MSB(result) ^ CF for SHL,
- * MSB(source) for SHR, 0 for SAR. A masked count of 0 changes no flag, but a 32-bit
- * destination is still written (its upper half cleared). ROL/ROR go to rotate().
+ * SHL (4), SHR (5), SAR (7) of a 32- or 64-bit register or memory operand by a constant
+ * or by CL (shiftE in ops/shift.ts): CF is the last bit shifted out; OF is MSB(result) ^
+ * CF for SHL, MSB(source) for SHR, 0 for SAR. A masked count of 0 changes no flag, but a
+ * 32-bit register destination is still written (its upper half cleared). ROL/ROR of a
+ * register go to rotate().
  */
 function shift(i: Insn, rawCount: number | 'cl'): ReturnType<WasmTemplate> {
   const op = i.sub === 6 ? 4 : i.sub;
   const size = i.opsize;
-  if (i.rm < 0 || (size !== 4 && size !== 8)) return null;
-  if (op === 0 || op === 1) return rawCount === 'cl' ? null : rotate(i, rawCount);
+  if (size !== 4 && size !== 8) return null;
+  if (op === 0 || op === 1) return rawCount === 'cl' || i.rm < 0 ? null : rotate(i, rawCount);
   if (op !== 4 && op !== 5 && op !== 7) return null;
   const countMask = size === 8 ? 0x3f : 0x1f;
   const bits = size * 8;
-  return (e, _last, flagsDead) => {
+  return (e, last, flagsDead) => {
     const c = e.c;
+    // A memory operand is checked for writing even when the count is 0 (Cpu.eaRmw).
+    if (i.rm < 0) e.effectiveAddress(i), e.checkWrite(size);
+    const zeroCount = (): void => {
+      if (size === 4 && i.rm >= 0) e.reg(i.rm, 4), c.set(R), e.setReg(i.rm, 4, R);
+    };
     // The count in Y.
     if (rawCount === 'cl') e.reg(RCX, 1), c.i64Number(countMask).op(Op.I64And).set(Y);
     else if ((rawCount & countMask) === 0) {
-      if (size === 4) e.reg(i.rm, 4), c.set(R), e.setReg(i.rm, 4, R);
+      zeroCount();
       return;
     } else c.i64Number(rawCount & countMask).set(Y);
     if (rawCount === 'cl') {
       c.get(Y).op(Op.I64Eqz);
       e.open(Op.If);
-      if (size === 4) e.reg(i.rm, 4), c.set(R), e.setReg(i.rm, 4, R);
+      zeroCount();
       e.elseArm();
     }
-    e.reg(i.rm, size);
-    c.set(X);
+    loadE(e, i, size);
     // A 32-bit SAR shifts the sign-extended value.
     if (op === 7 && size === 4) c.get(X).i64Number(32).op(Op.I64Shl).i64Number(32).op(Op.I64ShrS).set(X);
     c.get(X).get(Y).op(op === 4 ? Op.I64Shl : op === 5 ? Op.I64ShrU : Op.I64ShrS).set(R);
     mask(e, R, size);
-    e.setReg(i.rm, size, R);
+    if (i.rm >= 0) e.setReg(i.rm, size, R);
+    else e.store(size, R, last);
     if (!flagsDead) {
       // CF: the last bit shifted out.
       if (op === 4) c.get(X).i64Number(bits).get(Y).op(Op.I64Sub).op(Op.I64ShrU);
@@ -279,22 +285,26 @@ const templates = new Map<Handler, WasmTemplate>([
   [
     incDecE,
     (i) => {
-      if (i.opsize !== 4 || i.rm < 0) return null;
-      // INC/DEC keep CF (SDM Vol. 2A INC): CF, OF and AF in the aux word.
-      return (e, _last, flagsDead) => {
+      const size = i.opsize;
+      const signBit = size === 8 ? null : 2 ** (size * 8 - 1);
+      // INC/DEC keep CF (SDM Vol. 2A INC); OF: the result is the signed minimum (INC) or
+      // maximum (DEC); AF: a carry out of, or a borrow into, the low nibble.
+      return (e, last, flagsDead) => {
         const c = e.c;
+        if (i.rm < 0) e.effectiveAddress(i), e.checkWrite(size);
         if (!flagsDead) e.flag(0), c.set(C);
-        e.reg(i.rm, 4);
-        c.i64Number(1).op(i.sub === 0 ? Op.I64Add : Op.I64Sub).set(R);
-        mask(e, R, 4);
-        e.setReg(i.rm, 4, R);
+        loadE(e, i, size);
+        c.get(X).i64Number(1).op(i.sub === 0 ? Op.I64Add : Op.I64Sub).set(R);
+        mask(e, R, size);
+        if (i.rm >= 0) e.setReg(i.rm, size, R);
+        else e.store(size, R, last);
         if (flagsDead) return;
-        c.get(R).op(Op.I32WrapI64).i32Const(i.sub === 0 ? -2147483648 : 2147483647).op(Op.I32Eq).set(D);
-        // top = (cf << 31) | ((cf ^ of) << 30); aux = top | (af << 3)
-        c.get(C).i32Const(31).op(Op.I32Shl).get(C).get(D).op(Op.I32Xor).i32Const(30).ops(Op.I32Shl, Op.I32Or).set(FAT);
-        c.get(FAT).get(R).op(Op.I32WrapI64).i32Const(0xf).op(Op.I32And).i32Const(i.sub === 0 ? 0 : 0xf).op(Op.I32Eq).i32Const(3).ops(Op.I32Shl, Op.I32Or).set(FA);
-        c.get(R).op(Op.I32WrapI64).set(FR).get(FR).set(FRT).i32Const(31).set(FS);
-        e.knownShift = 31;
+        c.get(R);
+        if (signBit === null) c.i64Const(0, -0x80000000);
+        else c.i64Number(signBit);
+        if (i.sub !== 0) c.i64Number(1).op(Op.I64Sub);
+        c.op(Op.I64Eq).set(D);
+        setFlagsCO(e, size, () => void c.get(R).op(Op.I32WrapI64).i32Const(0xf).op(Op.I32And).i32Const(i.sub === 0 ? 0 : 0xf).op(Op.I32Eq));
       };
     },
   ],
