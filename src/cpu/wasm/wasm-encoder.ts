@@ -86,6 +86,8 @@ export const enum SimdOp {
   V128Load = 0x00,
   V128Store = 0x0b,
   I8x16Shuffle = 0x0d,
+  I8x16Swizzle = 0x0e,
+  I8x16Splat = 0x0f,
   I8x16Eq = 0x23,
   I8x16GtS = 0x27,
   I16x8Eq = 0x2d,

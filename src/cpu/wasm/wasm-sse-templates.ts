@@ -1,7 +1,7 @@
 import type { Handler, Insn } from '../insn.js';
 import { logicVW, movdFromXmm, movdToXmm, movqLoad, movqStore, movScalarLoad, movScalarStore, movVW, movWV } from '../ops/sse.js';
 import { byteOp, dwordOp, OP_ABS, OP_ADD, OP_ADDS, OP_ADDUS, OP_AVG, OP_CMPEQ, OP_CMPGT, OP_MAXS, OP_MAXU, OP_MINS, OP_MINU, OP_MULL, OP_SUB, OP_SUBS, OP_SUBUS, pack, pmovmskb, pshuf, qwordOp, SH_LL, SH_RA, SH_RDQ, SH_RL, shiftImm, unpack, wordOp } from '../ops/sse-int.js';
-import { palignr } from '../ops/sse-int-ssse3.js';
+import { palignr, pshufb } from '../ops/sse-int-ssse3.js';
 import { MXCSR_MM } from '../cpu-model.js';
 import { STATE_FLAGS } from '../../mmu/state-area.js';
 import { A, BlockEmitter, RAISE_MISALIGNED, V, X } from './block-emitter.js';
@@ -297,6 +297,17 @@ export const sseTemplates = new Map<Handler, WasmTemplate>([
   [movdFromXmm, movdOut],
   [movqLoad, movqIn],
   [movqStore, movqOut],
+  // PSHUFB: a selector with bit 7 set gives 0, else the byte its low four bits pick; i8x16.swizzle
+  // gives 0 for any selector from 16 up, so bits 6:4 are cleared first.
+  [
+    pshufb,
+    (i) => (e) => {
+      const c = e.c;
+      xmmSource(e, i);
+      c.i32Const(0).i32Const(0).simdMem(SimdOp.V128Load, e.xmm(i.reg)).get(V).i32Const(0x8f).simd(SimdOp.I8x16Splat).simd(SimdOp.V128And);
+      c.simd(SimdOp.I8x16Swizzle).simdMem(SimdOp.V128Store, e.xmm(i.reg));
+    },
+  ],
   [movScalarLoad, (i) => movScalar(i, true)],
   [movScalarStore, (i) => movScalar(i, false)],
 ]);

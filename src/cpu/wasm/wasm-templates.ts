@@ -1,11 +1,11 @@
 import type { Handler, Insn } from '../insn.js';
 import { ADC, ADD, aluAccImm, aluEG, aluEImm, aluGE, AND, CMP, incDecE, negE, notE, OR, SBB, SUB, testAccImm, testEG, testEImm } from '../ops/alu.js';
-import { cbw, cmov, cwd, lea, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushE, pushImm, pushZ, setcc, xchgAccZ } from '../ops/data.js';
+import { cbw, cmov, cmpxchg, cwd, lea, leave, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushE, pushImm, pushZ, setcc, xchgAccZ, xchgEG } from '../ops/data.js';
 import { shiftE1, shiftECl, shiftEImm } from '../ops/shift.js';
 import { bsfBsr } from '../ops/bit.js';
 import { CF as CF_FLAG, DF, OF as OF_FLAG, ZF as ZF_FLAG } from '../flags.js';
 import { imulGE } from '../ops/muldiv.js';
-import { RAX, RCX, RDI, RDX, RSI, RSP } from '../registers.js';
+import { RAX, RBP, RCX, RDI, RDX, RSI, RSP } from '../registers.js';
 import { REP_NONE } from '../insn.js';
 import { stringOp } from '../ops/string.js';
 import { STATE_FLAGS, STATE_SEG_BASE } from '../../mmu/state-area.js';
@@ -427,6 +427,58 @@ const templates = new Map<Handler, WasmTemplate>([
     },
   ],
   [nop, () => () => {}],
+  // XCHG E,G: a memory operand is checked for writing before it is read (Cpu.eaRmw).
+  [
+    xchgEG,
+    (i) => (e, last) => {
+      const size = i.opsize;
+      e.reg(i.reg, size);
+      e.c.set(Y);
+      if (i.rm >= 0) e.reg(i.rm, size), e.c.set(X), e.setReg(i.rm, size, Y);
+      else e.effectiveAddress(i), e.checkWrite(size), e.load(size, X), e.store(size, Y, last);
+      e.setReg(i.reg, size, X);
+    },
+  ],
+  // CMPXCHG E,G: equal to rAX, E = G; else rAX = E (a memory E is written back unchanged,
+  // the locked cycle's write); the flags are CMP rAX, E's (SDM Vol. 2A CMPXCHG).
+  [
+    cmpxchg,
+    (i) => (e, last, flagsDead) => {
+      const size = i.opsize;
+      const c = e.c;
+      if (i.rm < 0) e.effectiveAddress(i), e.checkWrite(size);
+      loadE(e, i, size);
+      c.get(X).set(Y);
+      e.reg(RAX, size);
+      c.tee(X).get(Y).op(Op.I64Eq);
+      e.open(Op.If);
+      e.reg(i.reg, size);
+      c.set(R);
+      if (i.rm >= 0) e.setReg(i.rm, size, R);
+      else e.store(size, R, last);
+      e.elseArm();
+      if (i.rm < 0) e.store(size, Y, last);
+      e.setReg(RAX, size, Y);
+      e.close();
+      alu(e, CMP, size, null, flagsDead);
+    },
+  ],
+  // LEAVE: RSP = RBP (an SS reference: non-canonical is #SS), then RBP popped.
+  [
+    leave,
+    (i) =>
+      i.opsize === 8
+        ? (e) => {
+            e.reg(RBP, 8);
+            e.c.set(A);
+            e.checkCanonical(A, RAISE_BAD_STACK);
+            e.load(8, X);
+            e.c.get(A).i64Number(8).op(Op.I64Add).set(T);
+            e.setReg(RSP, 8, T);
+            e.setReg(RBP, 8, X);
+          }
+        : null,
+  ],
   [notE, (i) => (i.rm >= 0 ? (e) => (e.reg(i.rm, i.opsize), e.c.i64Const(-1, -1).op(Op.I64Xor).set(X), mask(e, X, i.opsize), e.setReg(i.rm, i.opsize, X)) : null)],
   // NEG is 0 - E, with SUB's flags (SDM Vol. 2B NEG).
   [negE, (i) => (i.rm >= 0 ? (e, _last, flagsDead) => (e.c.i64Const(0, 0).set(X), e.reg(i.rm, i.opsize), e.c.set(Y), alu(e, SUB, i.opsize, () => e.setReg(i.rm, i.opsize, R), flagsDead)) : null)],
