@@ -28,6 +28,12 @@ const LOADS = { a: [0x48, 0x8b, 0x07, 0x48, 0x83, 0xc7, 0x08, 0xff, 0xe3], b: [0
  * Each round B rewrites A's immediate, so A adds a different number every time.
  */
 const A2 = CODE + 0x1000;
+/**
+ * A: rdtsc (0F 31) or rdtscp (0F 01 F9, also ECX = TSC_AUX), then mov [rdi], eax;
+ * mov [rdi+4], edx; add rdi, 8; jmp rbx.   B: 40: sub rsi, 1   44: jnz 0   46: jmp rdx (END)
+ * Without a timekeeper the TSC is the count of instructions retired (ops/system.ts sampleTsc).
+ */
+const tscLoop = (read: number[]) => ({ a: [...read, 0x89, 0x07, 0x89, 0x57, 0x04, 0x48, 0x83, 0xc7, 0x08, 0xff, 0xe3], b: [0x48, 0x83, 0xee, 0x01, 0x75, 0xba, 0xff, 0xe2] });
 const REWRITE = { a: [0x48, 0x83, 0xc0, 0x01, 0xff, 0xe3], b: [0x88, 0x4d, 0x00, 0x48, 0x83, 0xe9, 0x01, 0x0f, 0x85, 0xb3, 0x0f, 0x00, 0x00, 0xff, 0xe2] };
 
 function run(code: { a: number[]; b: number[] }, registers: Record<number, number>, translate: boolean, a = CODE) {
@@ -43,6 +49,7 @@ function run(code: { a: number[]; b: number[] }, registers: Record<number, numbe
   interp.translate = translate;
   interp.compileThreshold = 1;
   const cpu = m.cpu;
+  cpu.tscAux = 3; // RDTSCP's ECX (the kernel's CPU number)
   cpu.lo[RBX] = B;
   cpu.lo[RDX] = END;
   for (const [reg, value] of Object.entries(registers)) cpu.lo[Number(reg)] = value;
@@ -63,6 +70,7 @@ function run(code: { a: number[]; b: number[] }, registers: Record<number, numbe
       retired: cpu.retired,
       fault: interp.lastFault ? { vector: interp.lastFault.vector, rip: interp.lastFault.rip } : null,
     },
+    data: m.readBytes(DATA, 4096),
     wasm,
   };
 }
@@ -74,6 +82,23 @@ describe('chained WebAssembly blocks', () => {
     expect(reference.state.fault).toEqual({ vector: 14, rip: B });
     const chained = run(LOADS, registers, true);
     expect(chained.wasm).toEqual([true, true]);
+    expect(chained.state).toEqual(reference.state);
+  });
+
+  it.each([
+    ['rdtsc', [0x0f, 0x31]],
+    ['rdtscp', [0x0f, 0x01, 0xf9]],
+  ])('%s: read the time-stamp counter the interpreter would read, inside a chain', (_name, read) => {
+    const registers = { [RDI]: DATA, [RSI]: 300, [RCX]: 0 };
+    const reference = run(tscLoop(read), registers, false);
+    const readings = new Uint32Array(reference.data.buffer, reference.data.byteOffset, 600).filter((_, k) => k % 2 === 0);
+    // Each round retires A's five and B's two instructions before the next RDTSC.
+    expect(readings[1] - readings[0]).toBe(7);
+    expect(readings[299] - readings[0]).toBe(299 * 7);
+    expect(reference.state.rcx).toBe(read.length === 3 ? 3 : 0);
+    const chained = run(tscLoop(read), registers, true);
+    expect(chained.wasm).toEqual([true, true]);
+    expect(chained.data).toEqual(reference.data);
     expect(chained.state).toEqual(reference.state);
   });
 

@@ -1,4 +1,4 @@
-import { HIGH_BYTE, ZERO_REG } from '../registers.js';
+import { HIGH_BYTE, RAX, RCX, RDX, ZERO_REG } from '../registers.js';
 import type { Insn } from '../insn.js';
 import { usesStackSegment } from '../cpu.js';
 import { MXCSR_MM } from '../cpu-model.js';
@@ -71,11 +71,15 @@ export const enum Import {
   Write128,
   /** (0, kind, low4): raises the exception `kind` (RAISE_*). */
   Raise,
+  /** (0, index): runs entry hook `index` (WasmRuntime.hookIndex: a counted vDSO entry). */
+  Hook,
+  /** () -> TSC low half: RDTSC (ops/system.ts sampleTsc); the high half in the state area, TSC_AUX in the scratch. */
+  ReadTsc,
 }
 
 /** How many i32 arguments each host function takes after the address, and whether it returns a value. */
-const HOST_ARGS = [1, 3, 1, 0, 0, 2];
-const HOST_RETURNS = [true, true, false, false, true, false];
+const HOST_ARGS = [1, 3, 1, 0, 0, 2, 1, 0];
+const HOST_RETURNS = [true, true, false, false, true, false, false, true];
 
 export const RAISE_NON_CANONICAL = 0;
 export const RAISE_NON_CANONICAL_STACK = 1;
@@ -171,6 +175,31 @@ export class BlockEmitter {
     for (let k = HOST_ARGS[f]; k < 3; k++) c.i32Const(0);
     c.i32Const(f).call(0);
     if (!HOST_RETURNS[f]) c.op(Op.Drop);
+  }
+
+  /** Runs entry hook `index` (WasmRuntime.hookIndex) through the host. */
+  callHook(index: number): void {
+    this.noAddress();
+    this.c.i32Const(index);
+    this.callHost(Import.Hook);
+  }
+
+  /**
+   * RDTSC (and RDTSCP's TSC_AUX): EDX:EAX (ECX) from the host's time-stamp counter, which
+   * raises #GP when CR4.TSD forbids it at CPL 3; the flags are written back first.
+   */
+  readTsc(withAux: boolean): void {
+    const c = this.c;
+    this.flushFlags();
+    this.noAddress();
+    this.callHost(Import.ReadTsc);
+    c.op(Op.I64ExtendI32U).set(X);
+    this.setReg(RAX, 4, X);
+    c.i32Const(0).mem(Op.I64Load32U, this.state + STATE_READ_HI).set(X);
+    this.setReg(RDX, 4, X);
+    if (!withAux) return;
+    c.i32Const(0).mem(Op.I64Load32U, this.state + STATE_SCRATCH128).set(X);
+    this.setReg(RCX, 4, X);
   }
 
   /** The address argument of a host call that has none. */

@@ -1,4 +1,4 @@
-import type { Insn } from '../insn.js';
+import type { HookedHandler, Insn } from '../insn.js';
 import { callE, callRel, jccRel, jmpE, jmpRel, ret } from '../ops/control.js';
 import type { BlockProfile } from '../translator/compile-block.js';
 import { deadFlags, profiledPath } from '../translator/compile-block.js';
@@ -117,8 +117,11 @@ export function compileWasmBlock(runtime: WasmRuntime, insns: Insn[], profile?: 
       ripSet = true;
       continue;
     }
-    const template = wasmTemplateFor(i.exec)?.(i);
+    // Behind an entry hook (a counted vDSO entry): the hook through the host, then the instruction.
+    const hooked = i.exec as Partial<HookedHandler>;
+    const template = wasmTemplateFor(hooked.inner ?? i.exec)?.(i);
     if (!template) return null;
+    if (hooked.hook) e.callHook(runtime.hookIndex(hooked.hook));
     template(e, last, flagsDead[k]);
   }
   if (!ripSet) e.setRipOffset(insns[n - 1].nextOffset);

@@ -1,6 +1,7 @@
 import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
 import { interpretBlock } from '../interpret-block.js';
+import { sampleTsc } from '../ops/system.js';
 import type { CompiledBlock } from '../translator/compile-block.js';
 import { CHAIN_ENTRIES, STATE_CHAIN_BASE, STATE_CHAIN_BLOCKS, STATE_CHAIN_DONE, STATE_CHAIN_INDEX, STATE_CHAIN_TAGS, STATE_FLAGS, STATE_LOOPED, STATE_POS, STATE_READ_HI, STATE_RIP, STATE_SCRATCH128 } from '../../mmu/state-area.js';
 import { Import, RAISE_BAD_BRANCH, RAISE_BAD_STACK, RAISE_BAD_STRING, RAISE_MISALIGNED, RAISE_NON_CANONICAL, RAISE_NON_CANONICAL_ALIGNED, RAISE_NON_CANONICAL_STACK } from './block-emitter.js';
@@ -93,6 +94,14 @@ export class WasmRuntime {
   private readonly chainBase: Float64Array;
   private chainGeneration = -1;
   private readonly freeIndices: number[] = [];
+  /** Entry hooks blocks call (Import.Hook), by index. */
+  private readonly hooks: Array<() => void> = [];
+
+  /** The index a block passes to Import.Hook to run `hook`. */
+  hookIndex(hook: () => void): number {
+    const known = this.hooks.indexOf(hook);
+    return known >= 0 ? known : this.hooks.push(hook) - 1;
+  }
 
   /** `memory`: the guest memory's WebAssembly.Memory (PhysicalMemory.memory, when the host has WebAssembly). */
   constructor(
@@ -107,7 +116,7 @@ export class WasmRuntime {
     this.chainTags = phys.stateFloat64(STATE_CHAIN_TAGS, CHAIN_ENTRIES).fill(NaN);
     this.chainBlocks = phys.stateInt32(STATE_CHAIN_BLOCKS, CHAIN_ENTRIES);
     this.chainBase = phys.stateFloat64(STATE_CHAIN_BASE, 1);
-    const env = { memory, host: hostFunction(cpu, this.words, phys.stateInt32(STATE_SCRATCH128, 4)) };
+    const env = { memory, host: hostFunction(cpu, this.words, phys.stateInt32(STATE_SCRATCH128, 4), this.hooks) };
     const runtime = new WebAssembly.Instance(new WebAssembly.Module(runtimeModule(this.pages, this.state)), { env });
     const exports = runtime.exports;
     this.table = exports.table as WebAssembly.Table;
@@ -210,7 +219,7 @@ export class WasmRuntime {
 }
 
 /** The JavaScript behind `host`: the host function `op` (block-emitter.ts Import) with its arguments. */
-function hostFunction(cpu: Cpu, words: Int32Array, scratch: Int32Array): (a: number, x: number, y: number, z: number, op: number) => number {
+function hostFunction(cpu: Cpu, words: Int32Array, scratch: Int32Array, hooks: ReadonlyArray<() => void>): (a: number, x: number, y: number, z: number, op: number) => number {
   const mem = cpu.mem;
   return (a, x, y, z, op) => {
     switch (op) {
@@ -237,8 +246,25 @@ function hostFunction(cpu: Cpu, words: Int32Array, scratch: Int32Array): (a: num
       case Import.Write128:
         mem.write128(a, scratch, 0);
         return cpu.exitRequest;
-      default:
+      case Import.Raise:
         return raise(cpu, x, y);
+      case Import.Hook:
+        hooks[x]();
+        return 0;
+      default: {
+        // The count the interpreter would see: cpu.retired stands at the chain's first
+        // block until the chain returns (the run loop adds it after each block).
+        const retired = cpu.retired;
+        cpu.retired += words[W_CHAIN_DONE] + words[W_LOOPED];
+        try {
+          sampleTsc(cpu);
+        } finally {
+          cpu.retired = retired;
+        }
+        words[W_READ_HI] = cpu.tscHi;
+        scratch[0] = cpu.tscAux;
+        return cpu.tscLo;
+      }
     }
   };
 }

@@ -1,13 +1,14 @@
 import type { Handler, Insn } from '../insn.js';
 import { ADC, ADD, aluAccImm, aluEG, aluEImm, aluGE, AND, CMP, incDecE, negE, notE, OR, SBB, SUB, testAccImm, testEG, testEImm } from '../ops/alu.js';
 import { cbw, cmov, cmpxchg, cwd, lea, leave, movEG, movEImm, movGE, movsxd, movx, movZImm, nop, popZ, pushE, pushImm, pushZ, setcc, xchgAccZ, xchgEG } from '../ops/data.js';
-import { shiftE1, shiftECl, shiftEImm } from '../ops/shift.js';
+import { shiftDouble, shiftE1, shiftECl, shiftEImm } from '../ops/shift.js';
 import { bsfBsr } from '../ops/bit.js';
 import { CF as CF_FLAG, DF, OF as OF_FLAG, ZF as ZF_FLAG } from '../flags.js';
 import { imulGE } from '../ops/muldiv.js';
 import { RAX, RBP, RCX, RDI, RDX, RSI, RSP } from '../registers.js';
 import { REP_NONE } from '../insn.js';
 import { stringOp } from '../ops/string.js';
+import { rdtsc, rdtscp } from '../ops/system.js';
 import { STATE_FLAGS, STATE_SEG_BASE } from '../../mmu/state-area.js';
 import { A, B, BlockEmitter, C, D, R, RAISE_BAD_STACK, RAISE_BAD_STRING, T, X, Y } from './block-emitter.js';
 import { Op } from './wasm-encoder.js';
@@ -135,6 +136,61 @@ function shift(i: Insn, rawCount: number | 'cl'): ReturnType<WasmTemplate> {
       setFlagsCO(e, size);
     }
     if (rawCount === 'cl') {
+      e.close();
+      e.knownShift = null; // set in one arm only
+    }
+  };
+}
+
+/**
+ * SHLD (sub 0) / SHRD (1) of a 32- or 64-bit destination by a constant or by CL
+ * (shiftDouble in ops/shift.ts): the destination shifted, the vacated bits filled from
+ * the source register; CF is the last bit shifted out of the destination, OF whether its
+ * sign changed, AF 0; a masked count of 0 changes nothing but a 32-bit register's upper
+ * half. (The vDSO's clock scales the TSC with SHRD.)
+ */
+function doubleShift(i: Insn): ReturnType<WasmTemplate> {
+  const size = i.opsize;
+  if (size !== 4 && size !== 8) return null;
+  const byCl = i.def!.operands[2] === 'cl';
+  const countMask = size === 8 ? 0x3f : 0x1f;
+  const bits = size * 8;
+  const left = i.sub === 0;
+  return (e, last, flagsDead) => {
+    const c = e.c;
+    if (i.rm < 0) e.effectiveAddress(i), e.checkWrite(size);
+    const zeroCount = (): void => {
+      if (size === 4 && i.rm >= 0) e.reg(i.rm, 4), c.set(R), e.setReg(i.rm, 4, R);
+    };
+    if (byCl) e.reg(RCX, 1), c.i64Number(countMask).op(Op.I64And).set(Y);
+    else if ((i.imm & countMask) === 0) {
+      zeroCount();
+      return;
+    } else c.i64Number(i.imm & countMask).set(Y);
+    if (byCl) {
+      c.get(Y).op(Op.I64Eqz);
+      e.open(Op.If);
+      zeroCount();
+      e.elseArm();
+    }
+    loadE(e, i, size);
+    e.reg(i.reg, size);
+    c.set(T);
+    // The count is 1 .. bits - 1, so both shifts are in range.
+    c.get(X).get(Y).op(left ? Op.I64Shl : Op.I64ShrU);
+    c.get(T).i64Number(bits).get(Y).op(Op.I64Sub).op(left ? Op.I64ShrU : Op.I64Shl);
+    c.op(Op.I64Or).set(R);
+    mask(e, R, size);
+    if (i.rm >= 0) e.setReg(i.rm, size, R);
+    else e.store(size, R, last);
+    if (!flagsDead) {
+      if (left) c.get(X).i64Number(bits).get(Y).op(Op.I64Sub).op(Op.I64ShrU);
+      else c.get(X).get(Y).i64Number(1).op(Op.I64Sub).op(Op.I64ShrU);
+      c.op(Op.I32WrapI64).i32Const(1).op(Op.I32And).set(C);
+      c.get(X).get(R).op(Op.I64Xor).i64Number(bits - 1).op(Op.I64ShrU).op(Op.I32WrapI64).i32Const(1).op(Op.I32And).set(D);
+      setFlagsCO(e, size);
+    }
+    if (byCl) {
       e.close();
       e.knownShift = null; // set in one arm only
     }
@@ -343,6 +399,7 @@ const templates = new Map<Handler, WasmTemplate>([
   [shiftEImm, (i) => shift(i, i.imm)],
   [shiftE1, (i) => shift(i, 1)],
   [shiftECl, (i) => shift(i, 'cl')],
+  [shiftDouble, doubleShift],
   [
     bsfBsr,
     (i) => {
@@ -427,6 +484,9 @@ const templates = new Map<Handler, WasmTemplate>([
     },
   ],
   [nop, () => () => {}],
+  // RDTSC, RDTSCP: the vDSO's clock reads (ops/system.ts).
+  [rdtsc, () => (e) => e.readTsc(false)],
+  [rdtscp, () => (e) => e.readTsc(true)],
   // XCHG E,G: a memory operand is checked for writing before it is read (Cpu.eaRmw).
   [
     xchgEG,
