@@ -71,6 +71,7 @@ function run(code: { a: number[]; b: number[] }, registers: Record<number, numbe
       fault: interp.lastFault ? { vector: interp.lastFault.vector, rip: interp.lastFault.rip } : null,
     },
     data: m.readBytes(DATA, 4096),
+    compiledToWasm: interp.compiledBlocks.wasm,
     wasm,
   };
 }
@@ -100,6 +101,52 @@ describe('chained WebAssembly blocks', () => {
     expect(chained.wasm).toEqual([true, true]);
     expect(chained.data).toEqual(reference.data);
     expect(chained.state).toEqual(reference.state);
+  });
+
+  it('run an instruction without a template through its handler, flags in and out', () => {
+    // 0: add rax, rbx   3: rcl rcx, 1 (no template)   6: adc rsi, 0   a: sub rdi, 1   e: jnz 0   10: jmp rdx (END)
+    // RCL takes the carry ADD left in the block's flags and leaves one for ADC.
+    const loop = [0x48, 0x01, 0xd8, 0x48, 0xd1, 0xd1, 0x48, 0x83, 0xd6, 0x00, 0x48, 0x83, 0xef, 0x01, 0x75, 0xf0, 0xff, 0xe2];
+    const runLoop = (translate: boolean) => {
+      const m = new TestMachine();
+      m.map(CODE);
+      m.writeBytes(CODE, loop);
+      m.writeBytes(END, [0xf4]);
+      const interp = new Interpreter(m.cpu, OPCODES);
+      interp.translate = translate;
+      interp.compileThreshold = 1;
+      const cpu = m.cpu;
+      cpu.lo[RAX] = 0x9e3779b9;
+      cpu.hi[RAX] = 0x7f4a7c15;
+      cpu.lo[RBX] = 0x85ebca6b;
+      cpu.hi[RBX] = 0xc2b2ae35 | 0;
+      cpu.lo[RCX] = 0x2545f491;
+      cpu.lo[RDI] = 200;
+      cpu.lo[RDX] = END;
+      cpu.rip = CODE;
+      interp.run(100_000);
+      const blocks = (interp as unknown as { blocks: Map<number, { compiledToWasm: boolean }> }).blocks;
+      return { wasm: blocks.get(m.mmu.translateExec(CODE))?.compiledToWasm ?? false, regs: [RAX, RCX, RSI, RDI].flatMap((r) => [cpu.lo[r], cpu.hi[r]]), rip: cpu.rip };
+    };
+    const reference = runLoop(false);
+    const compiled = runLoop(true);
+    expect(compiled.wasm).toBe(true);
+    expect(compiled).toEqual({ ...reference, wasm: true });
+  });
+
+  it('stop a block after a handler instruction that writes into its code', () => {
+    // 0: xadd [rbp], cl (no template)   4: add rax, imm8 (the byte at 7)   8: sub rdi, 1   c: cmp rdi, 5
+    // 10: cmove rbp, rsi   14: test rdi, rdi   17: jnz 0   19: jmp rdx (END)
+    // XADD writes into the data page until RDI reaches 5, then into the ADD's immediate,
+    // which the ADD right after it must see (the compiled loop is running then).
+    const loop = [0x0f, 0xc0, 0x4d, 0x00, 0x48, 0x83, 0xc0, 0x00, 0x48, 0x83, 0xef, 0x01, 0x48, 0x83, 0xff, 0x05, 0x48, 0x0f, 0x44, 0xee, 0x48, 0x85, 0xff, 0x75, 0xe7, 0xff, 0xe2];
+    const registers = { [RBP]: DATA + 0x800, [RSI]: CODE + 7, [RCX]: 3, [RDI]: 10 };
+    const reference = run({ a: loop, b: [] }, registers, false);
+    // (Each rewrite adds to the immediate the byte XADD took from CL: never all zero.)
+    expect(reference.state.rax).not.toBe(0);
+    const compiled = run({ a: loop, b: [] }, registers, true);
+    expect(compiled.compiledToWasm).toBeGreaterThan(0);
+    expect(compiled.state).toEqual(reference.state);
   });
 
   it('end at a store into code, so that the rewritten block runs next', () => {

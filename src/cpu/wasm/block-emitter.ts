@@ -75,11 +75,13 @@ export const enum Import {
   Hook,
   /** () -> TSC low half: RDTSC (ops/system.ts sampleTsc); the high half in the state area, TSC_AUX in the scratch. */
   ReadTsc,
+  /** (rip after, k) -> cpu.exitRequest: runs instruction k of the running block with its interpreter handler. */
+  Handler,
 }
 
 /** How many i32 arguments each host function takes after the address, and whether it returns a value. */
-const HOST_ARGS = [1, 3, 1, 0, 0, 2, 1, 0];
-const HOST_RETURNS = [true, true, false, false, true, false, false, true];
+const HOST_ARGS = [1, 3, 1, 0, 0, 2, 1, 0, 1];
+const HOST_RETURNS = [true, true, false, false, true, false, false, true, true];
 
 export const RAISE_NON_CANONICAL = 0;
 export const RAISE_NON_CANONICAL_STACK = 1;
@@ -200,6 +202,19 @@ export class BlockEmitter {
     if (!withAux) return;
     c.i32Const(0).mem(Op.I64Load32U, this.state + STATE_SCRATCH128).set(X);
     this.setReg(RCX, 4, X);
+  }
+
+  /**
+   * Runs instruction k with its interpreter handler, RIP at the next instruction as the
+   * handler expects: the flags go to the Cpu and come back (registers already live in the
+   * state area). Pushes cpu.exitRequest.
+   */
+  callHandler(nextOffset: number): void {
+    const c = this.c;
+    this.flushFlags();
+    c.get(B).i64Number(nextOffset).op(Op.I64Add).op(Op.F64ConvertI64S).i32Const(this.k);
+    this.callHost(Import.Handler);
+    this.loadFlags();
   }
 
   /** The address argument of a host call that has none. */

@@ -1,4 +1,5 @@
 import type { HookedHandler, Insn } from '../insn.js';
+import { ENDS_BLOCK } from '../opcode-table.js';
 import { callE, callRel, jccRel, jmpE, jmpRel, ret } from '../ops/control.js';
 import type { BlockProfile } from '../translator/compile-block.js';
 import { deadFlags, profiledPath } from '../translator/compile-block.js';
@@ -23,8 +24,15 @@ import { pop, push, wasmTemplateFor } from './wasm-templates.js';
  */
 
 /**
+ * At most one instruction in this many (and at least one per block) may run its
+ * interpreter handler through the host instead of a template; a block with more is
+ * compiled to JavaScript, where TurboFan can inline the handlers.
+ */
+const HANDLER_SHARE = 4;
+
+/**
  * Compiles `insns` (a block, with the interpreter's profile of it) to WebAssembly, or returns
- * null when one of its instructions has no WebAssembly template.
+ * null when too many of its instructions have no WebAssembly template, or one that ends blocks.
  */
 export function compileWasmBlock(runtime: WasmRuntime, insns: Insn[], profile?: BlockProfile): WasmBlock | null {
   const n = insns.length;
@@ -62,6 +70,8 @@ export function compileWasmBlock(runtime: WasmRuntime, insns: Insn[], profile?: 
   };
 
   let ripSet = false;
+  let handlerCalls = 0;
+  const maxHandlerCalls = Math.max(1, Math.floor(n / HANDLER_SHARE));
   for (let k = 0; k < n; k++) {
     const i = insns[k];
     const last = k === n - 1;
@@ -120,9 +130,22 @@ export function compileWasmBlock(runtime: WasmRuntime, insns: Insn[], profile?: 
     // Behind an entry hook (a counted vDSO entry): the hook through the host, then the instruction.
     const hooked = i.exec as Partial<HookedHandler>;
     const template = wasmTemplateFor(hooked.inner ?? i.exec)?.(i);
-    if (!template) return null;
-    if (hooked.hook) e.callHook(runtime.hookIndex(hooked.hook));
-    template(e, last, flagsDead[k]);
+    if (template) {
+      if (hooked.hook) e.callHook(runtime.hookIndex(hooked.hook));
+      template(e, last, flagsDead[k]);
+      continue;
+    }
+    // Otherwise the interpreter's handler, called through the host, unless the instruction
+    // ends blocks (a branch, SYSCALL, IRET...: control flow stays the run loop's) or the
+    // block would be more handler calls than WebAssembly (then it is compiled to JavaScript).
+    if ((i.def && i.def.attrs & ENDS_BLOCK) || ++handlerCalls > maxHandlerCalls) return null;
+    e.callHandler(i.nextOffset);
+    if (last) c.op(Op.Drop);
+    else {
+      e.open(Op.If);
+      e.leave(~(k + 1));
+      e.close();
+    }
   }
   if (!ripSet) e.setRipOffset(insns[n - 1].nextOffset);
   e.leave(n);

@@ -116,7 +116,7 @@ export class WasmRuntime {
     this.chainTags = phys.stateFloat64(STATE_CHAIN_TAGS, CHAIN_ENTRIES).fill(NaN);
     this.chainBlocks = phys.stateInt32(STATE_CHAIN_BLOCKS, CHAIN_ENTRIES);
     this.chainBase = phys.stateFloat64(STATE_CHAIN_BASE, 1);
-    const env = { memory, host: hostFunction(cpu, this.words, phys.stateInt32(STATE_SCRATCH128, 4), this.hooks) };
+    const env = { memory, host: hostFunction(cpu, this.words, phys.stateInt32(STATE_SCRATCH128, 4), this.hooks, this.insnsOf) };
     const runtime = new WebAssembly.Instance(new WebAssembly.Module(runtimeModule(this.pages, this.state)), { env });
     const exports = runtime.exports;
     this.table = exports.table as WebAssembly.Table;
@@ -153,13 +153,7 @@ export class WasmRuntime {
   private run(index: number, insns: readonly Insn[], base: number): number {
     const cpu = this.cpu;
     const w = this.words;
-    w[W_RES] = cpu.lzRes;
-    w[W_RES_TOP] = cpu.lzResTop;
-    w[W_AUX] = cpu.lzAux;
-    w[W_AUX_TOP] = cpu.lzAuxTop;
-    w[W_SHIFT] = cpu.lzShift;
-    w[W_FLAGS_REST] = cpu.flagsRest;
-    w[W_MXCSR] = cpu.mxcsr;
+    flagsToState(cpu, w);
     const mem = cpu.mem;
     if (mem.set !== 0) {
       if (mem.mappingGeneration !== this.chainGeneration) {
@@ -208,18 +202,40 @@ export class WasmRuntime {
   private flagsBack(): void {
     const cpu = this.cpu;
     const w = this.words;
-    cpu.lzRes = w[W_RES];
-    cpu.lzResTop = w[W_RES_TOP];
-    cpu.lzAux = w[W_AUX];
-    cpu.lzAuxTop = w[W_AUX_TOP];
-    cpu.lzShift = w[W_SHIFT];
-    cpu.flagsRest = w[W_FLAGS_REST];
+    flagsFromState(cpu, w);
     cpu.retired += w[W_CHAIN_DONE] + w[W_LOOPED];
   }
 }
 
+/** The Cpu's lazy flags, flagsRest and MXCSR into the state area, where blocks keep them. */
+function flagsToState(cpu: Cpu, w: Int32Array): void {
+  w[W_RES] = cpu.lzRes;
+  w[W_RES_TOP] = cpu.lzResTop;
+  w[W_AUX] = cpu.lzAux;
+  w[W_AUX_TOP] = cpu.lzAuxTop;
+  w[W_SHIFT] = cpu.lzShift;
+  w[W_FLAGS_REST] = cpu.flagsRest;
+  w[W_MXCSR] = cpu.mxcsr;
+}
+
+/** The flags back from the state area to the Cpu (blocks do not write MXCSR). */
+function flagsFromState(cpu: Cpu, w: Int32Array): void {
+  cpu.lzRes = w[W_RES];
+  cpu.lzResTop = w[W_RES_TOP];
+  cpu.lzAux = w[W_AUX];
+  cpu.lzAuxTop = w[W_AUX_TOP];
+  cpu.lzShift = w[W_SHIFT];
+  cpu.flagsRest = w[W_FLAGS_REST];
+}
+
 /** The JavaScript behind `host`: the host function `op` (block-emitter.ts Import) with its arguments. */
-function hostFunction(cpu: Cpu, words: Int32Array, scratch: Int32Array, hooks: ReadonlyArray<() => void>): (a: number, x: number, y: number, z: number, op: number) => number {
+function hostFunction(
+  cpu: Cpu,
+  words: Int32Array,
+  scratch: Int32Array,
+  hooks: ReadonlyArray<() => void>,
+  insnsOf: ReadonlyArray<readonly Insn[]>,
+): (a: number, x: number, y: number, z: number, op: number) => number {
   const mem = cpu.mem;
   return (a, x, y, z, op) => {
     switch (op) {
@@ -251,6 +267,21 @@ function hostFunction(cpu: Cpu, words: Int32Array, scratch: Int32Array, hooks: R
       case Import.Hook:
         hooks[x]();
         return 0;
+      case Import.Handler: {
+        // Instruction x of the block the chain is running. Chains run at CPL 3, where no
+        // instruction that comes here changes what the run loop checks between blocks (CPL,
+        // TF, IF, mappings): those end blocks (ENDS_BLOCK, left to JavaScript blocks) or are
+        // privileged (#GP); a write into code sets exitRequest, which ends the chain.
+        const insn = insnsOf[words[W_CHAIN_INDEX]][x];
+        cpu.rip = a;
+        flagsFromState(cpu, words);
+        try {
+          insn.exec(cpu, insn);
+        } finally {
+          flagsToState(cpu, words);
+        }
+        return cpu.exitRequest;
+      }
       default: {
         // The count the interpreter would see: cpu.retired stands at the chain's first
         // block until the chain returns (the run loop adds it after each block).
