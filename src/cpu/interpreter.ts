@@ -261,9 +261,9 @@ export class Interpreter {
   }
 
   /**
-   * Translates a block that reached its threshold: to WebAssembly when every instruction
-   * has a WebAssembly template, else to JavaScript once it reaches the JavaScript
-   * threshold (WASM_THRESHOLD_DIVISOR).
+   * Translates a block that reached its threshold: to WebAssembly when compileWasmBlock
+   * takes it (its instructions have WebAssembly templates, with few exceptions), else to
+   * JavaScript once it reaches the JavaScript threshold (WASM_THRESHOLD_DIVISOR).
    */
   private compile(block: Block, start: number): void {
     this.followHotBranch(block, start);

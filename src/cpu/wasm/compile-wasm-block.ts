@@ -19,8 +19,9 @@ import { pop, push, wasmTemplateFor } from './wasm-templates.js';
  *
  * Same contract and structure as compileBlock: the function returns the instructions
  * completed (RIP left in the state area), or ~k to finish the block in the interpreter
- * from instruction k; cold paths of the profile end that way. Blocks with an instruction
- * that has no WebAssembly template are compiled to JavaScript instead.
+ * from instruction k; cold paths of the profile end that way. An instruction without a
+ * WebAssembly template runs its interpreter handler through the host; a block with too
+ * many of those, or with one that ends blocks, is compiled to JavaScript instead.
  */
 
 /**

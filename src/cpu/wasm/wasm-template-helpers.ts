@@ -6,7 +6,7 @@ import { Op } from './wasm-encoder.js';
  * WebAssembly for the instructions that dominate real programs, each doing exactly what
  * its interpreter handler does (and what its JavaScript template, translator/templates.ts,
  * does). A template returns null when it does not cover the instruction's form, before
- * emitting anything; the block is then compiled to JavaScript instead.
+ * emitting anything; the instruction then runs its handler (compile-wasm-block.ts).
  *
  * `flagsDead`: a later instruction overwrites every status flag first (flagEffect), so
  * the flags need not be computed.
