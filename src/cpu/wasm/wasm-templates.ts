@@ -238,9 +238,9 @@ export function push(e: BlockEmitter, v: number, last: boolean): void {
   e.setReg(RSP, 8, A);
 }
 
-/** POP of 64 bits into X (Cpu.pop64); RSP moves past it. */
-export function pop(e: BlockEmitter): void {
-  e.reg(RSP, 8);
+/** POP of 64 bits into X (Cpu.pop64) from the address in `from` (RSP; LEAVE's RBP); RSP moves past it. */
+export function pop(e: BlockEmitter, from = RSP): void {
+  e.reg(from, 8);
   e.c.set(A);
   e.checkCanonical(A, RAISE_BAD_STACK);
   e.load(8, X);
@@ -524,21 +524,7 @@ const templates = new Map<Handler, WasmTemplate>([
     },
   ],
   // LEAVE: RSP = RBP (an SS reference: non-canonical is #SS), then RBP popped.
-  [
-    leave,
-    (i) =>
-      i.opsize === 8
-        ? (e) => {
-            e.reg(RBP, 8);
-            e.c.set(A);
-            e.checkCanonical(A, RAISE_BAD_STACK);
-            e.load(8, X);
-            e.c.get(A).i64Number(8).op(Op.I64Add).set(T);
-            e.setReg(RSP, 8, T);
-            e.setReg(RBP, 8, X);
-          }
-        : null,
-  ],
+  [leave, (i) => (i.opsize === 8 ? (e) => (pop(e, RBP), e.setReg(RBP, 8, X)) : null)],
   [notE, (i) => (i.rm >= 0 ? (e) => (e.reg(i.rm, i.opsize), e.c.i64Const(-1, -1).op(Op.I64Xor).set(X), mask(e, X, i.opsize), e.setReg(i.rm, i.opsize, X)) : null)],
   // NEG is 0 - E, with SUB's flags (SDM Vol. 2B NEG).
   [negE, (i) => (i.rm >= 0 ? (e, _last, flagsDead) => (e.c.i64Const(0, 0).set(X), e.reg(i.rm, i.opsize), e.c.set(Y), alu(e, SUB, i.opsize, () => e.setReg(i.rm, i.opsize, R), flagsDead)) : null)],
