@@ -13,6 +13,14 @@ export interface HookedHandler extends Handler {
   readonly inner: Handler;
 }
 
+/**
+ * A handler that stops at a debugger breakpoint first (Interpreter.addBreakpoint). Its
+ * block stays JavaScript: the stop is reported at the run loop's block.
+ */
+export interface BreakpointHandler extends Handler {
+  readonly breakpoint: true;
+}
+
 /** Segment override that matters in 64-bit mode: only FS and GS have bases. */
 export const SEGOVR_NONE = 0;
 export const SEGOVR_FS = 1;

@@ -4,7 +4,7 @@ import { Cpu, DOUBLE_FIELD, EXIT_BREAKPOINT, EXIT_BUDGET, EXIT_FATAL, EXIT_NONE 
 import { CpuException, MachineHalted, pushesErrorCode, VEC_DB, VEC_PF } from './cpu-exception.js';
 import { TF } from './flags.js';
 import { decode, InstructionTooLong, UndefinedOpcode } from './decoder.js';
-import type { HookedHandler, Insn } from './insn.js';
+import type { BreakpointHandler, HookedHandler, Insn } from './insn.js';
 import { deliverInterrupt } from './interrupts.js';
 import { ENDS_BLOCK } from './opcode-table.js';
 import type { OpcodeTable } from './opcode-table.js';
@@ -303,11 +303,14 @@ export class Interpreter {
   private attachBreakpoint(insn: Insn, addr: number): void {
     if (!this.breakpoints.has(addr)) return;
     const exec = insn.exec;
-    insn.exec = (cpu, i) => {
-      if (this.resumeAt === addr) this.resumeAt = NaN;
-      else throw BREAKPOINT;
-      exec(cpu, i);
-    };
+    insn.exec = Object.assign(
+      (cpu: Cpu, i: Insn) => {
+        if (this.resumeAt === addr) this.resumeAt = NaN;
+        else throw BREAKPOINT;
+        exec(cpu, i);
+      },
+      { breakpoint: true as const },
+    ) satisfies BreakpointHandler;
   }
 
   /**

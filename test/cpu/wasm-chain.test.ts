@@ -149,6 +149,28 @@ describe('chained WebAssembly blocks', () => {
     expect(compiled.state).toEqual(reference.state);
   });
 
+  it('stop at a breakpoint in a block the chain reaches, at that instruction', () => {
+    // A: 0: add rax, 1   4: jmp rbx.   B: 40: sub rsi, 1   44: add rcx, 1 (breakpoint)   48: jnz 0   4a: jmp rdx (END)
+    const m = new TestMachine();
+    m.map(CODE);
+    m.writeBytes(CODE, [0x48, 0x83, 0xc0, 0x01, 0xff, 0xe3]);
+    m.writeBytes(B, [0x48, 0x83, 0xee, 0x01, 0x48, 0x83, 0xc1, 0x01, 0x75, 0xb6, 0xff, 0xe2]);
+    m.writeBytes(END, [0xf4]);
+    const interp = new Interpreter(m.cpu, OPCODES);
+    interp.compileThreshold = 1;
+    const cpu = m.cpu;
+    cpu.lo[RBX] = B;
+    cpu.lo[RDX] = END;
+    cpu.lo[RSI] = 1000;
+    cpu.rip = CODE;
+    interp.addBreakpoint(B + 4);
+    for (let hit = 1; hit <= 50; hit++) {
+      if (hit > 1) interp.resumeFromBreakpoint();
+      interp.run(1_000_000);
+      expect({ rip: cpu.rip, rax: cpu.lo[RAX], rcx: cpu.lo[RCX], rsi: cpu.lo[RSI] }).toEqual({ rip: B + 4, rax: hit, rcx: hit - 1, rsi: 1000 - hit });
+    }
+  });
+
   it('end at a store into code, so that the rewritten block runs next', () => {
     const registers = { [RCX]: 100, [RBP]: A2 + 3 };
     const reference = run(REWRITE, registers, false, A2);

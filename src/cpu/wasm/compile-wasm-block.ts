@@ -1,4 +1,4 @@
-import type { HookedHandler, Insn } from '../insn.js';
+import type { BreakpointHandler, HookedHandler, Insn } from '../insn.js';
 import { ENDS_BLOCK } from '../opcode-table.js';
 import { callE, callRel, jccRel, jmpE, jmpRel, ret } from '../ops/control.js';
 import type { BlockProfile } from '../translator/compile-block.js';
@@ -137,9 +137,11 @@ export function compileWasmBlock(runtime: WasmRuntime, insns: Insn[], profile?: 
       continue;
     }
     // Otherwise the interpreter's handler, called through the host, unless the instruction
-    // ends blocks (a branch, SYSCALL, IRET...: control flow stays the run loop's) or the
-    // block would be more handler calls than WebAssembly (then it is compiled to JavaScript).
-    if ((i.def && i.def.attrs & ENDS_BLOCK) || ++handlerCalls > maxHandlerCalls) return null;
+    // ends blocks (a branch, SYSCALL, IRET...: control flow stays the run loop's), has a
+    // debugger breakpoint, or the block would be more handler calls than WebAssembly (then
+    // it is compiled to JavaScript).
+    const breakpoint = (i.exec as Partial<BreakpointHandler>).breakpoint === true;
+    if ((i.def && i.def.attrs & ENDS_BLOCK) || breakpoint || ++handlerCalls > maxHandlerCalls) return null;
     e.callHandler(i.nextOffset);
     if (last) c.op(Op.Drop);
     else {
