@@ -167,9 +167,9 @@ export class Interpreter {
   /** Compile hot blocks (to WebAssembly or JavaScript; off: interpret everything, for comparisons). */
   translate = true;
   /**
-   * Compile blocks whose every instruction has a WebAssembly template to WebAssembly
-   * (src/cpu/wasm), the rest to JavaScript (off: JavaScript only, for comparisons, and
-   * where the host has no WebAssembly).
+   * Compile hot blocks to WebAssembly where compileWasmBlock takes them (src/cpu/wasm),
+   * the rest to JavaScript (off: JavaScript only, for comparisons, and where the host has
+   * no WebAssembly).
    */
   wasm: boolean;
   private wasmState: WasmRuntime | null = null;

@@ -28,7 +28,6 @@ import { branchTemplates, CALL_HANDLER, FlagEffect, flagEffect, fusedCondition, 
  */
 export type CompiledBlock = (cpu: Cpu, base: number) => number;
 
-/** Called from generated code for the cases it does not inline. */
 /** The exceptions compiled code raises itself (JavaScript blocks here, WebAssembly blocks in wasm-runtime.ts). */
 export const blockFaults = {
   nonCanonical(cpu: Cpu): never {
@@ -51,6 +50,7 @@ export const blockFaults = {
   },
 };
 
+/** Called from generated code for the cases it does not inline. */
 const runtime = {
   ...blockFaults,
   /**

@@ -283,7 +283,7 @@ function hostFunction(
         return cpu.exitRequest;
       }
       default: {
-        // The count the interpreter would see: cpu.retired stands at the chain's first
+        // Import.ReadTsc. The count the interpreter would see: cpu.retired stands at the chain's first
         // block until the chain returns (the run loop adds it after each block).
         const retired = cpu.retired;
         cpu.retired += words[W_CHAIN_DONE] + words[W_LOOPED];

@@ -85,11 +85,40 @@ const yFromReg = (i: Insn, reg: number) => (e: BlockEmitter) => (e.reg(reg, i.op
 const yFromImm = (i: Insn) => (e: BlockEmitter) => immediate(e, i, i.opsize, Y);
 
 /**
+ * The frame of a shift by a constant or by CL (shiftE, shiftDouble in ops/shift.ts): a
+ * memory operand is checked for writing even when the count is 0 (Cpu.eaRmw); the masked
+ * count goes to Y, and `shifted` runs only for a non-zero one: a zero count changes
+ * nothing, flags included, but a 32-bit register destination is still written (its upper
+ * half cleared).
+ */
+function withShiftCount(e: BlockEmitter, i: Insn, rawCount: number | 'cl', shifted: () => void): void {
+  const c = e.c;
+  const size = i.opsize;
+  const countMask = size === 8 ? 0x3f : 0x1f;
+  if (i.rm < 0) e.effectiveAddress(i), e.checkWrite(size);
+  const zeroCount = (): void => {
+    if (size === 4 && i.rm >= 0) e.reg(i.rm, 4), c.set(R), e.setReg(i.rm, 4, R);
+  };
+  if (rawCount !== 'cl') {
+    if ((rawCount & countMask) === 0) zeroCount();
+    else c.i64Number(rawCount & countMask).set(Y), shifted();
+    return;
+  }
+  e.reg(RCX, 1);
+  c.i64Number(countMask).op(Op.I64And).tee(Y).op(Op.I64Eqz);
+  e.open(Op.If);
+  zeroCount();
+  e.elseArm();
+  shifted();
+  e.close();
+  e.knownShift = null; // set in one arm only
+}
+
+/**
  * SHL (4), SHR (5), SAR (7) of a 32- or 64-bit register or memory operand by a constant
  * or by CL (shiftE in ops/shift.ts): CF is the last bit shifted out; OF is MSB(result) ^
- * CF for SHL, MSB(source) for SHR, 0 for SAR. A masked count of 0 changes no flag, but a
- * 32-bit register destination is still written (its upper half cleared). ROL/ROR of a
- * register go to rotate().
+ * CF for SHL, MSB(source) for SHR, 0 for SAR (a zero count: withShiftCount). ROL/ROR of
+ * a register go to rotate().
  */
 function shift(i: Insn, rawCount: number | 'cl'): ReturnType<WasmTemplate> {
   const op = i.sub === 6 ? 4 : i.sub;
@@ -97,35 +126,18 @@ function shift(i: Insn, rawCount: number | 'cl'): ReturnType<WasmTemplate> {
   if (size !== 4 && size !== 8) return null;
   if (op === 0 || op === 1) return rawCount === 'cl' || i.rm < 0 ? null : rotate(i, rawCount);
   if (op !== 4 && op !== 5 && op !== 7) return null;
-  const countMask = size === 8 ? 0x3f : 0x1f;
   const bits = size * 8;
-  return (e, last, flagsDead) => {
-    const c = e.c;
-    // A memory operand is checked for writing even when the count is 0 (Cpu.eaRmw).
-    if (i.rm < 0) e.effectiveAddress(i), e.checkWrite(size);
-    const zeroCount = (): void => {
-      if (size === 4 && i.rm >= 0) e.reg(i.rm, 4), c.set(R), e.setReg(i.rm, 4, R);
-    };
-    // The count in Y.
-    if (rawCount === 'cl') e.reg(RCX, 1), c.i64Number(countMask).op(Op.I64And).set(Y);
-    else if ((rawCount & countMask) === 0) {
-      zeroCount();
-      return;
-    } else c.i64Number(rawCount & countMask).set(Y);
-    if (rawCount === 'cl') {
-      c.get(Y).op(Op.I64Eqz);
-      e.open(Op.If);
-      zeroCount();
-      e.elseArm();
-    }
-    loadE(e, i, size);
-    // A 32-bit SAR shifts the sign-extended value.
-    if (op === 7 && size === 4) c.get(X).i64Number(32).op(Op.I64Shl).i64Number(32).op(Op.I64ShrS).set(X);
-    c.get(X).get(Y).op(op === 4 ? Op.I64Shl : op === 5 ? Op.I64ShrU : Op.I64ShrS).set(R);
-    mask(e, R, size);
-    if (i.rm >= 0) e.setReg(i.rm, size, R);
-    else e.store(size, R, last);
-    if (!flagsDead) {
+  return (e, last, flagsDead) =>
+    withShiftCount(e, i, rawCount, () => {
+      const c = e.c;
+      loadE(e, i, size);
+      // A 32-bit SAR shifts the sign-extended value.
+      if (op === 7 && size === 4) c.get(X).i64Number(32).op(Op.I64Shl).i64Number(32).op(Op.I64ShrS).set(X);
+      c.get(X).get(Y).op(op === 4 ? Op.I64Shl : op === 5 ? Op.I64ShrU : Op.I64ShrS).set(R);
+      mask(e, R, size);
+      if (i.rm >= 0) e.setReg(i.rm, size, R);
+      else e.store(size, R, last);
+      if (flagsDead) return;
       // CF: the last bit shifted out.
       if (op === 4) c.get(X).i64Number(bits).get(Y).op(Op.I64Sub).op(Op.I64ShrU);
       else c.get(X).get(Y).i64Number(1).op(Op.I64Sub).op(op === 5 ? Op.I64ShrU : Op.I64ShrS);
@@ -134,67 +146,41 @@ function shift(i: Insn, rawCount: number | 'cl'): ReturnType<WasmTemplate> {
       else if (op === 5) c.get(X).i64Number(bits - 1).op(Op.I64ShrU).op(Op.I32WrapI64).i32Const(1).op(Op.I32And).set(D);
       else c.i32Const(0).set(D);
       setFlagsCO(e, size);
-    }
-    if (rawCount === 'cl') {
-      e.close();
-      e.knownShift = null; // set in one arm only
-    }
-  };
+    });
 }
 
 /**
  * SHLD (sub 0) / SHRD (1) of a 32- or 64-bit destination by a constant or by CL
  * (shiftDouble in ops/shift.ts): the destination shifted, the vacated bits filled from
  * the source register; CF is the last bit shifted out of the destination, OF whether its
- * sign changed, AF 0; a masked count of 0 changes nothing but a 32-bit register's upper
- * half. (The vDSO's clock scales the TSC with SHRD.)
+ * sign changed, AF 0 (a zero count: withShiftCount). (The vDSO's clock scales the TSC
+ * with SHRD.)
  */
 function doubleShift(i: Insn): ReturnType<WasmTemplate> {
   const size = i.opsize;
   if (size !== 4 && size !== 8) return null;
-  const byCl = i.def!.operands[2] === 'cl';
-  const countMask = size === 8 ? 0x3f : 0x1f;
   const bits = size * 8;
   const left = i.sub === 0;
-  return (e, last, flagsDead) => {
-    const c = e.c;
-    if (i.rm < 0) e.effectiveAddress(i), e.checkWrite(size);
-    const zeroCount = (): void => {
-      if (size === 4 && i.rm >= 0) e.reg(i.rm, 4), c.set(R), e.setReg(i.rm, 4, R);
-    };
-    if (byCl) e.reg(RCX, 1), c.i64Number(countMask).op(Op.I64And).set(Y);
-    else if ((i.imm & countMask) === 0) {
-      zeroCount();
-      return;
-    } else c.i64Number(i.imm & countMask).set(Y);
-    if (byCl) {
-      c.get(Y).op(Op.I64Eqz);
-      e.open(Op.If);
-      zeroCount();
-      e.elseArm();
-    }
-    loadE(e, i, size);
-    e.reg(i.reg, size);
-    c.set(T);
-    // The count is 1 .. bits - 1, so both shifts are in range.
-    c.get(X).get(Y).op(left ? Op.I64Shl : Op.I64ShrU);
-    c.get(T).i64Number(bits).get(Y).op(Op.I64Sub).op(left ? Op.I64ShrU : Op.I64Shl);
-    c.op(Op.I64Or).set(R);
-    mask(e, R, size);
-    if (i.rm >= 0) e.setReg(i.rm, size, R);
-    else e.store(size, R, last);
-    if (!flagsDead) {
+  return (e, last, flagsDead) =>
+    withShiftCount(e, i, i.def!.operands[2] === 'cl' ? 'cl' : i.imm, () => {
+      const c = e.c;
+      loadE(e, i, size);
+      e.reg(i.reg, size);
+      c.set(T);
+      // The count is 1 .. bits - 1, so both shifts are in range.
+      c.get(X).get(Y).op(left ? Op.I64Shl : Op.I64ShrU);
+      c.get(T).i64Number(bits).get(Y).op(Op.I64Sub).op(left ? Op.I64ShrU : Op.I64Shl);
+      c.op(Op.I64Or).set(R);
+      mask(e, R, size);
+      if (i.rm >= 0) e.setReg(i.rm, size, R);
+      else e.store(size, R, last);
+      if (flagsDead) return;
       if (left) c.get(X).i64Number(bits).get(Y).op(Op.I64Sub).op(Op.I64ShrU);
       else c.get(X).get(Y).i64Number(1).op(Op.I64Sub).op(Op.I64ShrU);
       c.op(Op.I32WrapI64).i32Const(1).op(Op.I32And).set(C);
       c.get(X).get(R).op(Op.I64Xor).i64Number(bits - 1).op(Op.I64ShrU).op(Op.I32WrapI64).i32Const(1).op(Op.I32And).set(D);
       setFlagsCO(e, size);
-    }
-    if (byCl) {
-      e.close();
-      e.knownShift = null; // set in one arm only
-    }
-  };
+    });
 }
 
 /**
