@@ -16,6 +16,7 @@ import {
   infinity, K_DENORMAL, K_INF, K_NORMAL, K_QNAN, K_SNAN, K_UNSUPPORTED, K_ZERO, pack, prelude, RC_NEAREST, round, roundBits,
   TOP_BIT, unpack, zero, ZE,
 } from './float80.js';
+import { type Scaled, zenLog2 } from './zen-log2.js';
 
 const WORK = 256;
 const REG64 = { prec: 64, emin: EMIN, emax: EMAX };
@@ -441,13 +442,15 @@ const PE_FLAG = 0x20;
 const UE_FLAG = 0x10;
 
 /**
- * y × k for FYL2X/FYL2XP1 when the logarithm is an integer k (the argument is a power of
- * two): exact before rounding, and reported inexact all the same, as the host does.
+ * y × log for FYL2X/FYL2XP1 with the logarithm given exactly (an integer k when the
+ * argument is a power of two, or the host's 68-bit log2 x): the product is rounded once
+ * and reported inexact even when it fits, as the host does.
  */
-function integerLogTimes(env: Env, k: number, b: F80, sy: number): F80 {
-  if (k === 0) return zero(sy);
+function logTimes(env: Env, log: Scaled, b: F80): F80 {
   const y = unpack(b);
-  const r = exactToF80(env, { sign: y.sign ^ (k < 0 ? 1 : 0), m: y.m * BigInt(Math.abs(k)), e: y.e });
+  if (log.m === 0n) return zero(y.sign);
+  const negative = log.m < 0n;
+  const r = exactToF80(env, { sign: y.sign ^ (negative ? 1 : 0), m: y.m * (negative ? -log.m : log.m), e: y.e + log.e });
   env.flags |= PE_FLAG;
   // Reported inexact, so a tiny result is an underflow too.
   if ((r.se & 0x7fff) === 0 && env.masks & UE_FLAG) env.flags |= UE_FLAG;
@@ -491,8 +494,10 @@ export function fyl2x(env: Env, a: F80, b: F80): F80 {
   if (ky === K_INF) return infinity(sy ^ (below ? 1 : 0));
   if (ky === K_ZERO) return zero(sy ^ (below ? 1 : 0));
   const ux = unpack(a);
-  if ((ux.m & (ux.m - 1n)) === 0n) return integerLogTimes(env, ux.e + bitLength(ux.m) - 1, b, sy);
-  return toF80(env, bmul(fromF80(b), bdiv(lnBF(x), LN2)));
+  const len = bitLength(ux.m);
+  if ((ux.m & (ux.m - 1n)) === 0n) return logTimes(env, { m: BigInt(ux.e + len - 1), e: 0 }, b);
+  // The host's own log2 (zen-log2.ts), not the correctly rounded one.
+  return logTimes(env, zenLog2(ux.m << BigInt(64 - len), ux.e + len - 1), b);
 }
 
 /** FYL2XP1: ST(1) × log2(ST(0) + 1), defined for |x| < 1 - √2/2. */
@@ -517,7 +522,7 @@ export function fyl2xp1(env: Env, a: F80, b: F80): F80 {
   const ux = unpack(a);
   const e0 = Math.min(ux.e, 0);
   const w = (1n << BigInt(-e0)) + (ux.sign ? -ux.m : ux.m) * (1n << BigInt(ux.e - e0));
-  if (w > 0n && (w & (w - 1n)) === 0n) return integerLogTimes(env, bitLength(w) - 1 + e0, b, sy);
+  if (w > 0n && (w & (w - 1n)) === 0n) return logTimes(env, { m: BigInt(bitLength(w) - 1 + e0), e: 0 }, b);
   // Outside |x| < 1 - √2/2 the manual promises nothing; the host still computes the
   // function, and so do we (the atanh series wants a small argument).
   const ln1p = bexp(u) >= -2 ? lnBF(badd(bf(1n), u)) : log1pCore(u);
