@@ -9,7 +9,9 @@
  * values. The hardware is not always correctly rounded (Intel documents errors of up
  * to about one unit in the last place, and FSIN/FCOS/FPTAN reduce their argument with
  * a 66-bit π, `REDUCTION_PI_BITS`): test/cpu/x87 compares these with a tolerance and
- * reports how many match the host bit for bit.
+ * reports how many match the host bit for bit. FYL2X is the exception: its logarithm
+ * is the host's own 68-bit one (zen-log2.ts), so logl and log10l print what they print
+ * on the host.
  */
 import {
   bitLength, C0, C1, C2, C3, classify, denormalStops, EMAX, EMIN, type Env, type Exact, type F80, IE, INDEFINITE,
