@@ -18,7 +18,8 @@ import {
   infinity, K_DENORMAL, K_INF, K_NORMAL, K_QNAN, K_SNAN, K_UNSUPPORTED, K_ZERO, pack, prelude, RC_NEAREST, round, roundBits,
   TOP_BIT, unpack, zero, ZE,
 } from './float80.js';
-import { type Scaled, zenLog2 } from './zen-log2.js';
+import { zenLog2 } from './zen-log2.js';
+import { quotientZen, roundZen, type Scaled } from './zen-precision.js';
 
 const WORK = 256;
 const REG64 = { prec: 64, emin: EMIN, emax: EMAX };
@@ -139,6 +140,9 @@ const PI: BF = norm({ m: PI_FIXED >> 8n, e: -CBITS });
 const LN2: BF = norm({ m: (2n * atanhInv(3n, BigInt(CBITS + 8))) >> 8n, e: -CBITS });
 const LN10: BF = badd(bmul(LN2, bf(3n)), norm({ m: (2n * atanhInv(9n, BigInt(CBITS + 8))) >> 8n, e: -CBITS })); // ln 8 + ln(10/8) = 3 ln2 + 2 atanh(1/9)
 const PI_HALF = bshift(PI, -1);
+/** π and π/2 as the Zen host's FPATAN holds them (zen-precision.ts). */
+const PI_68: BF = roundZen(PI.m, PI.e, true);
+const PI_HALF_68: BF = bshift(PI_68, -1);
 const SQRT2 = bsqrt(bf(2n));
 
 /**
@@ -531,7 +535,16 @@ export function fyl2xp1(env: Env, a: F80, b: F80): F80 {
   return toF80(env, bmul(fromF80(b), bdiv(ln1p, LN2)));
 }
 
-/** FPATAN: arctan(ST(1) / ST(0)) with the quadrant of (ST(0), ST(1)); a = ST(0) = x, b = ST(1) = y. */
+/**
+ * FPATAN: arctan(ST(1) / ST(0)) with the quadrant of (ST(0), ST(1)); a = ST(0) = x, b = ST(1) = y.
+ *
+ * As measured on the Zen host (tools/x87-golden/zen/README.md): the ratio of the
+ * smaller magnitude to the larger is rounded to 68 bits, π and π/2 are 68-bit constants,
+ * and constant ± arctan(ratio) is rounded once. Tiny ratios, where arctan adds nothing
+ * below the ratio's own bits, then agree with the host bit for bit; the host's arctan
+ * itself is not modelled (it errs by a fraction of a 68-bit unit), so larger ratios
+ * still differ in about 1 result in 100 near q = 1.
+ */
 export function fpatan(env: Env, a: F80, b: F80): F80 {
   const kx = classify(a);
   const ky = classify(b);
@@ -550,15 +563,15 @@ export function fpatan(env: Env, a: F80, b: F80): F80 {
     return signed(PI_HALF);
   }
   if (kx === K_INF) return sx ? signed(PI) : zero(sy);
-  const x = fromF80(abs80(a));
-  const y = fromF80(abs80(b));
+  const x = unpack(a);
+  const y = unpack(b);
+  const larger = bsub(fromF80(abs80(b)), fromF80(abs80(a))).m > 0n; // |y| > |x|
+  const [num, den] = larger ? [x, y] : [y, x];
+  const ratio = quotientZen(num.m, den.m);
+  const angle = atanSmall({ m: ratio.m, e: ratio.e + num.e - den.e });
   let r: BF;
-  if (bexp(y) > bexp(x) + 1 || (bexp(y) >= bexp(x) - 1 && bsub(y, x).m > 0n)) {
-    r = bsub(PI_HALF, atanSmall(bdiv(x, y)));
-  } else {
-    r = atanSmall(bdiv(y, x));
-  }
-  if (sx) r = bsub(PI, r);
+  if (larger) r = sx ? badd(PI_HALF_68, angle) : bsub(PI_HALF_68, angle);
+  else r = sx ? bsub(PI_68, angle) : angle;
   return signed(r);
 }
 

@@ -3,7 +3,7 @@
  * instruction then multiplies by ST(1) and rounds once to the register format.
  *
  * Nothing in the manuals describes it; it was measured on the host (tools/x87-golden/
- * zen-log2/README.md). FYL2X rounds y × L with the rounding control, so results for many
+ * zen/README.md). FYL2X rounds y × L with the rounding control, so results for many
  * y under round-down and round-up bracket L to about 2^-75 relative: L always sits on a
  * 68-bit grid, and a search over evaluation schemes found the one below, which
  * reproduces every extracted L and the host's FYL2X results bit for bit (glibc's and
@@ -20,30 +20,7 @@
  * the Taylor series (its value sits up to 2^-58 off it near s = 0), so its coefficients
  * are fitted to the extracted values (Taylor terms plus the fitted difference).
  */
-import { bitLength } from './float80.js';
-
-/** m × 2^e, m a signed integer. */
-export interface Scaled {
-  m: bigint;
-  e: number;
-}
-
-const PRECISION = 68;
-
-/** Rounds m × 2^e to PRECISION significant bits, ties to even; `sticky` stands for nonzero bits below m. */
-function round68(m: bigint, e: number, sticky = false): Scaled {
-  if (m === 0n) return { m, e: 0 };
-  const neg = m < 0n;
-  const a = neg ? -m : m;
-  const drop = bitLength(a) - PRECISION;
-  if (drop <= 0) return { m, e };
-  const d = BigInt(drop);
-  let q = a >> d;
-  const rest = a & ((1n << d) - 1n);
-  const half = 1n << (d - 1n);
-  if (rest > half || (rest === half && (sticky || (q & 1n) === 1n))) q += 1n;
-  return { m: neg ? -q : q, e: e + drop };
-}
+import { quotientZen as quotient68, roundZen as round68, type Scaled } from './zen-precision.js';
 
 function times(a: Scaled, b: Scaled): Scaled {
   return { m: a.m * b.m, e: a.e + b.e };
@@ -56,22 +33,12 @@ function plus(a: Scaled, b: Scaled): Scaled {
   return { m: (a.m << BigInt(a.e - e)) + (b.m << BigInt(b.e - e)), e };
 }
 
-/** R(n / d) for integers, d > 0. */
-function quotient68(n: bigint, d: bigint): Scaled {
-  const a = n < 0n ? -n : n;
-  const shift = PRECISION + 2 + bitLength(d) - bitLength(a);
-  const scaled = shift >= 0 ? a << BigInt(shift) : a >> BigInt(-shift);
-  const q = scaled / d;
-  const r = round68(n < 0n ? -q : q, -shift, q * d !== scaled);
-  return r;
-}
-
 /** 2 / ln 2 rounded to 68 bits (K0 above). */
 const K0: Scaled = { m: 0xb8aa3b295c17f0bbcn, e: -66 };
 
 /**
  * P's coefficients for s2^0, s2^1, ... as integers over 2^COEFF_SCALE: the Taylor terms
- * 2 / ((2j + 1) ln 2) plus the difference fitted by tools/x87-golden/zen-log2/fit.py.
+ * 2 / ((2j + 1) ln 2) plus the difference fitted by tools/x87-golden/zen/fit.py.
  */
 const COEFF_SCALE = 140;
 const P_COEFFS: bigint[] = [
