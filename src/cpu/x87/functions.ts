@@ -9,16 +9,17 @@
  * values. The hardware is not always correctly rounded (Intel documents errors of up
  * to about one unit in the last place, and FSIN/FCOS/FPTAN reduce their argument with
  * a 66-bit π, `REDUCTION_PI_BITS`): test/cpu/x87 compares these with a tolerance and
- * reports how many match the host bit for bit. FYL2X is the exception: its logarithm
- * is the host's own 68-bit one (zen-log2.ts), so logl and log10l print what they print
- * on the host.
+ * reports how many match the host bit for bit. The exceptions follow the AMD Zen host
+ * the vectors come from: FYL2X and FYL2XP1 use its own 68-bit logarithm (zen-log2.ts),
+ * so logl and log10l print what they print there, and FPATAN its 68-bit ratio and
+ * constants (zen-precision.ts).
  */
 import {
   bitLength, C0, C1, C2, C3, classify, denormalStops, EMAX, EMIN, type Env, type Exact, type F80, IE, INDEFINITE,
   infinity, K_DENORMAL, K_INF, K_NORMAL, K_QNAN, K_SNAN, K_UNSUPPORTED, K_ZERO, pack, prelude, RC_NEAREST, round, roundBits,
   TOP_BIT, unpack, zero, ZE,
 } from './float80.js';
-import { zenLog2 } from './zen-log2.js';
+import { zenLog2, zenLog2p1 } from './zen-log2.js';
 import { quotientZen, roundZen, type Scaled } from './zen-precision.js';
 
 const WORK = 256;
@@ -144,6 +145,9 @@ const PI_HALF = bshift(PI, -1);
 const PI_68: BF = roundZen(PI.m, PI.e, true);
 const PI_HALF_68: BF = bshift(PI_68, -1);
 const SQRT2 = bsqrt(bf(2n));
+/** √2/2 - 1 and √2 - 1: for x between them x / (2 + x) stays within ±(√2 - 1)/(√2 + 1), the range of the host's log2 polynomial. */
+const LOG1P_LOW = bsub(bshift(SQRT2, -1), bf(1n));
+const LOG1P_HIGH = bsub(SQRT2, bf(1n));
 
 /**
  * FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ. The irrational ones are rounded
@@ -529,8 +533,13 @@ export function fyl2xp1(env: Env, a: F80, b: F80): F80 {
   const e0 = Math.min(ux.e, 0);
   const w = (1n << BigInt(-e0)) + (ux.sign ? -ux.m : ux.m) * (1n << BigInt(ux.e - e0));
   if (w > 0n && (w & (w - 1n)) === 0n) return logTimes(env, { m: BigInt(bitLength(w) - 1 + e0), e: 0 }, b);
-  // Outside |x| < 1 - √2/2 the manual promises nothing; the host still computes the
-  // function, and so do we (the atanh series wants a small argument).
+  // Where x / (2 + x) stays in the range of the host's log2 polynomial, its own
+  // evaluation (zen-log2.ts); it covers the documented |x| < 1 - √2/2.
+  if (bsub(u, LOG1P_LOW).m >= 0n && bsub(u, LOG1P_HIGH).m <= 0n) {
+    return logTimes(env, zenLog2p1(ux.sign ? -ux.m : ux.m, ux.e), b);
+  }
+  // Beyond it the manual promises nothing and the host still computes the function in a
+  // way not modelled: the correctly rounded value (the atanh series wants a small argument).
   const ln1p = bexp(u) >= -2 ? lnBF(badd(bf(1n), u)) : log1pCore(u);
   return toF80(env, bmul(fromF80(b), bdiv(ln1p, LN2)));
 }

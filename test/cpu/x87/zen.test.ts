@@ -8,6 +8,8 @@
  * The fitted polynomial leaves a few internal values one 68-bit unit off (where its
  * rounding is closest to a tie); a final result differs only when that also changes the
  * 64-bit rounding, which the vectors bound.
+ * FYL2XP1: 20,000 host results (zen-fyl2xp1.txt.gz), 17,008 with x in the range where
+ * it uses the same evaluation.
  * FPATAN: 20,000 host results (zen-fpatan.txt.gz), half with a ratio below 2^-8, where
  * the 68-bit ratio and constants alone decide the result; the host's own arctangent of
  * larger ratios is not modelled.
@@ -17,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Env, type F80, PE } from '../../../src/cpu/x87/float80.js';
-import { fpatan, fyl2x } from '../../../src/cpu/x87/functions.js';
+import { fpatan, fyl2x, fyl2xp1 } from '../../../src/cpu/x87/functions.js';
 import { zenLog2 } from '../../../src/cpu/x87/zen-log2.js';
 
 const DATA = join(__dirname, 'zen-data');
@@ -51,6 +53,19 @@ describe('FYL2X as the Zen host computes it', () => {
     console.log(`Zen FYL2X: ${exact} of ${total} host results reproduced bit for bit (value and PE)`);
     expect(off).toEqual([]);
     expect(exact).toBe(total);
+  });
+});
+
+describe('FYL2XP1 as the Zen host computes it', () => {
+  it('gives the host results bit for bit for √2/2 - 1 ≤ x ≤ √2 - 1, and the others within one ulp', () => {
+    const value = (v: F80): number => (Number(v.sig) / 2 ** 63) * 2 ** ((v.se & 0x7fff) - 16383) * (v.se & 0x8000 ? -1 : 1);
+    const inside = (x: F80): boolean => value(x) >= Math.SQRT1_2 - 1 && value(x) <= Math.SQRT2 - 1;
+    const modelled = compare('zen-fyl2xp1.txt.gz', fyl2xp1, (x) => inside(x));
+    const beyond = compare('zen-fyl2xp1.txt.gz', fyl2xp1, (x) => !inside(x));
+    console.log(`Zen FYL2XP1: ${modelled.exact} of ${modelled.total} bit for bit in range; beyond it ${beyond.exact} of ${beyond.total}`);
+    expect(modelled.off).toEqual([]);
+    expect(beyond.off).toEqual([]);
+    expect(modelled.exact).toBe(modelled.total);
   });
 });
 

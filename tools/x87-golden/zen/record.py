@@ -1,6 +1,6 @@
 """Records host FYL2X or FPATAN results for random operands (test vectors).
 
-  python3 record.py fyl2x|fpatan SEED COUNT > vectors.txt
+  python3 record.py fyl2x|fyl2xp1|fpatan SEED COUNT > vectors.txt
 
 Lines 'x_se x_sig y_se y_sig cw r_se r_sig sw' (hex; x = ST(0), y = ST(1)); every rounding
 control and precision control. FYL2X: x > 0 over the whole exponent range with extra
@@ -29,6 +29,17 @@ def fpatan_queries(rnd, count):
     return queries
 
 
+def fyl2xp1_queries(rnd, count):
+    queries = []
+    for _ in range(count):
+        e = rnd.choice([-2, -3, -4, rnd.randint(-70, -2)])
+        x = (rnd.choice([0, 0x8000]) | (16383 + e), (1 << 63) | rnd.getrandbits(63))
+        y = rnd.choice([LN2, LG2, ONE, (rnd.choice([0, 0x8000]) | (16383 + rnd.randint(-40, 40)), (1 << 63) | rnd.getrandbits(63))])
+        cw = 0x007f | (rnd.randrange(4) << 10) | (rnd.choice([0, 2, 3]) << 8)
+        queries.append((2, x[0], x[1], y[0], y[1], cw))
+    return queries
+
+
 def fyl2x_queries(rnd, count):
     queries = []
     for _ in range(count):
@@ -42,7 +53,8 @@ def fyl2x_queries(rnd, count):
 
 def main():
     rnd = random.Random(int(sys.argv[2]))
-    queries = (fpatan_queries if sys.argv[1] == 'fpatan' else fyl2x_queries)(rnd, int(sys.argv[3]))
+    make = {'fyl2x': fyl2x_queries, 'fyl2xp1': fyl2xp1_queries, 'fpatan': fpatan_queries}[sys.argv[1]]
+    queries = make(rnd, int(sys.argv[3]))
     for q, (se, sig, sw) in zip(queries, run_probe(queries)):
         print('%04x %016x %04x %016x %04x %04x %016x %04x' % (q[1:] + (se, sig, sw)))
 
