@@ -109,10 +109,8 @@ describe('32-bit static glibc programs', () => {
  */
 describe('the instruction-mix corpus at -m32', () => {
   const CORPUS_ENV = { LANG: 'C', GLIBC_TUNABLES: 'glibc.cpu.hwcaps=-AVX,-AVX2,-FMA,-FMA4' };
-  // The x87 FPATAN behind i386 libm's atan2 is 1 ulp off on this AMD host, which does not
-  // round it correctly; the emulator does (the 64-bit corpus-*-libm-ld manifest entries
-  // are marked for the same lines). FYL2X (log, log10) follows the host: zen-log2.ts.
-  const HOST_X87_ULP = /^(random )?atan2l? *[( ]/;
+  // i386 libm's log, log10 and atan2 are x87 FYL2X and FPATAN, whose last bits follow
+  // the AMD host's own evaluation (src/cpu/x87/zen-log2.ts, functions.ts).
   const sections = (opt: string): string[] =>
     readdirSync(join(FIXTURES, 'expected'))
       .filter((f) => f.startsWith(`corpus-${opt}-glibc32-`))
@@ -122,16 +120,14 @@ describe('the instruction-mix corpus at -m32', () => {
       expect(sections(opt).length).toBe(15);
     });
     for (const name of sections(opt)) {
-      const hostUlp = name === 'libm-d' || name === 'libm-ld';
-      it(`-${opt} ${name} matches its native run${hostUlp ? ' (x87 atan2 lines: the host\'s 1-ulp error)' : ''}`, () => {
+      it(`-${opt} ${name} matches its native run`, () => {
         const r = runFixture(`bin/corpus-${opt}-glibc32`, [name], CORPUS_ENV);
         expect(r.outcome).toEqual({ kind: 'exited', status: 0 });
         const want = expected(`corpus-${opt}-glibc32-${name}`).split('\n');
         const got = r.stdout.split('\n');
         expect(got.length).toBe(want.length);
         const differing = want.filter((line, n) => line !== got[n]);
-        expect(differing.filter((line) => !HOST_X87_ULP.test(line))).toEqual([]);
-        if (!hostUlp) expect(differing).toEqual([]);
+        expect(differing).toEqual([]);
       }, 120_000);
     }
   }

@@ -460,7 +460,15 @@ function logTimes(env: Env, log: Scaled, b: F80): F80 {
   const y = unpack(b);
   if (log.m === 0n) return zero(y.sign);
   const negative = log.m < 0n;
-  const r = exactToF80(env, { sign: y.sign ^ (negative ? 1 : 0), m: y.m * (negative ? -log.m : log.m), e: y.e + log.e });
+  return reportedInexact(env, { sign: y.sign ^ (negative ? 1 : 0), m: y.m * (negative ? -log.m : log.m), e: y.e + log.e });
+}
+
+/**
+ * Rounds an exact value once (a tie goes to even), and reports it inexact even when it
+ * fits, as the host does for the transcendental instructions.
+ */
+function reportedInexact(env: Env, x: Exact): F80 {
+  const r = exactToF80(env, x);
   env.flags |= PE_FLAG;
   // Reported inexact, so a tiny result is an underflow too.
   if ((r.se & 0x7fff) === 0 && env.masks & UE_FLAG) env.flags |= UE_FLAG;
@@ -548,11 +556,11 @@ export function fyl2xp1(env: Env, a: F80, b: F80): F80 {
  * FPATAN: arctan(ST(1) / ST(0)) with the quadrant of (ST(0), ST(1)); a = ST(0) = x, b = ST(1) = y.
  *
  * As measured on the Zen host (tools/x87-golden/zen/README.md): the ratio of the
- * smaller magnitude to the larger is rounded to 68 bits, π and π/2 are 68-bit constants,
- * and constant ± arctan(ratio) is rounded once. Tiny ratios, where arctan adds nothing
- * below the ratio's own bits, then agree with the host bit for bit; the host's arctan
- * itself is not modelled (it errs by a fraction of a 68-bit unit), so larger ratios
- * still differ in about 1 result in 100 near q = 1.
+ * smaller magnitude to the larger is rounded to 68 bits; in the first quadrant's lower
+ * half arctan(ratio) is rounded once to the register, elsewhere it is rounded to 68 bits
+ * and added to the 68-bit π/2 or π, and that sum rounded once. Small ratios then agree
+ * with the host bit for bit; the host's arctan itself is not modelled (it errs by a
+ * fraction of a 68-bit unit), so larger ratios still differ in a few results in 1,000.
  */
 export function fpatan(env: Env, a: F80, b: F80): F80 {
   const kx = classify(a);
@@ -578,10 +586,14 @@ export function fpatan(env: Env, a: F80, b: F80): F80 {
   const [num, den] = larger ? [x, y] : [y, x];
   const ratio = quotientZen(num.m, den.m);
   const angle = atanSmall({ m: ratio.m, e: ratio.e + num.e - den.e });
-  let r: BF;
-  if (larger) r = sx ? badd(PI_HALF_68, angle) : bsub(PI_HALF_68, angle);
-  else r = sx ? bsub(PI_68, angle) : angle;
-  return signed(r);
+  // With no constant to add, arctan is rounded straight to the register; before adding
+  // one, it is a 68-bit intermediate like the constant.
+  if (!larger && !sx) return signed(angle);
+  const rounded = roundZen(angle.m, angle.e, true);
+  // Two 68-bit numbers: their sum is exact, and a tie between register values (1 in 16)
+  // goes to even.
+  const sum = larger ? (sx ? badd(PI_HALF_68, rounded) : bsub(PI_HALF_68, rounded)) : bsub(PI_68, rounded);
+  return reportedInexact(env, { sign: sy, m: sum.m, e: sum.e });
 }
 
 function abs80(v: F80): F80 {

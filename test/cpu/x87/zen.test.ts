@@ -11,8 +11,8 @@
  * FYL2XP1: 20,000 host results (zen-fyl2xp1.txt.gz), 17,008 with x in the range where
  * it uses the same evaluation.
  * FPATAN: 20,000 host results (zen-fpatan.txt.gz), half with a ratio below 2^-8, where
- * the 68-bit ratio and constants alone decide the result; the host's own arctangent of
- * larger ratios is not modelled.
+ * the 68-bit ratio, constants and intermediate rounding decide the result; the host's
+ * own arctangent of larger ratios is not modelled.
  */
 import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
@@ -69,7 +69,7 @@ describe('FYL2XP1 as the Zen host computes it', () => {
   });
 });
 
-describe('FPATAN with the Zen host\'s 68-bit ratio and constants', () => {
+describe('FPATAN with the Zen host\'s 68-bit ratio, constants and intermediate', () => {
   it('gives the host results for small ratios bit for bit, and the others within one ulp', () => {
     const small = compare('zen-fpatan.txt.gz', fpatan, (x, y) => Math.abs(exponentOf(x) - exponentOf(y)) > 8);
     const large = compare('zen-fpatan.txt.gz', fpatan, (x, y) => Math.abs(exponentOf(x) - exponentOf(y)) <= 8);
@@ -77,9 +77,10 @@ describe('FPATAN with the Zen host\'s 68-bit ratio and constants', () => {
     expect(small.off).toEqual([]);
     expect(large.off).toEqual([]);
     expect(small.exact).toBe(small.total);
-    // Correct rounding gives 98.4% here (and 98.1% of the small ratios); the measured ratio
-    // and constants 99.05%.
-    expect(large.exact / large.total).toBeGreaterThan(0.99);
+    // Correct rounding gives 98.4% here (and 98.1% of the small ratios); the 68-bit ratio
+    // and constants alone 99.05%, with arctan rounded to 68 bits before a constant is added
+    // 99.16%, and with ties of that exact sum going to even 99.6%.
+    expect(large.exact / large.total).toBeGreaterThan(0.995);
   });
 });
 
