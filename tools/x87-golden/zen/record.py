@@ -16,27 +16,43 @@ LG2 = (0x3ffd, 0x9a209a84fbcff799)  # FLDLG2
 ONE = (0x3fff, 1 << 63)
 
 
+def significand(rnd):
+    return (1 << 63) | rnd.getrandbits(63)
+
+
+def signed_value(rnd, biased_exponent):
+    sign = rnd.choice([0, 0x8000])
+    return (sign | biased_exponent, significand(rnd))
+
+
+def multiplier(rnd):
+    """What logl and log10l pass (ln 2, log10 2), 1, or a random y."""
+    sign = rnd.choice([0, 0x8000])
+    e = rnd.randint(-40, 40)
+    return rnd.choice([LN2, LG2, ONE, (sign | (16383 + e), significand(rnd))])
+
+
+def control_word(rnd):
+    return 0x007f | (rnd.randrange(4) << 10) | (rnd.choice([0, 2, 3]) << 8)
+
+
 def fpatan_queries(rnd, count):
     queries = []
     for i in range(count):
         big = 16383 + rnd.randint(-20, 20)
         small = big - rnd.randint(9, 70) if i % 2 else big + rnd.randint(-2, 0)
         a, b = (big, small) if rnd.random() < 0.5 else (small, big)
-        x = (rnd.choice([0, 0x8000]) | a, (1 << 63) | rnd.getrandbits(63))
-        y = (rnd.choice([0, 0x8000]) | b, (1 << 63) | rnd.getrandbits(63))
-        cw = 0x007f | (rnd.randrange(4) << 10) | (rnd.choice([0, 2, 3]) << 8)
-        queries.append((1, x[0], x[1], y[0], y[1], cw))
+        x = signed_value(rnd, a)
+        y = signed_value(rnd, b)
+        queries.append((1,) + x + y + (control_word(rnd),))
     return queries
 
 
 def fyl2xp1_queries(rnd, count):
     queries = []
     for _ in range(count):
-        e = rnd.choice([-2, -3, -4, rnd.randint(-70, -2)])
-        x = (rnd.choice([0, 0x8000]) | (16383 + e), (1 << 63) | rnd.getrandbits(63))
-        y = rnd.choice([LN2, LG2, ONE, (rnd.choice([0, 0x8000]) | (16383 + rnd.randint(-40, 40)), (1 << 63) | rnd.getrandbits(63))])
-        cw = 0x007f | (rnd.randrange(4) << 10) | (rnd.choice([0, 2, 3]) << 8)
-        queries.append((2, x[0], x[1], y[0], y[1], cw))
+        x = signed_value(rnd, 16383 + rnd.choice([-2, -3, -4, rnd.randint(-70, -2)]))
+        queries.append((2,) + x + multiplier(rnd) + (control_word(rnd),))
     return queries
 
 
@@ -44,10 +60,8 @@ def fyl2x_queries(rnd, count):
     queries = []
     for _ in range(count):
         e = rnd.choice([0, 0, 1, -1, rnd.randint(-64, 64), rnd.randint(-16382, 16383)])
-        x = (16383 + e, (1 << 63) | rnd.getrandbits(63))
-        y = rnd.choice([LN2, LG2, ONE, (rnd.choice([0, 0x8000]) | (16383 + rnd.randint(-40, 40)), (1 << 63) | rnd.getrandbits(63))])
-        cw = 0x007f | (rnd.randrange(4) << 10) | (rnd.choice([0, 2, 3]) << 8)
-        queries.append((0, x[0], x[1], y[0], y[1], cw))
+        x = (16383 + e, significand(rnd))
+        queries.append((0,) + x + multiplier(rnd) + (control_word(rnd),))
     return queries
 
 
