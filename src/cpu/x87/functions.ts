@@ -590,7 +590,7 @@ export function fpatan(env: Env, a: F80, b: F80): F80 {
   // one, it is a 68-bit intermediate like the constant.
   if (!larger && !sx) return signed(angle);
   const rounded = roundZen(angle.m, angle.e, true);
-  // Two 68-bit numbers: their sum is exact, and a tie between register values (1 in 16)
+  // Two 68-bit numbers: their sum is exact, and a tie between register values (1 in 16 to 32)
   // goes to even.
   const sum = larger ? (sx ? badd(PI_HALF_68, rounded) : bsub(PI_HALF_68, rounded)) : bsub(PI_68, rounded);
   return reportedInexact(env, { sign: sy, m: sum.m, e: sum.e });
