@@ -1,5 +1,5 @@
 /**
- * FYL2X and FPATAN against the AMD Zen host they were measured on (src/cpu/x87/
+ * FYL2X, FYL2XP1 and FPATAN against the AMD Zen host they were measured on (src/cpu/x87/
  * zen-log2.ts, zen-precision.ts, tools/x87-golden/zen/README.md). FYL2X:
  * - the host's internal 68-bit log2 x, extracted natively for 8,353 x by bracketing it
  *   with many y under round-down and round-up (zen-log2-samples.txt.gz);
