@@ -35,7 +35,8 @@ def intervals(rows, s_min=0.005):
         t, s, s2, s3, u = parts(value(*x))
         if abs(s) < s_min:
             continue  # P's share is below the rounding there
-        # s3 A may itself be rounded to 68 bits before the sum: allow half an ulp of it.
+        # s3 A may itself be rounded to 68 bits before the sum: allow an ulp of it (generous:
+        # half would do).
         lo = (L + neighbour(L, False)) / 2 - u
         hi = (L + neighbour(L, True)) / 2 - u
         slack = F(2) ** (exponent(lo if lo != 0 else hi) - BITS + 1)
