@@ -32,8 +32,9 @@ export function roundZen(m: bigint, e: number, sticky = false): Scaled {
 /** n / d (integers, d > 0) rounded to ZEN_PRECISION bits. */
 export function quotientZen(n: bigint, d: bigint): Scaled {
   const a = n < 0n ? -n : n;
-  const shift = ZEN_PRECISION + 2 + bitLength(d) - bitLength(a);
-  const scaled = shift >= 0 ? a << BigInt(shift) : a >> BigInt(-shift);
+  // Enough quotient bits to round, and never a right shift (that would lose sticky bits).
+  const shift = Math.max(0, ZEN_PRECISION + 2 + bitLength(d) - bitLength(a));
+  const scaled = a << BigInt(shift);
   const q = scaled / d;
   return roundZen(n < 0n ? -q : q, -shift, q * d !== scaled);
 }
